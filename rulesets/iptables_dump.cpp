@@ -1,0 +1,182 @@
+#include "iptables_dump.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+namespace svcbench {
+
+std::vector<std::string> split_rule_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::string current;
+  bool in_quotes = false, have = false;
+  for (char c : line) {
+    if (c == '"') {
+      in_quotes = !in_quotes;
+      current.push_back(c);
+      have = true;
+    } else if (c == ' ' && !in_quotes) {
+      if (have) words.push_back(std::move(current));
+      current.clear();
+      have = false;
+    } else {
+      current.push_back(c);
+      have = true;
+    }
+  }
+  if (have) words.push_back(std::move(current));
+  return words;
+}
+
+namespace {
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+int chain_rank(std::string_view chain) {
+  if (chain == "KUBE-NODEPORTS") return 0;
+  if (chain == "KUBE-SERVICES") return 1;
+  return 2;
+}
+
+bool chain_less(std::string_view a, std::string_view b) {
+  int ra = chain_rank(a), rb = chain_rank(b);
+  if (ra != rb) return ra < rb;
+  return a < b;
+}
+
+std::string_view rule_chain(std::string_view rule) {
+  // "-A CHAIN ..." or "-X CHAIN"
+  auto words = rule.substr(3);
+  return words.substr(0, words.find(' '));
+}
+
+}  // namespace
+
+std::string canonical_iptables_dump(std::string_view text) {
+  std::string out;
+  struct Table {
+    std::string header;
+    std::vector<std::string> chains;
+    std::vector<std::string> rules;
+    std::vector<std::string> deletes;
+  };
+  Table table;
+  bool in_table = false;
+  for (auto line : lines_of(text)) {
+    if (line.empty() || line.front() == '#') continue;
+    if (line.front() == '*') {
+      table = Table{std::string(line), {}, {}, {}};
+      in_table = true;
+    } else if (line == "COMMIT" && in_table) {
+      std::stable_sort(table.chains.begin(), table.chains.end(), [](const auto& a, const auto& b) {
+        return chain_less(std::string_view(a).substr(1, a.find(' ') - 1),
+                          std::string_view(b).substr(1, b.find(' ') - 1));
+      });
+      std::stable_sort(table.rules.begin(), table.rules.end(), [](const auto& a, const auto& b) {
+        return chain_less(rule_chain(a), rule_chain(b));
+      });
+      out += table.header + "\n";
+      for (auto& c : table.chains) out += c + "\n";
+      for (auto& r : table.rules) out += r + "\n";
+      for (auto& d : table.deletes) out += d + "\n";
+      out += "COMMIT\n";
+      in_table = false;
+    } else if (line.front() == ':') {
+      // ":NAME POLICY [x:y]" -> counters zeroed
+      std::string decl(line.substr(0, line.rfind(' ')));
+      table.chains.push_back(decl + " [0:0]");
+    } else if (line.starts_with("-X ")) {
+      table.deletes.emplace_back(line);
+    } else {
+      table.rules.emplace_back(line);
+    }
+  }
+  return out;
+}
+
+std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
+  std::map<std::string, std::vector<std::vector<std::string>>> chains;
+  std::vector<std::vector<std::string>> services_rules;
+  for (auto line : lines_of(save_text)) {
+    if (line.empty() || line.front() == '#') continue;
+    if (line.front() == '[') line = line.substr(line.find(']') + 2);  // iptables-save -c
+    if (!line.starts_with("-A ")) continue;
+    auto words = split_rule_words(line);
+    if (words.size() < 2) continue;
+    if (words[1] == "KUBE-SERVICES") services_rules.push_back(words);
+    chains[words[1]].push_back(std::move(words));
+  }
+  auto value_after = [](const std::vector<std::string>& w, std::string_view flag) -> std::string {
+    for (size_t i = 0; i + 1 < w.size(); ++i)
+      if (w[i] == flag && (i == 0 || w[i - 1] != "!")) return w[i + 1];
+    return {};
+  };
+  // Collect DNAT destinations reachable from a chain (depth-limited walk).
+  auto collect = [&](auto&& self, const std::string& chain, int depth,
+                     std::set<std::string>& seen, std::vector<Endpoint>& out) -> void {
+    if (depth > 4 || !seen.insert(chain).second) return;
+    auto it = chains.find(chain);
+    if (it == chains.end()) return;
+    for (const auto& rule : it->second) {
+      std::string target = value_after(rule, "-j");
+      if (target == "DNAT") {
+        std::string dest = value_after(rule, "--to-destination");
+        auto colon = dest.find(':');
+        auto ip = Ipv4Address::parse(dest.substr(0, colon));
+        if (!ip) continue;
+        uint16_t port = 0;
+        if (colon != std::string::npos) {
+          auto p = std::string_view(dest).substr(colon + 1);
+          std::from_chars(p.data(), p.data() + p.size(), port);
+        }
+        Endpoint e;
+        e.address = *ip;
+        e.port = port;
+        bool dup = std::any_of(out.begin(), out.end(), [&](const Endpoint& x) {
+          return x.address == e.address && x.port == e.port;
+        });
+        if (!dup) out.push_back(e);
+      } else if (target.starts_with("KUBE-") && target != "KUBE-MARK-MASQ") {
+        self(self, target, depth + 1, seen, out);
+      }
+    }
+  };
+  std::vector<ServiceDispatch> table;
+  for (size_t position = 0; position < services_rules.size(); ++position) {
+    const auto& rule = services_rules[position];
+    std::string dest = value_after(rule, "-d");
+    std::string proto = value_after(rule, "-p");
+    std::string dport = value_after(rule, "--dport");
+    if (dest.empty() || proto.empty() || dport.empty()) continue;
+    ServiceDispatch d;
+    d.position = position;
+    auto slash = dest.find('/');
+    auto ip = Ipv4Address::parse(dest.substr(0, slash));
+    if (!ip) continue;
+    d.address = *ip;
+    std::from_chars(dport.data(), dport.data() + dport.size(), d.port);
+    if (proto == "udp") d.protocol = Protocol::kUdp;
+    else if (proto == "sctp") d.protocol = Protocol::kSctp;
+    d.comment = value_after(rule, "--comment");
+    if (d.comment.size() >= 2 && d.comment.front() == '"')
+      d.comment = d.comment.substr(1, d.comment.size() - 2);
+    d.target_chain = value_after(rule, "-j");
+    std::set<std::string> seen;
+    collect(collect, d.target_chain, 0, seen, d.endpoints);
+    table.push_back(std::move(d));
+  }
+  return table;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,37 @@
+// Reading iptables-restore / iptables-save text: the canonical order kube-proxy's own tests
+// compare in, and the Service dispatch table a loaded KUBE-SERVICES chain implements.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "address_plan.h"
+#include "service_model.h"
+
+namespace svcbench {
+
+// Splits one rule line into words, honouring double quotes ("a b" is one word, quotes kept).
+std::vector<std::string> split_rule_words(std::string_view line);
+
+// kube-proxy proxier_test.go's normalisation: per table, chain declarations with
+// KUBE-NODEPORTS and KUBE-SERVICES first and the rest sorted by name, rules grouped by
+// chain in that order (relative order within a chain kept), counters zeroed.
+std::string canonical_iptables_dump(std::string_view restore_text);
+
+// One Service destination as the loaded KUBE-SERVICES chain dispatches it.
+struct ServiceDispatch {
+  size_t position = 0;  // 0-based index among KUBE-SERVICES rules
+  Ipv4Address address;
+  uint16_t port = 0;
+  Protocol protocol = Protocol::kTcp;
+  std::string comment;                // e.g. "ns/svc:p80 cluster IP"
+  std::string target_chain;           // KUBE-SVC-/KUBE-EXT-/KUBE-FW-
+  std::vector<Endpoint> endpoints;    // DNAT destinations reachable from the target chain
+};
+
+// Parses `iptables-save -t nat` output. Only rules with -d, -p and --dport are returned;
+// the trailing KUBE-NODEPORTS jump is not a Service.
+std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text);
+
+}  // namespace svcbench

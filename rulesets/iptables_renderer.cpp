@@ -1,0 +1,483 @@
+#include "iptables_renderer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "chain_names.h"
+
+namespace svcbench {
+namespace {
+
+constexpr const char* kServices = "KUBE-SERVICES";
+constexpr const char* kExternalServices = "KUBE-EXTERNAL-SERVICES";
+constexpr const char* kNodePorts = "KUBE-NODEPORTS";
+constexpr const char* kPostrouting = "KUBE-POSTROUTING";
+constexpr const char* kMarkMasq = "KUBE-MARK-MASQ";
+constexpr const char* kForward = "KUBE-FORWARD";
+constexpr const char* kProxyFirewall = "KUBE-PROXY-FIREWALL";
+constexpr const char* kKubeletFirewall = "KUBE-FIREWALL";
+
+// kube-proxy's LineBuffer: words joined by single spaces, one rule per line. A discarding
+// buffer counts lines without keeping them (partial sync of unchanged Services).
+class LineBuffer {
+ public:
+  explicit LineBuffer(bool keep = true) : keep_(keep) {}
+  template <typename... Words>
+  void write(const Words&... words) {
+    ++lines_;
+    if (!keep_) return;
+    bool first = true;
+    (append(first, words), ...);
+    text_.push_back('\n');
+  }
+  void chain_line(const std::string& chain) { write(":" + chain + " - [0:0]"); }
+  const std::string& text() const { return text_; }
+  size_t lines() const { return lines_; }
+  void reserve(size_t n) { text_.reserve(n); }
+
+ private:
+  void append(bool& first, const std::string& word) { put(first, word); }
+  void append(bool& first, const char* word) { put(first, word); }
+  void append(bool& first, const std::vector<std::string>& words) {
+    for (const auto& w : words) put(first, w);
+  }
+  void put(bool& first, std::string_view word) {
+    if (!keep_) return;
+    if (!first) text_.push_back(' ');
+    text_.append(word);
+    first = false;
+  }
+  bool keep_;
+  size_t lines_ = 0;
+  std::string text_;
+};
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+std::string probability(size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0.10f", 1.0 / static_cast<double>(n));
+  return buf;
+}
+
+// proxy.CategorizeEndpoints without topology hints: ready endpoints, falling back to
+// serving-and-terminating ones when none is ready.
+struct EndpointCategories {
+  std::vector<const Endpoint*> cluster;
+  std::vector<const Endpoint*> local;
+  std::vector<const Endpoint*> all_reachable;
+  bool has_any = false;
+};
+
+std::vector<const Endpoint*> usable(const std::vector<const Endpoint*>& eps) {
+  std::vector<const Endpoint*> ready;
+  for (auto* e : eps)
+    if (e->ready) ready.push_back(e);
+  if (!ready.empty()) return ready;
+  std::vector<const Endpoint*> fallback;
+  for (auto* e : eps)
+    if (e->serving && e->terminating) fallback.push_back(e);
+  return fallback;
+}
+
+EndpointCategories categorize(const Service& svc, const ServicePort& port,
+                              const std::vector<const Endpoint*>& endpoints) {
+  EndpointCategories c;
+  const bool external_local = svc.external_policy_local(port);
+  const bool uses_cluster =
+      !svc.internal_policy_local() || (svc.externally_accessible(port) && !external_local);
+  const bool uses_local =
+      svc.internal_policy_local() || (svc.externally_accessible(port) && external_local);
+  if (uses_cluster) c.cluster = usable(endpoints);
+  if (uses_local) {
+    std::vector<const Endpoint*> locals;
+    for (auto* e : endpoints)
+      if (e->local) locals.push_back(e);
+    c.local = usable(locals);
+  }
+  c.has_any = !c.cluster.empty() || !c.local.empty();
+  if (!uses_local) {
+    c.all_reachable = c.cluster;
+  } else if (!uses_cluster) {
+    c.all_reachable = c.local;
+  } else {
+    for (auto* e : endpoints) {
+      bool in = std::find(c.cluster.begin(), c.cluster.end(), e) != c.cluster.end() ||
+                std::find(c.local.begin(), c.local.end(), e) != c.local.end();
+      if (in) c.all_reachable.push_back(e);
+    }
+  }
+  return c;
+}
+
+struct PortRef {
+  const Service* service;
+  const ServicePort* port;
+  std::string name;  // ServicePortName.String()
+};
+
+std::vector<PortRef> sorted_ports(const ServiceSet& set) {
+  std::vector<PortRef> refs;
+  refs.reserve(set.service_port_count());
+  for (const auto& s : set.services)
+    for (const auto& p : s.ports) refs.push_back({&s, &p, s.port_name(p)});
+  std::sort(refs.begin(), refs.end(),
+            [](const PortRef& a, const PortRef& b) { return a.name < b.name; });
+  return refs;
+}
+
+std::vector<const Endpoint*> sorted_endpoints(const ServicePort& port) {
+  std::vector<const Endpoint*> eps;
+  eps.reserve(port.endpoints.size());
+  for (const auto& e : port.endpoints) eps.push_back(&e);
+  // kube-proxy sorts a service port's endpoints by their "ip:port" string.
+  std::sort(eps.begin(), eps.end(),
+            [](const Endpoint* a, const Endpoint* b) { return a->str() < b->str(); });
+  return eps;
+}
+
+}  // namespace
+
+IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& opt,
+                                const std::optional<SyncScope>& scope) {
+  IptablesPayload out;
+  LineBuffer filter_chains, filter_rules, nat_chains, nat_rules;
+  LineBuffer skipped_chains(false), skipped_rules(false);
+  nat_rules.reserve(set.endpoint_count() * 400 + set.service_port_count() * 300 + 4096);
+  const std::string mark = opt.masquerade_mark;
+  const std::string mark_mask = mark + "/" + mark;
+
+  for (const char* c : {kServices, kExternalServices, kForward, kNodePorts, kProxyFirewall})
+    filter_chains.chain_line(c);
+  for (const char* c : {kServices, kNodePorts, kPostrouting, kMarkMasq}) nat_chains.chain_line(c);
+
+  nat_rules.write("-A", kPostrouting, "-m", "mark", "!", "--mark", mark_mask, "-j", "RETURN");
+  nat_rules.write("-A", kPostrouting, "-j", "MARK", "--xor-mark", mark);
+  if (opt.random_fully)
+    nat_rules.write("-A", kPostrouting, "-m", "comment", "--comment",
+                    "\"kubernetes service traffic requiring SNAT\"", "-j", "MASQUERADE",
+                    "--random-fully");
+  else
+    nat_rules.write("-A", kPostrouting, "-m", "comment", "--comment",
+                    "\"kubernetes service traffic requiring SNAT\"", "-j", "MASQUERADE");
+  nat_rules.write("-A", kMarkMasq, "-j", "MARK", "--or-mark", mark);
+
+  if (opt.localhost_node_ports) {
+    filter_chains.chain_line(kKubeletFirewall);
+    filter_rules.write("-A", kKubeletFirewall, "-m", "comment", "--comment",
+                       "\"block incoming localnet connections\"", "-d", "127.0.0.0/8", "!", "-s",
+                       "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate",
+                       "RELATED,ESTABLISHED,DNAT", "-j", "DROP");
+  }
+
+  out.large_cluster_mode = set.endpoint_count() > opt.large_cluster_endpoints_threshold;
+  const bool large = out.large_cluster_mode;
+  std::vector<std::string> if_local, if_not_local;
+  if (opt.cluster_cidr) {
+    if_local = {"-s", opt.cluster_cidr->str()};
+    if_not_local = {"!", "-s", opt.cluster_cidr->str()};
+  }
+  auto comment = [&](const std::string& text) -> std::vector<std::string> {
+    if (large) return {};
+    return {"-m", "comment", "--comment", text};
+  };
+
+  for (const PortRef& ref : sorted_ports(set)) {
+    const Service& svc = *ref.service;
+    const ServicePort& port = *ref.port;
+    const std::string protocol = lowercase(port.protocol);
+    const std::string& name = ref.name;
+    const std::string svc_port = std::to_string(port.port);
+    const std::string cluster_ip = svc.cluster_ip.str();
+
+    const auto endpoints = sorted_endpoints(port);
+    const EndpointCategories cat = categorize(svc, port, endpoints);
+    const std::string cluster_chain = service_chain(name, protocol);
+    const std::string local_policy_chain = local_chain(name, protocol);
+    const bool external_local = svc.external_policy_local(port);
+    const bool uses_cluster_chain =
+        !cat.cluster.empty() &&
+        (!svc.internal_policy_local() || (svc.externally_accessible(port) && !external_local));
+    const bool uses_local_chain =
+        !cat.local.empty() &&
+        (svc.internal_policy_local() || (svc.externally_accessible(port) && external_local));
+
+    std::string internal_chain = cluster_chain;
+    bool has_internal = cat.has_any;
+    if (svc.internal_policy_local()) {
+      internal_chain = local_policy_chain;
+      if (cat.local.empty()) has_internal = false;
+    }
+    std::string external_policy_chain = cluster_chain;
+    bool has_external = cat.has_any;
+    if (external_local) {
+      external_policy_chain = local_policy_chain;
+      if (cat.local.empty()) has_external = false;
+    }
+    const std::string ext_chain = external_chain(name, protocol);
+    const bool uses_ext_chain = cat.has_any && svc.externally_accessible(port);
+    const std::string fw_chain = firewall_chain(name, protocol);
+    const bool uses_fw_chain = cat.has_any && !svc.load_balancer_ips.empty() &&
+                               !svc.load_balancer_source_ranges.empty();
+    const std::string lb_chain = uses_fw_chain ? fw_chain : ext_chain;
+
+    std::string internal_filter_target, internal_filter_comment;
+    std::string external_filter_target, external_filter_comment;
+    if (!cat.has_any) {
+      internal_filter_target = external_filter_target = "REJECT";
+      internal_filter_comment = external_filter_comment = quoted(name + " has no endpoints");
+    } else {
+      if (!has_internal) {
+        internal_filter_target = "DROP";
+        internal_filter_comment = quoted(name + " has no local endpoints");
+      }
+      if (!has_external) {
+        external_filter_target = "DROP";
+        external_filter_comment = quoted(name + " has no local endpoints");
+      }
+    }
+
+    // Top-level chains are always written in full, even in a partial sync.
+    if (has_internal) {
+      nat_rules.write("-A", kServices, "-m", "comment", "--comment", quoted(name + " cluster IP"),
+                      "-m", protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, "-j",
+                      internal_chain);
+    } else {
+      filter_rules.write("-A", kServices, "-m", "comment", "--comment", internal_filter_comment,
+                         "-m", protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port,
+                         "-j", internal_filter_target);
+    }
+    for (const auto& ip : svc.external_ips) {
+      if (cat.has_any)
+        nat_rules.write("-A", kServices, "-m", "comment", "--comment",
+                        quoted(name + " external IP"), "-m", protocol, "-p", protocol, "-d",
+                        ip.str(), "--dport", svc_port, "-j", ext_chain);
+      if (!has_external)
+        filter_rules.write("-A", kExternalServices, "-m", "comment", "--comment",
+                           external_filter_comment, "-m", protocol, "-p", protocol, "-d",
+                           ip.str(), "--dport", svc_port, "-j", external_filter_target);
+    }
+    for (const auto& ip : svc.load_balancer_ips) {
+      if (cat.has_any)
+        nat_rules.write("-A", kServices, "-m", "comment", "--comment",
+                        quoted(name + " loadbalancer IP"), "-m", protocol, "-p", protocol, "-d",
+                        ip.str(), "--dport", svc_port, "-j", lb_chain);
+      if (uses_fw_chain)
+        filter_rules.write("-A", kProxyFirewall, "-m", "comment", "--comment",
+                           quoted(name + " traffic not accepted by " + fw_chain), "-m", protocol,
+                           "-p", protocol, "-d", ip.str(), "--dport", svc_port, "-j", "DROP");
+    }
+    if (!has_external)
+      for (const auto& ip : svc.load_balancer_ips)
+        filter_rules.write("-A", kExternalServices, "-m", "comment", "--comment",
+                           external_filter_comment, "-m", protocol, "-p", protocol, "-d",
+                           ip.str(), "--dport", svc_port, "-j", external_filter_target);
+    if (port.node_port != 0) {
+      const std::string node_port = std::to_string(port.node_port);
+      if (cat.has_any) {
+        if (opt.localhost_node_ports && opt.nfacct)
+          nat_rules.write("-A", kNodePorts, "-m", "comment", "--comment", name, "-m", protocol,
+                          "-p", protocol, "-d", "127.0.0.0/8", "--dport", node_port, "-m",
+                          "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts", "-j",
+                          ext_chain);
+        nat_rules.write("-A", kNodePorts, "-m", "comment", "--comment", name, "-m", protocol,
+                        "-p", protocol, "--dport", node_port, "-j", ext_chain);
+      }
+      if (!has_external)
+        filter_rules.write("-A", kExternalServices, "-m", "comment", "--comment",
+                           external_filter_comment, "-m", "addrtype", "--dst-type", "LOCAL", "-m",
+                           protocol, "-p", protocol, "--dport", node_port, "-j",
+                           external_filter_target);
+    }
+    if (svc.health_check_node_port != 0)
+      filter_rules.write("-A", kNodePorts, "-m", "comment", "--comment",
+                         quoted(name + " health check node port"), "-m", "tcp", "-p", "tcp",
+                         "--dport", std::to_string(svc.health_check_node_port), "-j", "ACCEPT");
+
+    // Per-service chains: skipped (but counted) for unchanged Services in a partial sync.
+    const bool skip = scope && !scope->changed_services.contains(svc.namespaced_name());
+    LineBuffer& chains = skip ? skipped_chains : nat_chains;
+    LineBuffer& rules = skip ? skipped_rules : nat_rules;
+
+    if (has_internal) {
+      std::vector<std::string> args = {"-m",      "comment",  "--comment", quoted(name + " cluster IP"),
+                                       "-m",      protocol,   "-p",        protocol,
+                                       "-d",      cluster_ip, "--dport",   svc_port};
+      if (opt.masquerade_all)
+        rules.write("-A", internal_chain, args, "-j", kMarkMasq);
+      else if (opt.cluster_cidr)
+        rules.write("-A", internal_chain, args, if_not_local, "-j", kMarkMasq);
+    }
+    if (uses_ext_chain) {
+      chains.chain_line(ext_chain);
+      out.active_nat_chains.insert(ext_chain);
+      if (!external_local) {
+        rules.write("-A", ext_chain, "-m", "comment", "--comment",
+                    quoted("masquerade traffic for " + name + " external destinations"), "-j",
+                    kMarkMasq);
+      } else {
+        if (opt.cluster_cidr)
+          rules.write("-A", ext_chain, "-m", "comment", "--comment",
+                      quoted("pod traffic for " + name + " external destinations"), if_local,
+                      "-j", cluster_chain);
+        rules.write("-A", ext_chain, "-m", "comment", "--comment",
+                    quoted("masquerade LOCAL traffic for " + name + " external destinations"),
+                    "-m", "addrtype", "--src-type", "LOCAL", "-j", kMarkMasq);
+        rules.write("-A", ext_chain, "-m", "comment", "--comment",
+                    quoted("route LOCAL traffic for " + name + " external destinations"), "-m",
+                    "addrtype", "--src-type", "LOCAL", "-j", cluster_chain);
+      }
+      if (has_external) rules.write("-A", ext_chain, "-j", external_policy_chain);
+    }
+    if (uses_fw_chain) {
+      chains.chain_line(fw_chain);
+      out.active_nat_chains.insert(fw_chain);
+      std::vector<std::string> args = {"-A", fw_chain, "-m", "comment", "--comment",
+                                       quoted(name + " loadbalancer IP")};
+      bool allow_from_node = false;
+      for (const auto& cidr : svc.load_balancer_source_ranges) {
+        rules.write(args, "-s", cidr.str(), "-j", ext_chain);
+        if (cidr.contains(opt.node_ip)) allow_from_node = true;
+      }
+      if (allow_from_node)
+        for (const auto& ip : svc.load_balancer_ips) rules.write(args, "-s", ip.str(), "-j", ext_chain);
+      rules.write("-A", fw_chain, "-m", "comment", "--comment",
+                  quoted("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL"));
+    }
+
+    auto write_service_to_endpoints = [&](const std::string& chain,
+                                          const std::vector<const Endpoint*>& eps) {
+      if (svc.session_affinity_client_ip) {
+        for (const Endpoint* e : eps) {
+          const std::string sep = endpoint_chain(name, protocol, e->str());
+          rules.write("-A", chain, comment(quoted(name + " -> " + e->str())), "-m", "recent",
+                      "--name", sep, "--rcheck", "--seconds",
+                      std::to_string(svc.session_affinity_timeout_seconds), "--reap", "-j", sep);
+        }
+      }
+      for (size_t i = 0; i < eps.size(); ++i) {
+        const std::string sep = endpoint_chain(name, protocol, eps[i]->str());
+        if (i + 1 < eps.size())
+          rules.write("-A", chain, comment(quoted(name + " -> " + eps[i]->str())), "-m",
+                      "statistic", "--mode", "random", "--probability",
+                      probability(eps.size() - i), "-j", sep);
+        else
+          rules.write("-A", chain, comment(quoted(name + " -> " + eps[i]->str())), "-j", sep);
+      }
+    };
+    if (uses_cluster_chain) {
+      chains.chain_line(cluster_chain);
+      out.active_nat_chains.insert(cluster_chain);
+      write_service_to_endpoints(cluster_chain, cat.cluster);
+    }
+    if (uses_local_chain) {
+      chains.chain_line(local_policy_chain);
+      out.active_nat_chains.insert(local_policy_chain);
+      write_service_to_endpoints(local_policy_chain, cat.local);
+    }
+    for (const Endpoint* e : cat.all_reachable) {
+      const std::string sep = endpoint_chain(name, protocol, e->str());
+      chains.chain_line(sep);
+      out.active_nat_chains.insert(sep);
+      auto c = comment(name);
+      rules.write("-A", sep, c, "-s", e->address.str(), "-j", kMarkMasq);
+      if (svc.session_affinity_client_ip)
+        rules.write("-A", sep, c, "-m", "recent", "--name", sep, "--set", "-m", protocol, "-p",
+                    protocol, "-j", "DNAT", "--to-destination", e->str());
+      else
+        rules.write("-A", sep, c, "-m", protocol, "-p", protocol, "-j", "DNAT",
+                    "--to-destination", e->str());
+    }
+  }
+
+  if (scope)
+    for (const auto& chain : scope->stale_nat_chains) {
+      if (out.active_nat_chains.contains(chain) || !is_service_chain(chain)) continue;
+      nat_chains.chain_line(chain);
+      nat_rules.write("-X", chain);
+    }
+
+  if (opt.localhost_node_ports)
+    nat_rules.write("-A", kServices, "-m", "comment", "--comment",
+                    "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"",
+                    "-m", "addrtype", "--dst-type", "LOCAL", "-j", kNodePorts);
+  else
+    nat_rules.write("-A", kServices, "-m", "comment", "--comment",
+                    "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"",
+                    "-m", "addrtype", "--dst-type", "LOCAL", "!", "-d", "127.0.0.0/8", "-j",
+                    kNodePorts);
+
+  if (!opt.conntrack_tcp_liberal) {
+    if (opt.nfacct)
+      filter_rules.write("-A", kForward, "-m", "conntrack", "--ctstate", "INVALID", "-m", "nfacct",
+                         "--nfacct-name", "ct_state_invalid_dropped_pkts", "-j", "DROP");
+    else
+      filter_rules.write("-A", kForward, "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP");
+  }
+  filter_rules.write("-A", kForward, "-m", "comment", "--comment",
+                     "\"kubernetes forwarding rules\"", "-m", "mark", "--mark", mark_mask, "-j",
+                     "ACCEPT");
+  filter_rules.write("-A", kForward, "-m", "comment", "--comment",
+                     "\"kubernetes forwarding conntrack rule\"", "-m", "conntrack", "--ctstate",
+                     "RELATED,ESTABLISHED", "-j", "ACCEPT");
+
+  out.filter_rules = filter_rules.lines();
+  out.nat_rules = nat_rules.lines();
+  out.nat_chains = nat_chains.lines();
+  out.text.reserve(filter_chains.text().size() + filter_rules.text().size() +
+                   nat_chains.text().size() + nat_rules.text().size() + 32);
+  out.text += "*filter\n";
+  out.text += filter_chains.text();
+  out.text += filter_rules.text();
+  out.text += "COMMIT\n*nat\n";
+  out.text += nat_chains.text();
+  out.text += nat_rules.text();
+  out.text += "COMMIT\n";
+  return out;
+}
+
+std::string render_iptables_base_jumps() {
+  // pkg/proxy/iptables/proxier.go: iptablesJumpChains and iptablesKubeletJumpChains.
+  struct Jump {
+    const char* table;
+    const char* dst;
+    const char* src;
+    const char* comment;
+    const char* extra;
+  };
+  static constexpr Jump kJumps[] = {
+      {"filter", kExternalServices, "INPUT", "kubernetes externally-visible service portals", "-m conntrack --ctstate NEW"},
+      {"filter", kExternalServices, "FORWARD", "kubernetes externally-visible service portals", "-m conntrack --ctstate NEW"},
+      {"filter", kNodePorts, "INPUT", "kubernetes health check service ports", ""},
+      {"filter", kServices, "FORWARD", "kubernetes service portals", "-m conntrack --ctstate NEW"},
+      {"filter", kServices, "OUTPUT", "kubernetes service portals", "-m conntrack --ctstate NEW"},
+      {"filter", kForward, "FORWARD", "kubernetes forwarding rules", ""},
+      {"filter", kProxyFirewall, "INPUT", "kubernetes load balancer firewall", "-m conntrack --ctstate NEW"},
+      {"filter", kProxyFirewall, "OUTPUT", "kubernetes load balancer firewall", "-m conntrack --ctstate NEW"},
+      {"filter", kProxyFirewall, "FORWARD", "kubernetes load balancer firewall", "-m conntrack --ctstate NEW"},
+      {"nat", kServices, "OUTPUT", "kubernetes service portals", ""},
+      {"nat", kServices, "PREROUTING", "kubernetes service portals", ""},
+      {"nat", kPostrouting, "POSTROUTING", "kubernetes postrouting rules", ""},
+      {"filter", kKubeletFirewall, "INPUT", "", ""},
+      {"filter", kKubeletFirewall, "OUTPUT", "", ""},
+  };
+  std::string out;
+  for (const char* table : {"filter", "nat"}) {
+    out += std::string("*") + table + "\n";
+    std::set<std::string> declared;
+    for (const auto& j : kJumps)
+      if (std::string_view(j.table) == table && declared.insert(j.dst).second)
+        out += std::string(":") + j.dst + " - [0:0]\n";
+    for (const auto& j : kJumps) {
+      if (std::string_view(j.table) != table) continue;
+      out += std::string("-I ") + j.src;
+      if (*j.extra) out += std::string(" ") + j.extra;
+      if (*j.comment) out += std::string(" -m comment --comment \"") + j.comment + "\"";
+      out += std::string(" -j ") + j.dst + "\n";
+    }
+    out += "COMMIT\n";
+  }
+  return out;
+}
+
+}  // namespace svcbench

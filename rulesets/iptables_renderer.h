@@ -1,0 +1,52 @@
+// Renders the iptables-restore payload kube-proxy's iptables mode writes for a ServiceSet
+// (pkg/proxy/iptables/proxier.go, syncProxyRules), full or partial (KEP-3453).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "service_model.h"
+
+namespace svcbench {
+
+struct IptablesOptions {
+  std::optional<Cidr> cluster_cidr;  // kube-proxy's --cluster-cidr local traffic detector
+  bool masquerade_all = false;
+  std::string masquerade_mark = "0x4000";
+  bool random_fully = true;        // iptables >= 1.6.2 supports MASQUERADE --random-fully
+  bool nfacct = false;             // kernel has xt_nfacct: kube-proxy adds its counters
+  bool localhost_node_ports = true;
+  bool conntrack_tcp_liberal = false;
+  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");
+  size_t large_cluster_endpoints_threshold = 1000;
+  // Services in this order in KUBE-SERVICES. kube-proxy iterates a Go map (random order per
+  // sync); svcbench sorts by ServicePortName so runs are reproducible.
+};
+
+// What a partial sync writes: only these Services' own chains (all top-level chains are
+// always rewritten), plus flush-and-delete of stale chains.
+struct SyncScope {
+  std::set<std::string> changed_services;  // namespaced names
+  std::vector<std::string> stale_nat_chains;
+};
+
+struct IptablesPayload {
+  std::string text;  // input for iptables-restore --noflush --counters
+  std::set<std::string> active_nat_chains;
+  size_t filter_rules = 0;
+  size_t nat_rules = 0;
+  size_t nat_chains = 0;
+  bool large_cluster_mode = false;
+};
+
+// scope == nullopt renders a full sync.
+IptablesPayload render_iptables(const ServiceSet& services, const IptablesOptions& options,
+                                const std::optional<SyncScope>& scope = std::nullopt);
+
+// The jump rules kube-proxy ensures in the base chains before its first restore, as one
+// iptables-restore --noflush payload of -I lines (it uses `iptables -C/-I` per rule).
+std::string render_iptables_base_jumps();
+
+}  // namespace svcbench

@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "address_plan.h"
+#include "kubernetes_import.h"
+#include "synthetic_services.h"
+
+namespace svcbench {
+namespace {
+
+TEST(AddressPlan, ParsesAndContains) {
+  EXPECT_FALSE(Ipv4Address::parse("256.1.1.1"));
+  EXPECT_FALSE(Ipv4Address::parse("1.2.3"));
+  EXPECT_FALSE(Ipv4Address::parse("1.2.3.4 "));
+  EXPECT_FALSE(Cidr::parse("198.18.0.1/15"));  // host bits set
+  EXPECT_FALSE(Cidr::parse("198.18.0.0/33"));
+  auto range = *Cidr::parse("198.18.0.0/15");
+  EXPECT_TRUE(range.contains(*Ipv4Address::parse("198.19.255.255")));
+  EXPECT_FALSE(range.contains(*Ipv4Address::parse("198.20.0.0")));
+  AddressPlan plan;
+  EXPECT_TRUE(plan.inside_benchmarking_range());
+  plan.pods = *Cidr::parse("10.0.0.0/8");
+  EXPECT_FALSE(plan.inside_benchmarking_range());
+}
+
+TEST(SyntheticServices, DeterministicAndInsidePlan) {
+  SyntheticSpec spec;
+  spec.services = 1000;
+  spec.endpoints_min = 1;
+  spec.endpoints_max = 4;
+  spec.node_port_share = 0.2;
+  spec.load_balancer_share = 0.1;
+  AddressPlan plan;
+  auto a = make_synthetic_services(spec, plan);
+  auto b = make_synthetic_services(spec, plan);
+  ASSERT_EQ(a.services.size(), 1000u);
+  EXPECT_TRUE(a.services == b.services);
+  std::set<std::pair<uint32_t, uint16_t>> frontends;
+  size_t udp = 0, lb = 0, np = 0;
+  for (const auto& s : a.services) {
+    EXPECT_TRUE(plan.cluster_ips.contains(s.cluster_ip));
+    frontends.insert({s.cluster_ip.value, s.ports[0].port});
+    udp += s.ports[0].protocol == Protocol::kUdp;
+    lb += s.type == ServiceType::kLoadBalancer;
+    np += s.type == ServiceType::kNodePort;
+    EXPECT_GE(s.ports[0].endpoints.size(), 1u);
+    EXPECT_LE(s.ports[0].endpoints.size(), 4u);
+    for (const auto& e : s.ports[0].endpoints) EXPECT_TRUE(plan.pods.contains(e.address));
+    for (const auto& ip : s.load_balancer_ips) EXPECT_TRUE(plan.external_ips.contains(ip));
+  }
+  EXPECT_EQ(frontends.size(), 1000u);
+  EXPECT_NEAR(udp, 500, 80);
+  EXPECT_NEAR(lb, 100, 40);
+  EXPECT_NEAR(np, 200, 50);
+  // Service i does not depend on N.
+  spec.services = 10;
+  EXPECT_TRUE(make_synthetic_services(spec, plan).services[7] == a.services[7]);
+  // Unique frontends even past the ClusterIP block's size.
+  EXPECT_NE(make_synthetic_service(40000, spec, plan).ports[0].port, make_synthetic_service(7, spec, plan).ports[0].port);
+}
+
+TEST(SyntheticServices, EndpointRange) {
+  SyntheticSpec spec;
+  EXPECT_TRUE(parse_endpoint_range("3", spec));
+  EXPECT_EQ(spec.endpoints_max, 3u);
+  EXPECT_TRUE(parse_endpoint_range("1-5", spec));
+  EXPECT_EQ(spec.endpoints_min, 1u);
+  EXPECT_FALSE(parse_endpoint_range("5-1", spec));
+  EXPECT_FALSE(parse_endpoint_range("x", spec));
+  EXPECT_FALSE(parse_endpoint_range("2-", spec));
+}
+
+constexpr const char* kList = R"({
+ "apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Service",
+   "metadata": {"name": "web", "namespace": "shop"},
+   "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.10", "externalTrafficPolicy": "Local",
+            "healthCheckNodePort": 31000,
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP", "nodePort": 30080, "targetPort": 8080}],
+            "loadBalancerSourceRanges": [" 203.0.113.0/25"]},
+   "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}}},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "headless", "namespace": "shop"},
+   "spec": {"clusterIP": "None", "ports": [{"port": 1}]}},
+  {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+   "metadata": {"name": "web-abc", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},
+   "addressType": "IPv4",
+   "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": true}, "nodeName": "node-a"},
+                 {"addresses": ["10.244.2.9"], "conditions": {"ready": false, "serving": true, "terminating": true}, "nodeName": "node-b"}],
+   "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}
+ ]})";
+
+TEST(KubernetesImport, ReadsServicesAndSlices) {
+  auto set = import_kubernetes_list(kList, ImportOptions{"node-a"});
+  ASSERT_EQ(set.services.size(), 1u);
+  const auto& s = set.services[0];
+  EXPECT_EQ(s.namespaced_name(), "shop/web");
+  EXPECT_EQ(s.type, ServiceType::kLoadBalancer);
+  EXPECT_EQ(s.cluster_ip.str(), "10.96.0.10");
+  EXPECT_EQ(s.health_check_node_port, 31000);
+  EXPECT_EQ(s.load_balancer_ips.at(0).str(), "192.0.2.7");
+  EXPECT_EQ(s.load_balancer_source_ranges.at(0).str(), "203.0.113.0/25");
+  ASSERT_EQ(s.ports.size(), 1u);
+  EXPECT_EQ(s.ports[0].node_port, 30080);
+  ASSERT_EQ(s.ports[0].endpoints.size(), 2u);
+  EXPECT_EQ(s.ports[0].endpoints[0].str(), "10.244.1.5:8080");
+  EXPECT_TRUE(s.ports[0].endpoints[0].local);
+  EXPECT_FALSE(s.ports[0].endpoints[1].ready);
+  EXPECT_TRUE(s.ports[0].endpoints[1].terminating);
+
+  AddressPlan plan;
+  remap_into_plan(set, plan);
+  EXPECT_TRUE(plan.cluster_ips.contains(set.services[0].cluster_ip));
+  EXPECT_TRUE(plan.pods.contains(set.services[0].ports[0].endpoints[1].address));
+  EXPECT_TRUE(plan.external_ips.contains(set.services[0].load_balancer_ips[0]));
+}
+
+TEST(KubernetesImport, RejectsBadInput) {
+  EXPECT_THROW(import_kubernetes_list("{", {}), std::runtime_error);
+  EXPECT_THROW(import_kubernetes_list("[]", {}), std::runtime_error);
+  EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":99999}]}}]})", {}), std::runtime_error);
+  EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":80,"protocol":"QUIC"}]}}]})", {}), std::runtime_error);
+  EXPECT_EQ(import_kubernetes_list(R"({"items": []})", {}).services.size(), 0u);
+}
+
+}  // namespace
+}  // namespace svcbench
