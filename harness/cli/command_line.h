@@ -1,0 +1,50 @@
+// A small option parser for svcbench's subcommands: --name value, --name=value, flags, and
+// everything after `--` kept apart (EAL arguments, in DPDK's usual way).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svcbench {
+
+struct OptionSpec {
+  std::string name;      // without dashes
+  std::string value;     // placeholder, empty for a flag
+  std::string help;
+};
+
+class CommandLine {
+ public:
+  // Throws UsageError for an unknown option or a missing value, naming the subcommand.
+  CommandLine(const std::string& command, const std::vector<OptionSpec>& specs,
+              const std::vector<std::string>& args);
+  bool help() const { return help_; }
+  bool has(const std::string& name) const { return values_.contains(name); }
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+  uint64_t get_count(const std::string& name, uint64_t fallback, uint64_t max) const;
+  double get_number(const std::string& name, double fallback, double min, double max) const;
+  std::vector<std::string> get_list(const std::string& name, const std::string& fallback) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+  const std::vector<std::string>& passthrough() const { return passthrough_; }
+  bool has_passthrough() const { return saw_separator_; }
+
+  static std::string usage(const std::string& synopsis, const std::vector<OptionSpec>& specs);
+
+ private:
+  std::string command_;
+  bool help_ = false;
+  bool saw_separator_ = false;
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_, passthrough_;
+};
+
+// Subcommands: each returns the process exit code.
+int rules_command(const std::vector<std::string>& args);
+int pcap_command(const std::vector<std::string>& args);
+int testbed_command(const std::vector<std::string>& args);
+int run_command_line(const std::vector<std::string>& args);
+int sweep_command(const std::vector<std::string>& args);
+
+}  // namespace svcbench

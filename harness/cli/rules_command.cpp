@@ -1,0 +1,108 @@
+// svcbench rules: the iptables-restore payload kube-proxy would apply, and a matching pcap.
+#include <cstdio>
+
+#include "atomic_file.h"
+#include "command_line.h"
+#include "errors.h"
+#include "iptables_dump.h"
+#include "iptables_renderer.h"
+#include "kubernetes_import.h"
+#include "pcap_file.h"
+#include "synthetic_services.h"
+#include "traffic_plan.h"
+
+namespace svcbench {
+namespace {
+
+const std::vector<OptionSpec> kSpecs = {
+    {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload)"},
+    {"services", "N", "synthetic Services (1 to 1,000,000)"},
+    {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
+    {"seed", "S", "seed of the synthetic set (default 1)"},
+    {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
+    {"nodeport-share", "F", "fraction of NodePort Services (default 0)"},
+    {"loadbalancer-share", "F", "fraction of LoadBalancer Services (default 0)"},
+    {"from", "FILE", "a cluster's `kubectl get services,endpointslices -A -o json`"},
+    {"node-name", "NAME", "with --from: endpoints on this node are local"},
+    {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr (masquerade off-cluster traffic)"},
+    {"nfacct", "", "render as on a kernel with xt_nfacct (kube-proxy's counters)"},
+    {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
+    {"canonical", "", "print in the order kube-proxy's own tests compare in"},
+    {"base-jumps", "", "print the base-chain jump rules instead"},
+    {"out", "PATH", "write the payload here instead of stdout"},
+    {"pcap", "PATH", "also write a pcap with one packet per Service frontend"},
+};
+
+}  // namespace
+
+ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan) {
+  if (cl.has("from") && cl.has("services"))
+    throw UsageError("give either --services N or --from FILE, not both");
+  if (cl.has("from")) {
+    ImportOptions o;
+    o.node_name = cl.get("node-name");
+    return import_kubernetes_list(read_file(cl.get("from")), o);
+  }
+  if (!cl.has("services")) throw UsageError("say which Services: --services N or --from FILE");
+  SyntheticSpec spec;
+  spec.services = cl.get_count("services", 0, 1'000'000);
+  if (spec.services == 0) throw UsageError("--services must be at least 1");
+  if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), spec))
+    throw UsageError("--endpoints takes E or MIN-MAX (0 to 1000), not '" + cl.get("endpoints") + "'");
+  spec.seed = cl.get_count("seed", 1, UINT64_MAX);
+  spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
+  spec.node_port_share = cl.get_number("nodeport-share", 0, 0, 1);
+  spec.load_balancer_share = cl.get_number("loadbalancer-share", 0, 0, 1);
+  if (spec.node_port_share + spec.load_balancer_share > 1)
+    throw UsageError("--nodeport-share plus --loadbalancer-share exceed 1");
+  return make_synthetic_services(spec, plan);
+}
+
+IptablesOptions iptables_options_from(const CommandLine& cl) {
+  IptablesOptions o;
+  if (cl.has("cluster-cidr")) {
+    auto c = Cidr::parse(cl.get("cluster-cidr"));
+    if (!c) throw UsageError("--cluster-cidr '" + cl.get("cluster-cidr") + "' is not a CIDR like 198.18.128.0/17");
+    o.cluster_cidr = c;
+  }
+  o.nfacct = cl.has("nfacct");
+  o.random_fully = !cl.has("no-random-fully");
+  return o;
+}
+
+int rules_command(const std::vector<std::string>& args) {
+  CommandLine cl("svcbench rules", kSpecs, args);
+  if (cl.help()) {
+    std::fputs(CommandLine::usage("svcbench rules --mode iptables (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
+    return 0;
+  }
+  if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  const std::string mode = cl.get("mode", "iptables");
+  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft")
+    throw UsageError("mode '" + mode + "' cannot be rendered yet; available: iptables, iptables-legacy, iptables-nft");
+  if (cl.has("base-jumps")) {
+    std::fputs(render_iptables_base_jumps().c_str(), stdout);
+    return 0;
+  }
+  AddressPlan plan;
+  ServiceSet services = services_from_options(cl, plan);
+  IptablesOptions options = iptables_options_from(cl);
+  std::string text = render_iptables(services, options).text;
+  if (cl.has("canonical")) text = canonical_iptables_dump(text);
+  if (cl.has("pcap")) {
+    auto dispatch = read_service_dispatch(render_iptables(services, options).text);
+    std::vector<std::vector<uint8_t>> frames;
+    for (const auto& d : dispatch) {
+      if (d.protocol == Protocol::kSctp) continue;
+      auto traffic = plan_service_traffic({d}, plan);
+      frames.push_back(traffic.templates.front().frame);
+    }
+    if (frames.empty()) throw UsageError("no Service frontend to write packets for");
+    write_pcap(cl.get("pcap"), frames);
+  }
+  if (cl.has("out")) write_file_atomically(cl.get("out"), text);
+  else std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+}  // namespace svcbench

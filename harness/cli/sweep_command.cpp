@@ -1,0 +1,90 @@
+// svcbench sweep: modes x Service counts on the netns node.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+
+#include "command_line.h"
+#include "dataplane_mode.h"
+#include "errors.h"
+#include "sweep_runner.h"
+
+namespace svcbench {
+
+IptablesOptions iptables_options_from(const CommandLine& cl);
+
+int sweep_command(const std::vector<std::string>& args) {
+  const std::vector<OptionSpec> specs = {
+      {"modes", "LIST", "comma-separated (default iptables-legacy,iptables-nft)"},
+      {"services", "LIST", "Service counts (default 10,30,100,300,1000,3000,10000)"},
+      {"out", "DIR", "results directory (results.json, summary.csv)"},
+      {"resume", "DIR", "finish an interrupted sweep in DIR"},
+      {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats (CI)"},
+      {"node", "KIND", "netns (the embedded default node)"},
+      {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
+      {"seed", "S", "seed of the synthetic sets (default 1)"},
+      {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
+      {"from", "FILE", "sweep a cluster's kubectl JSON (remapped into 198.18.0.0/15)"},
+      {"packets", "N", "measured packets per phase x target (default 2000)"},
+      {"rate", "PPS", "generator rate (default 5000)"},
+      {"repeats", "N", "runs per update operation (default 3)"},
+      {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr (default 198.18.128.0/17)"},
+      {"nfacct", "", "render kube-proxy's nfacct counters (kernel needs xt_nfacct)"},
+      {"no-random-fully", "", "MASQUERADE without --random-fully"},
+  };
+  CommandLine cl("svcbench sweep", specs, args);
+  if (cl.help()) {
+    std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] [--resume DIR] [-- EAL arguments]", specs).c_str(), stdout);
+    return 0;
+  }
+  if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  if (cl.get("node", "netns") != "netns")
+    throw UsageError("node kind '" + cl.get("node") + "' is not available yet; use netns");
+  SweepConfig c;
+  c.quick = cl.has("quick");
+  if (c.quick) {
+    c.service_counts = {10, 100, 1000};
+    c.packets = 500;
+    c.repeats = 2;
+  }
+  c.modes = cl.get_list("modes", "iptables-legacy,iptables-nft");
+  for (const auto& m : c.modes)
+    if (std::find(known_modes().begin(), known_modes().end(), m) == known_modes().end())
+      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft");
+  if (cl.has("services")) {
+    c.service_counts.clear();
+    for (const auto& s : cl.get_list("services", "")) {
+      size_t n = 0;
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec != std::errc() || p != s.data() + s.size() || n == 0)
+        throw UsageError("--services takes counts like 10,100,1000, not '" + s + "'");
+      if (n > 200'000) throw UsageError("--services " + s + " is more than the node can hold in this sweep (200,000)");
+      c.service_counts.push_back(n);
+    }
+  }
+  c.resume_dir = cl.get("resume");
+  c.out_dir = c.resume_dir.empty() ? cl.get("out") : c.resume_dir;
+  if (c.out_dir.empty()) throw UsageError("say where results go: --out DIR (or --resume DIR)");
+  if (!c.resume_dir.empty() && !std::filesystem::exists(c.resume_dir + "/results.json"))
+    throw UsageError(c.resume_dir + "/results.json does not exist; nothing to resume");
+  if (c.resume_dir.empty() && std::filesystem::exists(c.out_dir + "/results.json"))
+    throw UsageError(c.out_dir + " already holds results.json; use --resume " + c.out_dir + " or another --out");
+  if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), c.spec))
+    throw UsageError("--endpoints takes E or MIN-MAX, not '" + cl.get("endpoints") + "'");
+  if (c.spec.endpoints_min == 0) throw UsageError("--endpoints must be at least 1 for latency runs");
+  c.spec.seed = cl.get_count("seed", 1, UINT64_MAX);
+  c.spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
+  c.from_file = cl.get("from");
+  if (!c.from_file.empty()) c.service_counts = {0};
+  c.packets = cl.get_count("packets", c.packets, 10'000'000);
+  if (c.packets == 0) throw UsageError("--packets must be at least 1");
+  c.rate_pps = cl.get_count("rate", c.rate_pps, 100'000'000);
+  c.repeats = static_cast<int>(cl.get_count("repeats", static_cast<uint64_t>(c.repeats), 1000));
+  if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
+  c.iptables = iptables_options_from(cl);
+  if (!c.iptables.cluster_cidr) c.iptables.cluster_cidr = AddressPlan{}.pods;
+  if (cl.has_passthrough()) c.eal_args = cl.passthrough();
+  return run_sweep(c);
+}
+
+}  // namespace svcbench

@@ -1,0 +1,38 @@
+// svcbench testbed up|down|status: the netns node.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "command_line.h"
+#include "errors.h"
+#include "netns_testbed.h"
+
+namespace svcbench {
+
+int testbed_command(const std::vector<std::string>& args) {
+  const std::vector<OptionSpec> specs = {{"node", "KIND", "netns (the embedded default node)"}};
+  CommandLine cl("svcbench testbed", specs, args);
+  if (cl.help() || cl.positional().size() != 1) {
+    std::fputs(CommandLine::usage("svcbench testbed up|down|status [--node netns]", specs).c_str(),
+               cl.help() ? stdout : stderr);
+    return cl.help() ? 0 : 2;
+  }
+  if (cl.get("node", "netns") != "netns")
+    throw UsageError("node kind '" + cl.get("node") + "' is not available yet; use netns");
+  const std::string action = cl.positional()[0];
+  if (action == "up") {
+    NetnsTestbed().up();
+    std::fputs("svcbench: netns node up (svcb-gen, svcb-node)\n", stderr);
+  } else if (action == "down") {
+    NetnsTestbed::down();
+  } else if (action == "status") {
+    auto s = NetnsTestbed::status();
+    nlohmann::json j = {{"up", s.up}, {"node", "netns"}, {"namespaces", s.namespaces},
+                        {"root_links", s.root_links}, {"node_ingress_mac", s.node_ingress_mac}};
+    std::puts(j.dump(1).c_str());
+  } else {
+    throw UsageError("unknown testbed action '" + action + "'; use up, down or status");
+  }
+  return 0;
+}
+
+}  // namespace svcbench

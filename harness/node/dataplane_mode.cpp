@@ -1,0 +1,33 @@
+#include "dataplane_mode.h"
+
+#include "command_runner.h"
+#include "errors.h"
+#include "iptables_mode.h"
+
+namespace svcbench {
+
+const std::vector<std::string>& known_modes() {
+  static const std::vector<std::string> modes = {"iptables-legacy", "iptables-nft"};
+  return modes;
+}
+
+std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, const std::string& netns,
+                                                   const IptablesOptions& options) {
+  if (mode == "iptables-legacy")
+    return std::make_unique<IptablesMode>(IptablesBackend::kLegacy, netns, options);
+  if (mode == "iptables-nft")
+    return std::make_unique<IptablesMode>(IptablesBackend::kNft, netns, options);
+  if (mode == "ipvs" || mode == "nftables")
+    throw UsageError("mode " + mode + " is not implemented yet; available: iptables-legacy, iptables-nft");
+  throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft");
+}
+
+void flush_conntrack(const std::string& netns) {
+  require_tool("conntrack", "conntrack");
+  auto r = run_command({{"conntrack", "-F"}, netns, "", true});
+  // conntrack -F exits 1 when the table was already empty on some versions; only a missing
+  // namespace or tool is an error, and run_command throws for those.
+  (void)r;
+}
+
+}  // namespace svcbench

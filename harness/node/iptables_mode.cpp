@@ -1,0 +1,64 @@
+#include "iptables_mode.h"
+
+#include "command_runner.h"
+#include "errors.h"
+#include "sync_plan.h"
+
+namespace svcbench {
+
+IptablesMode::IptablesMode(IptablesBackend backend, std::string netns, IptablesOptions options)
+    : backend_(backend), netns_(std::move(netns)), options_(std::move(options)) {
+  require_tool(tool("-restore"), "iptables");
+  require_tool(tool("-save"), "iptables");
+}
+
+std::string IptablesMode::name() const {
+  return backend_ == IptablesBackend::kLegacy ? "iptables-legacy" : "iptables-nft";
+}
+
+std::string IptablesMode::tool(const char* suffix) const {
+  return std::string(backend_ == IptablesBackend::kLegacy ? "iptables-legacy" : "iptables-nft") +
+         suffix;
+}
+
+double IptablesMode::restore(const std::string& payload, const std::string& what) {
+  // kube-proxy: iptables-restore --noflush --counters (NoFlushTables, RestoreCounters).
+  auto r = run_command({{tool("-restore"), "--noflush", "--counters"}, netns_, payload, true});
+  if (!r.ok()) {
+    std::string first = r.err.substr(0, r.err.find('\n'));
+    throw SetupError(name() + " " + what + ": the kernel rejected the ruleset (" +
+                     tool("-restore") + " exit " + std::to_string(r.exit_code) + "): " + first);
+  }
+  return r.seconds;
+}
+
+void IptablesMode::reset() {
+  // Restoring empty tables without --noflush flushes every chain and deletes user chains.
+  run_checked({{tool("-restore")}, netns_, "*nat\nCOMMIT\n*filter\nCOMMIT\n", true},
+              name() + " reset");
+}
+
+double IptablesMode::initial_load(const ServiceSet& services) {
+  reset();
+  restore(render_iptables_base_jumps(), "base-chain jumps");
+  return restore(render_iptables(services, options_).text, "initial load");
+}
+
+double IptablesMode::full_resync(const ServiceSet& services) {
+  return restore(render_iptables(services, options_).text, "full resync");
+}
+
+double IptablesMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
+  return restore(plan_partial_sync(before, after, options_).text, "partial sync");
+}
+
+std::string IptablesMode::loaded_ruleset() {
+  return run_checked({{tool("-save"), "-c"}, netns_, "", true}, name() + " save").out;
+}
+
+std::vector<ServiceDispatch> IptablesMode::loaded_dispatch() {
+  auto r = run_checked({{tool("-save"), "-t", "nat"}, netns_, "", true}, name() + " save");
+  return read_service_dispatch(r.out);
+}
+
+}  // namespace svcbench

@@ -1,0 +1,159 @@
+#include "netns_testbed.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "command_runner.h"
+#include "errors.h"
+
+namespace svcbench {
+
+bool running_as_root() { return geteuid() == 0; }
+
+namespace {
+
+using N = TestbedNames;
+
+void ip(const std::vector<std::string>& args, const std::string& what) {
+  std::vector<std::string> argv = {"ip"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  run_checked({argv, "", "", true}, what);
+}
+
+void sysctl_in(const std::string& netns, const std::string& key, const std::string& value) {
+  run_checked({{"sysctl", "-q", "-w", key + "=" + value}, netns, "", true},
+              "setting " + key + " in " + netns);
+}
+
+std::vector<std::string> svcb_namespaces() {
+  std::vector<std::string> out;
+  if (DIR* d = opendir("/run/netns")) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.starts_with("svcb-")) out.push_back(name);
+    }
+    closedir(d);
+  }
+  return out;
+}
+
+std::vector<std::string> svcb_root_links() {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net")) {
+    std::string name = entry.path().filename();
+    if (name.starts_with("svcb-")) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NetnsTestbed::mac_of(const std::string& netns, const std::string& link) {
+  auto r = run_checked({{"ip", "-j", "link", "show", "dev", link}, netns, "", true},
+                       "reading the MAC of " + link);
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].contains("address"))
+    throw SetupError("cannot read the MAC address of " + link + " in " + netns);
+  return j[0]["address"].get<std::string>();
+}
+
+void NetnsTestbed::up() {
+  if (!running_as_root())
+    throw SetupError("the netns testbed needs root (namespaces, veth, iptables): rerun with sudo");
+  require_tool("ip", "iproute2");
+  require_tool("sysctl", "procps");
+  down();
+  try {
+    ip({"netns", "add", N::kGeneratorNs}, "creating namespace svcb-gen");
+    ip({"netns", "add", N::kNodeNs}, "creating namespace svcb-node");
+    // veth ends are created directly inside their namespaces: nothing lands in the root one.
+    ip({"link", "add", N::kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        N::kNodeIngress, "netns", N::kNodeNs}, "creating link A");
+    ip({"link", "add", N::kRxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        N::kNodeEgress, "netns", N::kNodeNs}, "creating link B");
+    ip({"link", "add", N::kBaselineTx, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        N::kBaselineRx, "netns", N::kGeneratorNs}, "creating the baseline link");
+    for (const char* ns : {N::kGeneratorNs, N::kNodeNs}) {
+      sysctl_in(ns, "net.ipv6.conf.all.disable_ipv6", "1");
+      sysctl_in(ns, "net.ipv6.conf.default.disable_ipv6", "1");
+      ip({"-n", ns, "link", "set", "lo", "up"}, "bringing up lo");
+    }
+    for (const char* link : {N::kTxLink, N::kRxLink, N::kBaselineTx, N::kBaselineRx})
+      ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+    ip({"-n", N::kNodeNs, "addr", "add", plan_.node_ingress_address().str() + prefix, "dev",
+        N::kNodeIngress}, "addressing svcb-n0");
+    ip({"-n", N::kNodeNs, "addr", "add", plan_.node_egress_address().str() + prefix, "dev",
+        N::kNodeEgress}, "addressing svcb-n1");
+    for (const char* link : {N::kNodeIngress, N::kNodeEgress})
+      ip({"-n", N::kNodeNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    sysctl_in(N::kNodeNs, "net.ipv4.ip_forward", "1");
+    for (const char* conf : {"all", "default", N::kNodeIngress, N::kNodeEgress})
+      sysctl_in(N::kNodeNs, std::string("net.ipv4.conf.") + conf + ".rp_filter", "0");
+    // Endpoints live behind link B: a static neighbour makes the node forward there without ARP.
+    const std::string rx_mac = mac_of(N::kGeneratorNs, N::kRxLink);
+    ip({"-n", N::kNodeNs, "neigh", "replace", plan_.endpoint_next_hop().str(), "lladdr", rx_mac,
+        "nud", "permanent", "dev", N::kNodeEgress}, "adding the endpoint neighbour");
+    ip({"-n", N::kNodeNs, "route", "replace", plan_.pods.str(), "via",
+        plan_.endpoint_next_hop().str(), "dev", N::kNodeEgress}, "routing the pod range");
+    // Clients are never answered, but give their addresses a neighbour too so the node never ARPs.
+    const std::string tx_mac = mac_of(N::kGeneratorNs, N::kTxLink);
+    for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+      ip({"-n", N::kNodeNs, "neigh", "replace", plan_.client_address(i).str(), "lladdr", tx_mac,
+          "nud", "permanent", "dev", N::kNodeIngress}, "adding a client neighbour");
+    std::filesystem::create_directories("/run/svcbench");
+    std::ofstream("/run/svcbench/testbed") << "netns " << getpid() << "\n";
+  } catch (...) {
+    down();
+    throw;
+  }
+}
+
+void NetnsTestbed::down() {
+  if (!running_as_root()) throw SetupError("testbed down needs root: rerun with sudo");
+  for (const auto& ns : svcb_namespaces())
+    run_command({{"ip", "netns", "delete", ns}, "", "", true});  // deletes its veths too
+  for (const auto& link : svcb_root_links())
+    run_command({{"ip", "link", "delete", link}, "", "", true});
+  // DPDK runtime directories of svcbench generator processes that no longer run.
+  std::error_code ec;
+  for (const char* base : {"/var/run/dpdk", "/run/dpdk"}) {
+    if (!std::filesystem::exists(base, ec)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+      std::string name = entry.path().filename();
+      if (!name.starts_with("svcb-")) continue;
+      pid_t pid = static_cast<pid_t>(atoi(name.c_str() + 5));
+      if (pid > 0 && kill(pid, 0) == 0) continue;
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+  std::filesystem::remove("/run/svcbench/testbed", ec);
+}
+
+TestbedStatus NetnsTestbed::status() {
+  TestbedStatus s;
+  s.namespaces = svcb_namespaces();
+  s.root_links = svcb_root_links();
+  bool gen = false, node = false;
+  for (const auto& n : s.namespaces) {
+    gen |= n == N::kGeneratorNs;
+    node |= n == N::kNodeNs;
+  }
+  s.up = gen && node;
+  if (s.up) {
+    try {
+      s.node_ingress_mac = mac_of(N::kNodeNs, N::kNodeIngress);
+    } catch (const std::exception&) {
+      s.up = false;
+    }
+  }
+  return s;
+}
+
+}  // namespace svcbench

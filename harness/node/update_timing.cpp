@@ -1,0 +1,49 @@
+#include "update_timing.h"
+
+#include <algorithm>
+
+#include "interruption.h"
+
+namespace svcbench {
+
+const std::vector<std::string>& update_operations() {
+  static const std::vector<std::string> ops = {"initial-load", "full-resync", "add-service",
+                                               "remove-service", "change-endpoints"};
+  return ops;
+}
+
+nlohmann::json UpdateTimings::summarize(const std::vector<double>& runs) {
+  if (runs.empty()) return {{"median", nullptr}, {"min", nullptr}, {"max", nullptr}, {"runs", 0}};
+  std::vector<double> v = runs;
+  std::sort(v.begin(), v.end());
+  const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return {{"median", median}, {"min", v.front()}, {"max", v.back()}, {"runs", v.size()}};
+}
+
+UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const SyntheticSpec& spec,
+                           const AddressPlan& plan, int repeats) {
+  UpdateTimings t;
+  auto& s = t.seconds;
+  for (int i = 0; i < repeats && !interrupted(); ++i) s["initial-load"].push_back(mode.initial_load(base));
+  for (int i = 0; i < repeats && !interrupted(); ++i) s["full-resync"].push_back(mode.full_resync(base));
+
+  ServiceSet grown = base;
+  grown.services.push_back(make_synthetic_service(base.services.size() + 1000000, spec, plan));
+  for (int i = 0; i < repeats && !interrupted(); ++i) {
+    s["add-service"].push_back(mode.partial_sync(base, grown));
+    s["remove-service"].push_back(mode.partial_sync(grown, base));
+  }
+  if (!base.services.empty()) {
+    // One Service's endpoints move to other pods (a rolling update), and back.
+    ServiceSet moved = base;
+    auto& eps = moved.services[base.services.size() / 2].ports.front().endpoints;
+    for (auto& e : eps) e.address = plan.pods.at(plan.pods.size() - 2 - (e.address.value % 64));
+    for (int i = 0; i < repeats && !interrupted(); ++i) {
+      s["change-endpoints"].push_back(mode.partial_sync(base, moved));
+      mode.partial_sync(moved, base);
+    }
+  }
+  return t;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,83 @@
+#include "results_document.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "atomic_file.h"
+#include "errors.h"
+
+namespace svcbench {
+
+ResultsDocument::ResultsDocument(std::string directory, nlohmann::json context, nlohmann::json config)
+    : dir_(std::move(directory)) {
+  doc_ = nlohmann::json::object();
+  doc_["context"] = std::move(context);
+  doc_["config"] = std::move(config);
+  doc_["latency"] = nlohmann::json::array();
+  doc_["updates"] = nlohmann::json::array();
+  doc_["baseline"] = nullptr;
+  doc_["progress"] = {{"state", "running"},
+                      {"completed", nlohmann::json::array()},
+                      {"failed", nlohmann::json::array()}};
+}
+
+ResultsDocument ResultsDocument::load(const std::string& directory) {
+  const std::string path = directory + "/results.json";
+  auto j = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("context") || !j.contains("progress"))
+    throw UsageError(path + " is not an svcbench results.json; cannot resume from it");
+  ResultsDocument d(directory, j["context"], j["config"]);
+  d.doc_ = std::move(j);
+  return d;
+}
+
+void ResultsDocument::mark_completed(const std::string& point) {
+  doc_["progress"]["completed"].push_back(point);
+}
+
+void ResultsDocument::mark_failed(const std::string& point, const std::string& error) {
+  doc_["progress"]["failed"].push_back({{"point", point}, {"error", error}});
+}
+
+bool ResultsDocument::completed(const std::string& point) const {
+  for (const auto& p : doc_["progress"]["completed"])
+    if (p == point) return true;
+  return false;
+}
+
+void ResultsDocument::set_state(const std::string& state) { doc_["progress"]["state"] = state; }
+
+std::string ResultsDocument::summary_csv() const {
+  std::ostringstream out;
+  out << "kind,mode,services,phase,target,operation,packets_tx,packets_rx,packets_lost,"
+         "min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,median_s,min_s,max_s,runs\n";
+  auto num = [](const nlohmann::json& j, const char* k) -> std::string {
+    if (!j.contains(k) || j[k].is_null()) return "";
+    return j[k].dump();
+  };
+  auto latency_row = [&](const nlohmann::json& e, const std::string& kind) {
+    const auto& l = e["latency_ns"];
+    out << kind << "," << e.value("mode", "") << "," << num(e, "services") << ","
+        << e.value("phase", "") << "," << e.value("target", "") << ",," << num(e, "packets_tx")
+        << "," << num(e, "packets_rx") << "," << num(e, "packets_lost") << "," << num(l, "min")
+        << "," << num(l, "p50") << "," << num(l, "p90") << "," << num(l, "p99") << ","
+        << num(l, "p999") << "," << num(l, "max") << "," << num(l, "mean") << ",,,,\n";
+  };
+  if (doc_["baseline"].is_object()) latency_row(doc_["baseline"], "baseline");
+  for (const auto& e : doc_["latency"]) latency_row(e, "latency");
+  for (const auto& e : doc_["updates"]) {
+    const auto& s = e["seconds"];
+    out << "update," << e.value("mode", "") << "," << num(e, "services") << ",,,"
+        << e.value("operation", "") << ",,,,,,,,,,," << num(s, "median") << "," << num(s, "min")
+        << "," << num(s, "max") << "," << num(s, "runs") << "\n";
+  }
+  return out.str();
+}
+
+void ResultsDocument::save() const {
+  std::filesystem::create_directories(dir_);
+  write_file_atomically(dir_ + "/results.json", doc_.dump(1) + "\n");
+  write_file_atomically(dir_ + "/summary.csv", summary_csv());
+}
+
+}  // namespace svcbench

@@ -1,0 +1,36 @@
+// results.json: the source of truth of a run. It starts with the context block, then the
+// latency and update entries (schema in README.md), and is rewritten atomically after
+// every sweep point so an interrupted run still leaves a file that parses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace svcbench {
+
+class ResultsDocument {
+ public:
+  ResultsDocument(std::string directory, nlohmann::json context, nlohmann::json config);
+  // Loads DIR/results.json of an earlier run (for --resume); throws UsageError.
+  static ResultsDocument load(const std::string& directory);
+
+  void add_latency(nlohmann::json entry) { doc_["latency"].push_back(std::move(entry)); }
+  void add_update(nlohmann::json entry) { doc_["updates"].push_back(std::move(entry)); }
+  void set_baseline(nlohmann::json entry) { doc_["baseline"] = std::move(entry); }
+  void mark_completed(const std::string& point);
+  void mark_failed(const std::string& point, const std::string& error);
+  bool completed(const std::string& point) const;
+  void set_state(const std::string& state);  // "running" | "finished" | "interrupted"
+  const nlohmann::json& json() const { return doc_; }
+  nlohmann::json& config() { return doc_["config"]; }
+
+  // Writes results.json and summary.csv atomically.
+  void save() const;
+  std::string summary_csv() const;
+
+ private:
+  std::string dir_;
+  nlohmann::json doc_;
+};
+
+}  // namespace svcbench

@@ -1,0 +1,198 @@
+#include "sweep_runner.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "atomic_file.h"
+#include "dataplane_mode.h"
+#include "dpdk_ports.h"
+#include "errors.h"
+#include "interruption.h"
+#include "kubernetes_import.h"
+#include "netns_testbed.h"
+#include "replay_engine.h"
+#include "results_document.h"
+#include "run_context.h"
+#include "update_timing.h"
+
+namespace svcbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void progress(const char* fmt, const std::string& a = "", const std::string& b = "") {
+  std::fprintf(stderr, fmt, a.c_str(), b.c_str());
+  std::fflush(stderr);
+}
+
+// Tears the node down however the sweep ends (return, exception, signal).
+struct TestbedGuard {
+  ~TestbedGuard() {
+    try {
+      NetnsTestbed::down();
+    } catch (...) {
+    }
+  }
+};
+
+nlohmann::json config_json(const SweepConfig& c) {
+  return {{"modes", c.modes},
+          {"services", c.service_counts},
+          {"endpoints_per_service", {c.spec.endpoints_min, c.spec.endpoints_max}},
+          {"seed", c.spec.seed},
+          {"udp_share", c.spec.udp_share},
+          {"from", c.from_file},
+          {"packets_per_point", c.packets},
+          {"rate_pps", c.rate_pps},
+          {"update_repeats", c.repeats},
+          {"burst", 1},
+          {"quick", c.quick},
+          {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""}};
+}
+
+}  // namespace
+
+int run_sweep(const SweepConfig& cfg) {
+  if (!running_as_root())
+    throw SetupError("svcbench sweep programs a node and needs root: rerun with sudo");
+  install_interrupt_handlers();
+  const AddressPlan plan;
+  ServiceSet imported;
+  if (!cfg.from_file.empty()) {
+    imported = import_kubernetes_list(read_file(cfg.from_file), {});
+    remap_into_plan(imported, plan);
+  }
+
+  auto doc = cfg.resume_dir.empty()
+                 ? ResultsDocument(cfg.out_dir, collect_run_context("netns", false), config_json(cfg))
+                 : ResultsDocument::load(cfg.resume_dir);
+  doc.set_state("running");
+  doc.save();
+
+  TestbedGuard guard;
+  progress("svcbench: bringing up the netns node%s%s\n");
+  NetnsTestbed testbed(plan);
+  testbed.up();
+  const std::string node_mac_text = NetnsTestbed::mac_of(TestbedNames::kNodeNs, TestbedNames::kNodeIngress);
+  const std::string baseline_mac_text = NetnsTestbed::mac_of(TestbedNames::kGeneratorNs, TestbedNames::kBaselineRx);
+
+  int failures = 0;
+  {
+    DpdkEnvironment env(cfg.eal_args.empty() ? DpdkEnvironment::default_testbed_args() : cfg.eal_args,
+                        TestbedNames::kGeneratorNs);
+    TrafficGenerator through_node(env, env.port_by_name("net_af_packet0"), env.port_by_name("net_af_packet1"),
+                                  *parse_mac(node_mac_text), plan);
+    TrafficGenerator back_to_back(env, env.port_by_name("net_af_packet2"), env.port_by_name("net_af_packet3"),
+                                  *parse_mac(baseline_mac_text), plan);
+
+    ReplaySettings base_settings;
+    base_settings.packets = cfg.packets;
+    base_settings.rate_pps = cfg.rate_pps;
+
+    if (!doc.completed("baseline")) {
+      SyntheticSpec spec = cfg.spec;
+      spec.services = 10;
+      auto dispatch = read_service_dispatch(render_iptables(make_synthetic_services(spec, plan), cfg.iptables).text);
+      auto traffic = plan_service_traffic(select_targets(dispatch, TargetPosition::kUniform), plan);
+      auto r = back_to_back.replay(traffic, base_settings, false);
+      auto j = r.to_json();
+      j["mode"] = "baseline";
+      j["phase"] = "new-flow";
+      j["target"] = "uniform";
+      j["services"] = 0;
+      doc.set_baseline(j);
+      doc.mark_completed("baseline");
+      doc.save();
+      progress("svcbench: baseline (back-to-back) p50 %s ns, p99 %s ns\n",
+               std::to_string(r.latency.percentile(50)), std::to_string(r.latency.percentile(99)));
+    }
+
+    std::vector<std::unique_ptr<DataplaneMode>> modes;
+    for (const auto& m : cfg.modes) modes.push_back(make_dataplane_mode(m, TestbedNames::kNodeNs, cfg.iptables));
+    const size_t total_points = modes.size() * cfg.service_counts.size();
+    size_t done_points = 0;
+    const auto sweep_start = Clock::now();
+
+    for (auto& mode : modes) {
+      for (size_t count : cfg.service_counts) {
+        if (interrupted()) break;
+        const size_t n = cfg.from_file.empty() ? count : imported.services.size();
+        const std::string point = mode->name() + "/" + std::to_string(n);
+        ++done_points;
+        if (doc.completed(point)) continue;
+        const auto t0 = Clock::now();
+        try {
+          for (auto& other : modes) other->reset();  // one backend's rules at a time
+          ServiceSet services;
+          if (cfg.from_file.empty()) {
+            SyntheticSpec spec = cfg.spec;
+            spec.services = n;
+            services = make_synthetic_services(spec, plan);
+          } else {
+            services = imported;
+          }
+          auto timings = time_updates(*mode, services, cfg.spec, plan, cfg.repeats);
+          for (const auto& op : update_operations()) {
+            auto it = timings.seconds.find(op);
+            if (it == timings.seconds.end()) continue;
+            doc.add_update({{"mode", mode->name()}, {"services", n}, {"operation", op},
+                            {"seconds", UpdateTimings::summarize(it->second)}});
+          }
+          auto dispatch = mode->loaded_dispatch();
+          for (Phase phase : {Phase::kNewFlow, Phase::kEstablished}) {
+            for (TargetPosition target : {TargetPosition::kFirst, TargetPosition::kMiddle,
+                                          TargetPosition::kLast, TargetPosition::kUniform}) {
+              if (interrupted()) break;
+              auto targets = select_targets(dispatch, target);
+              auto traffic = plan_service_traffic(targets, plan);
+              flush_conntrack(TestbedNames::kNodeNs);
+              ReplaySettings s = base_settings;
+              s.phase = phase;
+              auto r = through_node.replay(traffic, s, true);
+              auto j = r.to_json(target == TargetPosition::kUniform);
+              j["mode"] = mode->name();
+              j["services"] = n;
+              j["phase"] = to_string(phase);
+              j["target"] = to_string(target);
+              j["target_positions"] = targets.size() == 1 ? nlohmann::json(targets[0].position)
+                                                          : nlohmann::json(dispatch.size());
+              doc.add_latency(j);
+            }
+          }
+          if (interrupted()) break;
+          doc.mark_completed(point);
+        } catch (const std::exception& e) {
+          ++failures;
+          doc.mark_failed(point, e.what());
+          progress("svcbench: %s failed: %s\n", point, e.what());
+        }
+        doc.save();
+        const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+        char line[256];
+        std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)\n", done_points,
+                      total_points, point.c_str(), took, elapsed);
+        progress("svcbench: %s%s", line);
+      }
+    }
+    for (auto& mode : modes) {
+      try {
+        mode->reset();
+      } catch (...) {
+      }
+    }
+  }  // DPDK ports stop before the namespaces go away
+
+  if (interrupted()) {
+    doc.set_state("interrupted");
+    doc.save();
+    progress("svcbench: interrupted; partial results in %s, finish with --resume %s\n", cfg.out_dir, cfg.out_dir);
+    return 128 + interrupt_signal();
+  }
+  doc.set_state("finished");
+  doc.save();
+  return failures ? 1 : 0;
+}
+
+}  // namespace svcbench

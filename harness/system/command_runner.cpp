@@ -1,0 +1,147 @@
+#include "command_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "errors.h"
+
+namespace svcbench {
+
+std::string find_tool(const std::string& tool) {
+  if (tool.find('/') != std::string::npos) return access(tool.c_str(), X_OK) == 0 ? tool : "";
+  std::string path = getenv("PATH") ? getenv("PATH") : "";
+  path += ":/usr/sbin:/sbin:/usr/bin:/bin";
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) continue;
+    std::string candidate = dir + "/" + tool;
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+  }
+  return "";
+}
+
+void require_tool(const std::string& tool, const std::string& package) {
+  if (find_tool(tool).empty())
+    throw SetupError(tool + " not found: install the Debian package " + package +
+                     " (scripts/install-deps does it)");
+}
+
+CommandResult run_command(const Command& command) {
+  if (command.argv.empty()) throw SetupError("internal: empty command");
+  const std::string path = find_tool(command.argv[0]);
+  if (path.empty())
+    throw SetupError(command.argv[0] + " not found on PATH: run scripts/install-deps");
+  int ns_fd = -1;
+  if (!command.netns.empty()) {
+    std::string ns_path = "/run/netns/" + command.netns;
+    ns_fd = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns_fd < 0)
+      throw SetupError("network namespace " + command.netns + " does not exist: run `svcbench testbed up`");
+  }
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+    throw SetupError(std::string("pipe: ") + strerror(errno));
+  std::vector<char*> argv;
+  for (const auto& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid < 0) throw SetupError(std::string("fork: ") + strerror(errno));
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
+    dup2(in_pipe[0], 0);
+    if (command.capture_output) {
+      dup2(out_pipe[1], 1);
+      dup2(err_pipe[1], 2);
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  if (ns_fd >= 0) close(ns_fd);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  CommandResult result;
+  size_t written = 0;
+  int in_fd = in_pipe[1];
+  if (command.input.empty()) {
+    close(in_fd);
+    in_fd = -1;
+  } else {
+    fcntl(in_fd, F_SETFL, O_NONBLOCK);
+  }
+  int out_fd = out_pipe[0], err_fd = err_pipe[0];
+  char buf[65536];
+  while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
+    pollfd fds[3];
+    int n = 0;
+    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
+    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
+    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    if (poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == in_fd) {
+        ssize_t w = write(in_fd, command.input.data() + written, command.input.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 && errno != EAGAIN) written = command.input.size();
+        if (written >= command.input.size()) {
+          close(in_fd);
+          in_fd = -1;
+        }
+      } else {
+        ssize_t r = read(fds[i].fd, buf, sizeof buf);
+        if (r > 0) {
+          (fds[i].fd == out_fd ? result.out : result.err).append(buf, static_cast<size_t>(r));
+        } else if (r == 0 || errno != EINTR) {
+          close(fds[i].fd);
+          (fds[i].fd == out_fd ? out_fd : err_fd) = -1;
+        }
+      }
+    }
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (result.exit_code == 126 && !command.netns.empty())
+    throw SetupError("cannot enter network namespace " + command.netns + " (are you root?)");
+  return result;
+}
+
+CommandResult run_checked(const Command& command, const std::string& what) {
+  CommandResult r = run_command(command);
+  if (!r.ok()) {
+    std::string first = r.err.substr(0, r.err.find('\n'));
+    if (first.empty()) first = r.out.substr(0, r.out.find('\n'));
+    throw SetupError(what + " failed (" + command.argv[0] + " exit " + std::to_string(r.exit_code) +
+                     "): " + first);
+  }
+  return r;
+}
+
+}  // namespace svcbench

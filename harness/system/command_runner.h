@@ -1,0 +1,38 @@
+// The one way svcbench runs external tools: an argv vector (never a shell string), optionally
+// inside a network namespace, with stdin fed from memory, and timed around the tool.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace svcbench {
+
+struct CommandResult {
+  int exit_code = -1;     // the tool's exit code; 128+N when killed by signal N
+  double seconds = 0.0;   // wall time from spawn to exit (monotonic clock)
+  std::string out;        // stdout
+  std::string err;        // stderr
+  bool ok() const { return exit_code == 0; }
+};
+
+struct Command {
+  std::vector<std::string> argv;
+  std::string netns;        // run inside /run/netns/<netns>; empty: the caller's namespace
+  std::string input;        // written to the tool's stdin
+  bool capture_output = true;
+};
+
+// Throws SetupError when the tool cannot be started (not installed) or the namespace is
+// missing; a tool that runs and fails is reported through exit_code.
+CommandResult run_command(const Command& command);
+
+// Like run_command, but a non-zero exit throws SetupError with the tool's first stderr line.
+CommandResult run_checked(const Command& command, const std::string& what);
+
+// Absolute path of `tool` on PATH (plus /usr/sbin, /sbin), or empty when absent.
+std::string find_tool(const std::string& tool);
+
+// Throws SetupError "<tool> not found: install <package> (scripts/install-deps)".
+void require_tool(const std::string& tool, const std::string& package);
+
+}  // namespace svcbench

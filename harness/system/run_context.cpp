@@ -1,0 +1,67 @@
+#include "run_context.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "command_runner.h"
+#include "svcbench_version.h"
+
+namespace svcbench {
+
+std::string svcbench_revision() { return SVCBENCH_GIT_REVISION; }
+
+std::string utc_timestamp() {
+  std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buf;
+}
+
+namespace {
+std::string first_line_of(const std::vector<std::string>& argv) {
+  if (find_tool(argv[0]).empty()) return "not installed";
+  try {
+    auto r = run_command({argv, "", "", true});
+    std::string text = r.out.empty() ? r.err : r.out;
+    return text.substr(0, text.find('\n'));
+  } catch (const std::exception&) {
+    return "unknown";
+  }
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+}  // namespace
+
+nlohmann::json collect_run_context(const std::string& node_kind, bool emulated) {
+  utsname u{};
+  uname(&u);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  nlohmann::json c;
+  c["date"] = utc_timestamp();
+  c["host"] = host;
+  c["cpu"] = cpu_model();
+  c["cores"] = std::thread::hardware_concurrency();
+  c["kernel"] = std::string(u.release);
+  c["dpdk"] = SVCBENCH_DPDK_VERSION;
+  c["iptables_legacy"] = first_line_of({"iptables-legacy", "--version"});
+  c["iptables_nft"] = first_line_of({"iptables-nft", "--version"});
+  c["nft"] = first_line_of({"nft", "--version"});
+  c["ipvsadm"] = first_line_of({"ipvsadm", "--version"});
+  c["node_kind"] = node_kind;
+  c["emulated"] = emulated;
+  c["svcbench_revision"] = svcbench_revision();
+  return c;
+}
+
+}  // namespace svcbench

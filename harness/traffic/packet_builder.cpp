@@ -1,0 +1,170 @@
+#include "packet_builder.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace svcbench {
+
+std::optional<MacAddress> parse_mac(const std::string& text) {
+  MacAddress mac{};
+  unsigned v[6];
+  char tail;
+  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+                  &v[5], &tail) != 6)
+    return std::nullopt;
+  for (int i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(v[i]);
+  return mac;
+}
+
+namespace {
+void put16(uint8_t* p, uint16_t v) { v = htons(v); std::memcpy(p, &v, 2); }
+void put32(uint8_t* p, uint32_t v) { v = htonl(v); std::memcpy(p, &v, 4); }
+uint16_t get16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return ntohs(v); }
+uint32_t get32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return ntohl(v); }
+
+uint32_t sum16(const uint8_t* p, size_t n, uint32_t acc = 0) {
+  for (size_t i = 0; i + 1 < n; i += 2) acc += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+  if (n & 1) acc += static_cast<uint32_t>(p[n - 1] << 8);
+  return acc;
+}
+uint16_t fold(uint32_t acc) {
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return static_cast<uint16_t>(~acc);
+}
+}  // namespace
+
+uint16_t ipv4_header_checksum(const uint8_t* ip) {
+  size_t ihl = (ip[0] & 0x0f) * 4u;
+  uint32_t acc = sum16(ip, 10);
+  acc = sum16(ip + 12, ihl - 12, acc);
+  return fold(acc);
+}
+
+std::vector<uint8_t> build_frame(const FlowSpec& flow, FrameLayout* layout_out) {
+  const bool tcp = flow.protocol == Protocol::kTcp;
+  const size_t l4_len = tcp ? 20 : 8;
+  const size_t total = 14 + 20 + l4_len + flow.payload_bytes;
+  std::vector<uint8_t> f(total, 0);
+  std::memcpy(f.data(), flow.dst_mac.data(), 6);
+  std::memcpy(f.data() + 6, flow.src_mac.data(), 6);
+  put16(f.data() + 12, 0x0800);
+  uint8_t* ip = f.data() + 14;
+  ip[0] = 0x45;
+  put16(ip + 2, static_cast<uint16_t>(total - 14));
+  put16(ip + 6, 0x4000);  // DF
+  ip[8] = 64;
+  ip[9] = tcp ? 6 : 17;
+  put32(ip + 12, flow.src.value);
+  put32(ip + 16, flow.dst.value);
+  uint8_t* l4 = ip + 20;
+  put16(l4, flow.src_port);
+  put16(l4 + 2, flow.dst_port);
+  if (tcp) {
+    put32(l4 + 4, 1);   // sequence number
+    l4[12] = 5 << 4;    // data offset
+    l4[13] = 0x02;      // SYN
+    put16(l4 + 14, 64240);
+  } else {
+    put16(l4 + 4, static_cast<uint16_t>(8 + flow.payload_bytes));
+  }
+  FrameLayout layout{14, 34, static_cast<uint16_t>(34 + l4_len), flow.protocol};
+  fix_checksums(f.data(), f.size(), layout);
+  if (layout_out) *layout_out = layout;
+  return f;
+}
+
+std::optional<FrameLayout> parse_layout(const uint8_t* f, size_t len) {
+  if (len < 14) return std::nullopt;
+  uint16_t l3 = 14;
+  uint16_t ethertype = get16(f + 12);
+  if (ethertype == 0x8100) {
+    if (len < 18) return std::nullopt;
+    ethertype = get16(f + 16);
+    l3 = 18;
+  }
+  if (ethertype != 0x0800 || len < l3 + 20u) return std::nullopt;
+  const uint8_t* ip = f + l3;
+  if ((ip[0] >> 4) != 4) return std::nullopt;
+  uint16_t ihl = (ip[0] & 0x0f) * 4;
+  if (ihl < 20 || len < static_cast<size_t>(l3) + ihl) return std::nullopt;
+  if ((get16(ip + 6) & 0x1fff) != 0) return std::nullopt;  // not the first fragment
+  FrameLayout layout;
+  layout.l3 = l3;
+  layout.l4 = static_cast<uint16_t>(l3 + ihl);
+  if (ip[9] == 17) {
+    layout.protocol = Protocol::kUdp;
+    layout.payload = layout.l4 + 8;
+  } else if (ip[9] == 6) {
+    layout.protocol = Protocol::kTcp;
+    if (len < layout.l4 + 20u) return std::nullopt;
+    layout.payload = static_cast<uint16_t>(layout.l4 + (f[layout.l4 + 12] >> 4) * 4);
+  } else {
+    return std::nullopt;
+  }
+  if (len < layout.payload) return std::nullopt;
+  return layout;
+}
+
+void fix_checksums(uint8_t* f, size_t len, const FrameLayout& layout) {
+  uint8_t* ip = f + layout.l3;
+  put16(ip + 10, 0);
+  put16(ip + 10, ipv4_header_checksum(ip));
+  const size_t ip_total = get16(ip + 2);
+  const size_t l4_len = ip_total - (layout.l4 - layout.l3);
+  if (layout.l4 + l4_len > len) return;  // truncated capture: leave as is
+  uint8_t* l4 = f + layout.l4;
+  if (layout.protocol == Protocol::kUdp) {
+    put16(l4 + 6, 0);
+    return;
+  }
+  put16(l4 + 16, 0);
+  uint32_t acc = sum16(ip + 12, 8);
+  acc += 6;
+  acc += static_cast<uint32_t>(l4_len);
+  acc = sum16(l4, l4_len, acc);
+  put16(l4 + 16, fold(acc));
+}
+
+void set_source(uint8_t* f, const FrameLayout& layout, Ipv4Address src, uint16_t src_port) {
+  put32(f + layout.l3 + 12, src.value);
+  put16(f + layout.l4, src_port);
+}
+
+void set_destination(uint8_t* f, const FrameLayout& layout, Ipv4Address dst, uint16_t dst_port) {
+  put32(f + layout.l3 + 16, dst.value);
+  put16(f + layout.l4 + 2, dst_port);
+}
+
+void set_macs(uint8_t* f, const MacAddress& src, const MacAddress& dst) {
+  std::memcpy(f, dst.data(), 6);
+  std::memcpy(f + 6, src.data(), 6);
+}
+
+Ipv4Address destination_of(const uint8_t* f, const FrameLayout& layout) {
+  return {get32(f + layout.l3 + 16)};
+}
+
+uint16_t destination_port_of(const uint8_t* f, const FrameLayout& layout) {
+  return get16(f + layout.l4 + 2);
+}
+
+bool ensure_payload(std::vector<uint8_t>& frame, const FrameLayout& layout, size_t bytes) {
+  if (frame.size() < layout.payload) return false;
+  uint8_t* ip = frame.data() + layout.l3;
+  const size_t ip_total = get16(ip + 2);
+  const size_t ip_end = layout.l3 + ip_total;
+  if (ip_end < layout.payload) return false;
+  // Trailing bytes after the IP packet (Ethernet padding) are dropped.
+  frame.resize(std::min(frame.size(), ip_end));
+  const size_t have = frame.size() - layout.payload;
+  if (have < bytes) frame.resize(layout.payload + bytes, 0);
+  ip = frame.data() + layout.l3;
+  put16(ip + 2, static_cast<uint16_t>(frame.size() - layout.l3));
+  if (layout.protocol == Protocol::kUdp)
+    put16(frame.data() + layout.l4 + 4, static_cast<uint16_t>(frame.size() - layout.l4));
+  return true;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,57 @@
+// Ethernet/IPv4/UDP|TCP frames for the generator and the pcap writer, and the header edits
+// the burst loop makes per packet (source rewrite, checksums). No allocation in the edits.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "address_plan.h"
+#include "service_model.h"
+
+namespace svcbench {
+
+using MacAddress = std::array<uint8_t, 6>;
+std::optional<MacAddress> parse_mac(const std::string& text);  // "aa:bb:cc:dd:ee:ff"
+
+struct FrameLayout {
+  uint16_t l3 = 14;       // IPv4 header offset
+  uint16_t l4 = 34;       // TCP/UDP header offset
+  uint16_t payload = 42;  // L4 payload offset (where the signature goes)
+  Protocol protocol = Protocol::kUdp;
+};
+
+struct FlowSpec {
+  MacAddress src_mac{}, dst_mac{};
+  Ipv4Address src, dst;
+  uint16_t src_port = 1024, dst_port = 0;
+  Protocol protocol = Protocol::kUdp;
+  size_t payload_bytes = 32;  // at least sizeof(PacketSignature)
+};
+
+// A complete frame (checksums valid, payload zeroed); TCP frames are SYNs carrying data.
+std::vector<uint8_t> build_frame(const FlowSpec& flow, FrameLayout* layout = nullptr);
+
+// Finds the IPv4 and L4 headers of an Ethernet frame (one 802.1Q tag allowed).
+// nullopt when not IPv4 UDP/TCP or truncated.
+std::optional<FrameLayout> parse_layout(const uint8_t* frame, size_t length);
+
+uint16_t ipv4_header_checksum(const uint8_t* ip_header);  // over IHL*4 bytes
+// Recomputes the IPv4 header checksum and the L4 checksum (UDP: set to 0, which IPv4
+// allows; TCP: full pseudo-header checksum over the segment).
+void fix_checksums(uint8_t* frame, size_t length, const FrameLayout& layout);
+
+// Per-packet edits (host-order values), followed by fix_checksums by the caller.
+void set_source(uint8_t* frame, const FrameLayout& layout, Ipv4Address src, uint16_t src_port);
+void set_destination(uint8_t* frame, const FrameLayout& layout, Ipv4Address dst, uint16_t dst_port);
+void set_macs(uint8_t* frame, const MacAddress& src, const MacAddress& dst);
+Ipv4Address destination_of(const uint8_t* frame, const FrameLayout& layout);
+uint16_t destination_port_of(const uint8_t* frame, const FrameLayout& layout);
+
+// Makes room for `bytes` of payload after the L4 header (grows the frame, fixes IP total
+// length and UDP length). Returns false when the frame is not IPv4 UDP/TCP.
+bool ensure_payload(std::vector<uint8_t>& frame, const FrameLayout& layout, size_t bytes);
+
+}  // namespace svcbench

@@ -1,0 +1,262 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "errors.h"
+#include "latency_histogram.h"
+#include "packet_builder.h"
+#include "packet_signature.h"
+#include "pcap_file.h"
+#include "traffic_plan.h"
+
+namespace svcbench {
+namespace {
+
+TEST(LatencyHistogram, PercentilesWithinOnePointSixPercent) {
+  LatencyHistogram h;
+  for (uint64_t v = 1; v <= 100000; ++v) h.record(v);
+  EXPECT_EQ(h.count(), 100000u);
+  EXPECT_EQ(h.min(), 1u);
+  EXPECT_EQ(h.max(), 100000u);
+  EXPECT_NEAR(h.mean(), 50000.5, 0.01);
+  for (double p : {50.0, 90.0, 99.0, 99.9}) {
+    const double exact = p / 100.0 * 100000;
+    EXPECT_NEAR(static_cast<double>(h.percentile(p)), exact, exact * 0.016) << p;
+  }
+  EXPECT_EQ(h.percentile(100), 100000u);
+}
+
+TEST(LatencyHistogram, ExactBelow128AndClampedAtTheTop) {
+  LatencyHistogram h;
+  h.record(0);
+  h.record(127);
+  EXPECT_EQ(h.percentile(50), 0u);
+  EXPECT_EQ(h.percentile(100), 127u);
+  h.record(UINT64_MAX / 2);
+  EXPECT_EQ(h.count(), 3u);
+  for (size_t i = 1; i < LatencyHistogram::kCounts; ++i)
+    ASSERT_EQ(LatencyHistogram::index_of(LatencyHistogram::lowest_value_at(i)), i);
+  LatencyHistogram a, b;
+  a.record(10);
+  b.record(1000);
+  a.merge(b);
+  EXPECT_EQ(a.count(), 2u);
+  EXPECT_EQ(a.max(), 1000u);
+  auto cdf = a.cdf();
+  EXPECT_DOUBLE_EQ(cdf.back()[1].get<double>(), 1.0);
+}
+
+FlowSpec udp_flow() {
+  FlowSpec f;
+  f.src = *Ipv4Address::parse("198.18.0.2");
+  f.dst = *Ipv4Address::parse("198.19.0.7");
+  f.src_port = 40000;
+  f.dst_port = 53;
+  f.protocol = Protocol::kUdp;
+  return f;
+}
+
+// Independent Internet checksum over a byte range (RFC 1071).
+uint16_t reference_sum(const std::vector<uint8_t>& bytes) {
+  uint32_t acc = 0;
+  for (size_t i = 0; i + 1 < bytes.size(); i += 2) acc += static_cast<uint32_t>(bytes[i] << 8 | bytes[i + 1]);
+  if (bytes.size() & 1) acc += static_cast<uint32_t>(bytes.back() << 8);
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return static_cast<uint16_t>(acc);
+}
+
+TEST(PacketBuilder, UdpAndTcpFramesHaveValidChecksums) {
+  for (Protocol p : {Protocol::kUdp, Protocol::kTcp}) {
+    FlowSpec f = udp_flow();
+    f.protocol = p;
+    FrameLayout layout;
+    auto frame = build_frame(f, &layout);
+    auto parsed = parse_layout(frame.data(), frame.size());
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->payload, layout.payload);
+    std::vector<uint8_t> ip(frame.begin() + 14, frame.begin() + 34);
+    EXPECT_EQ(reference_sum(ip), 0xffff);  // header sums to all ones with its checksum
+    PacketSignature sig;
+    sig.sequence = 42;
+    sig.store(frame.data() + layout.payload);
+    set_source(frame.data(), layout, *Ipv4Address::parse("198.18.0.3"), 1234);
+    fix_checksums(frame.data(), frame.size(), layout);
+    if (p == Protocol::kTcp) {
+      std::vector<uint8_t> pseudo(frame.begin() + 26, frame.begin() + 34);  // src, dst
+      pseudo.push_back(0);
+      pseudo.push_back(6);
+      const uint16_t tcp_len = static_cast<uint16_t>(frame.size() - 34);
+      pseudo.push_back(static_cast<uint8_t>(tcp_len >> 8));
+      pseudo.push_back(static_cast<uint8_t>(tcp_len));
+      pseudo.insert(pseudo.end(), frame.begin() + 34, frame.end());
+      EXPECT_EQ(reference_sum(pseudo), 0xffff);
+    }
+    EXPECT_EQ(PacketSignature::load(frame.data() + layout.payload).sequence, 42u);
+    EXPECT_EQ(destination_of(frame.data(), layout).str(), "198.19.0.7");
+    EXPECT_EQ(destination_port_of(frame.data(), layout), 53);
+  }
+}
+
+TEST(PacketBuilder, EnsurePayloadGrowsShortFrames) {
+  FlowSpec f = udp_flow();
+  f.payload_bytes = 4;
+  FrameLayout layout;
+  auto frame = build_frame(f, &layout);
+  ASSERT_TRUE(ensure_payload(frame, layout, sizeof(PacketSignature)));
+  EXPECT_EQ(frame.size(), layout.payload + sizeof(PacketSignature));
+  auto parsed = parse_layout(frame.data(), frame.size());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(frame[16] << 8 | frame[17], static_cast<int>(frame.size() - 14));  // IP total length
+  EXPECT_FALSE(parse_layout(frame.data(), 20));
+  EXPECT_FALSE(parse_mac("zz:00:00:00:00:00"));
+  EXPECT_TRUE(parse_mac("02:00:00:00:00:0a"));
+}
+
+class TempDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char d[] = "/tmp/svcb-pcap-XXXXXX";
+    ASSERT_NE(mkdtemp(d), nullptr);
+    dir_ = d;
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  std::string path(const char* name) { return dir_ + "/" + name; }
+  void write_bytes(const std::string& p, const std::vector<uint8_t>& bytes) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::string dir_;
+};
+
+std::vector<uint8_t> le32(uint32_t v) { return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)}; }
+std::vector<uint8_t> be32(uint32_t v) { return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
+std::vector<uint8_t> le16(uint16_t v) { return {uint8_t(v), uint8_t(v >> 8)}; }
+std::vector<uint8_t> be16(uint16_t v) { return {uint8_t(v >> 8), uint8_t(v)}; }
+void append(std::vector<uint8_t>& a, const std::vector<uint8_t>& b) { a.insert(a.end(), b.begin(), b.end()); }
+
+// A classic pcap written by hand: byte order and timestamp precision chosen by the test.
+std::vector<uint8_t> handmade_pcap(bool big_endian, bool nanos, const std::vector<std::vector<uint8_t>>& frames, uint32_t link = 1) {
+  auto u32 = big_endian ? be32 : le32;
+  auto u16 = big_endian ? be16 : le16;
+  std::vector<uint8_t> f;
+  append(f, u32(nanos ? 0xa1b23c4d : 0xa1b2c3d4));
+  append(f, u16(2));
+  append(f, u16(4));
+  append(f, u32(0));
+  append(f, u32(0));
+  append(f, u32(65535));
+  append(f, u32(link));
+  uint32_t sub = 0;
+  for (const auto& frame : frames) {
+    append(f, u32(1700000000));
+    append(f, u32(sub));
+    sub += nanos ? 500 : 1;  // 500 ns or 1 us apart
+    append(f, u32(static_cast<uint32_t>(frame.size())));
+    append(f, u32(static_cast<uint32_t>(frame.size())));
+    f.insert(f.end(), frame.begin(), frame.end());
+  }
+  return f;
+}
+
+TEST_F(TempDir, ReadsBothByteOrdersAndTimestampPrecisions) {
+  auto frame = build_frame(udp_flow());
+  for (bool big : {false, true}) {
+    for (bool nanos : {false, true}) {
+      write_bytes(path("c.pcap"), handmade_pcap(big, nanos, {frame, frame}));
+      auto frames = read_ethernet_frames(path("c.pcap"));
+      ASSERT_EQ(frames.size(), 2u);
+      EXPECT_EQ(frames[1].timestamp_ns - frames[0].timestamp_ns, nanos ? 500u : 1000u);
+      EXPECT_EQ(frames[0].bytes, frame);
+      auto facts = inspect_pcap(path("c.pcap"));
+      EXPECT_EQ(facts["packets"], 2);
+      EXPECT_EQ(facts["udp"], 2);
+      EXPECT_EQ(facts["flows"], 1);
+    }
+  }
+}
+
+TEST_F(TempDir, ReadsPcapng) {
+  auto frame = build_frame(udp_flow());
+  std::vector<uint8_t> f;
+  // Section header block
+  append(f, le32(0x0A0D0D0A)); append(f, le32(28)); append(f, le32(0x1A2B3C4D));
+  append(f, le16(1)); append(f, le16(0)); append(f, le32(0xffffffff)); append(f, le32(0xffffffff));
+  append(f, le32(28));
+  // Interface description block (Ethernet, default microsecond resolution)
+  append(f, le32(1)); append(f, le32(20)); append(f, le16(1)); append(f, le16(0)); append(f, le32(65535)); append(f, le32(20));
+  // Enhanced packet block
+  const uint32_t padded = static_cast<uint32_t>((frame.size() + 3) & ~size_t{3});
+  const uint32_t len = 32 + padded;
+  append(f, le32(6)); append(f, le32(len)); append(f, le32(0)); append(f, le32(0)); append(f, le32(1000));
+  append(f, le32(static_cast<uint32_t>(frame.size()))); append(f, le32(static_cast<uint32_t>(frame.size())));
+  f.insert(f.end(), frame.begin(), frame.end());
+  f.resize(f.size() + (padded - frame.size()), 0);
+  append(f, le32(len));
+  write_bytes(path("c.pcapng"), f);
+  auto frames = read_ethernet_frames(path("c.pcapng"));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].timestamp_ns, 1000u * 1000u);
+}
+
+TEST_F(TempDir, RejectsMalformedCaptures) {
+  auto frame = build_frame(udp_flow());
+  write_bytes(path("empty.pcap"), {});
+  EXPECT_THROW(PcapReader(path("empty.pcap")), UsageError);
+  write_bytes(path("magic.pcap"), std::vector<uint8_t>(64, 0x42));
+  EXPECT_THROW(PcapReader(path("magic.pcap")), UsageError);
+  auto whole = handmade_pcap(false, false, {frame});
+  whole.resize(whole.size() - 10);
+  write_bytes(path("trunc.pcap"), whole);
+  EXPECT_THROW(read_ethernet_frames(path("trunc.pcap")), UsageError);
+  write_bytes(path("header-only.pcap"), handmade_pcap(false, false, {}));
+  EXPECT_THROW(read_ethernet_frames(path("header-only.pcap")), UsageError);
+  EXPECT_EQ(inspect_pcap(path("header-only.pcap"))["packets"], 0);
+  write_bytes(path("raw.pcap"), handmade_pcap(false, false, {frame}, 101));  // LINKTYPE_RAW
+  EXPECT_THROW(read_ethernet_frames(path("raw.pcap")), UsageError);
+  EXPECT_THROW(PcapReader{dir_}, UsageError);
+  EXPECT_THROW(PcapReader("/dev/null"), UsageError);
+  EXPECT_THROW(PcapReader(path("missing.pcap")), UsageError);
+}
+
+TEST_F(TempDir, WritesWhatItReads) {
+  std::vector<std::vector<uint8_t>> frames = {build_frame(udp_flow()), build_frame(udp_flow())};
+  write_pcap(path("w.pcap"), frames, 250);
+  auto back = read_ethernet_frames(path("w.pcap"));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].timestamp_ns - back[0].timestamp_ns, 250u);
+  EXPECT_EQ(back[0].bytes, frames[0]);
+}
+
+TEST(TrafficPlan, MapsCaptureFlowsOntoServices) {
+  ServiceDispatch svc;
+  svc.address = *Ipv4Address::parse("198.19.0.1");
+  svc.port = 53;
+  svc.protocol = Protocol::kUdp;
+  svc.endpoints.push_back(Endpoint{});
+  FlowSpec f = udp_flow();
+  f.dst = *Ipv4Address::parse("8.8.8.8");  // a capture from elsewhere
+  f.payload_bytes = 2;
+  CapturedFrame c;
+  c.bytes = build_frame(f);
+  std::vector<uint8_t> arp(60, 0);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  CapturedFrame a;
+  a.bytes = arp;
+  size_t skipped = 0;
+  auto plan = plan_pcap_traffic({c, a}, {svc}, true, &skipped);
+  ASSERT_EQ(plan.templates.size(), 1u);
+  EXPECT_EQ(skipped, 1u);
+  const auto& t = plan.templates[0];
+  EXPECT_EQ(destination_of(t.frame.data(), t.layout).str(), "198.19.0.1");
+  EXPECT_GE(t.frame.size(), t.layout.payload + sizeof(PacketSignature));
+  EXPECT_THROW(plan_pcap_traffic({c}, {svc}, false), UsageError);  // 8.8.8.8 is no Service
+  EXPECT_THROW(plan_pcap_traffic({a}, {svc}, true), UsageError);
+  EXPECT_EQ(select_targets({svc, svc, svc}, TargetPosition::kUniform).size(), 3u);
+  EXPECT_THROW(parse_target("sideways"), UsageError);
+}
+
+}  // namespace
+}  // namespace svcbench
