@@ -26,7 +26,7 @@ void enter_netns(const std::string& name) {
 }
 
 std::vector<std::string> DpdkEnvironment::default_testbed_args() {
-  std::vector<std::string> args = {"-l", "0", "--no-huge", "-m", "256", "--no-pci",
+  std::vector<std::string> args = {"-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
                                    "--log-level", "lib.eal:error", "--log-level", "pmd.net.af_packet:error"};
   const char* ifaces[] = {"svcb-g0", "svcb-g1", "svcb-b0", "svcb-b1"};
   for (int i = 0; i < 4; ++i) {

@@ -51,6 +51,8 @@ TrafficGenerator::TrafficGenerator(DpdkEnvironment& env, uint16_t tx_port, uint1
 namespace {
 
 constexpr uint16_t kRxBurst = 64;
+// New-flow warm-up tuples start at client address 4, beyond any measured tuple (< 240,000).
+constexpr uint64_t kWarmupTupleBase = 4 * 60000;
 
 // Everything the RX side needs, sized before the loop starts.
 struct RxState {
@@ -144,7 +146,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   const uint16_t burst = std::clamp<uint16_t>(settings.burst, 1, 64);
 
   // Established phase: warm the node's conntrack with one packet per flow under another run id.
-  auto send_all = [&](uint64_t count, uint32_t run, bool measure, RxState& rx) {
+  auto send_all = [&](uint64_t count, uint32_t run, bool measure, RxState& rx, uint64_t tuple_base = 0) {
     rte_mbuf* mbufs[64];
     uint64_t rng = 0x9E3779B97F4A7C15ULL ^ run;
     const uint64_t period = settings.rate_pps ? hz * burst / settings.rate_pps : 0;
@@ -193,7 +195,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
         set_macs(data, src_mac_, dst_mac_);
         if (settings.rewrite_source) {
           // New flows: a fresh (client, source port) per packet; established: per flow slot.
-          const uint64_t tuple = established ? flow_slot : seq;
+          const uint64_t tuple = tuple_base + (established ? flow_slot : seq % kWarmupTupleBase);
           set_source(data, t.layout, plan_.client_address(static_cast<uint32_t>(tuple / 60000)),
                      static_cast<uint16_t>(1024 + tuple % 60000));
         }
@@ -228,7 +230,9 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   rx.traffic = &traffic;
   rx.result = &result;
 
-  if (established) {
+  // Warm-up (not measured): new-flow warms caches with tuples the measurement never uses;
+  // established sends one packet per flow so the node's conntrack knows them all.
+  {
     ReplayResult warm;
     warm.endpoint_hits = result.endpoint_hits;
     RxState wrx = rx;
@@ -236,7 +240,10 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
     wrx.result = &warm;
     wrx.expected = 1;
     wrx.seen.assign(1, 0);
-    send_all(std::min<uint64_t>(n_flows, settings.packets), wrx.run, false, wrx);
+    if (established)
+      send_all(std::min<uint64_t>(n_flows, settings.packets), wrx.run, false, wrx);
+    else if (settings.rewrite_source)
+      send_all(std::min<uint64_t>(64, settings.packets), wrx.run, false, wrx, kWarmupTupleBase);
     const uint64_t deadline = rte_rdtsc() + hz * 50 / 1000;
     while (rte_rdtsc() < deadline) receive(rx_port_, wrx);
   }
