@@ -7,6 +7,7 @@
 #include "command_line.h"
 #include "dataplane_mode.h"
 #include "errors.h"
+#include "netns_testbed.h"
 #include "sweep_runner.h"
 
 namespace svcbench {
@@ -38,8 +39,21 @@ int sweep_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  if (!running_as_root()) throw SetupError("svcbench sweep programs a node and needs root: rerun with sudo");
   if (cl.get("node", "netns") != "netns")
     throw UsageError("node kind '" + cl.get("node") + "' is not available yet; use netns");
+  if (cl.has("resume")) {
+    // A resumed sweep is the recorded one: only EAL arguments may differ.
+    for (const auto& s : specs)
+      if (s.name != "resume" && s.name != "node" && cl.has(s.name))
+        throw UsageError("--resume continues the recorded sweep; drop --" + s.name);
+    const std::string dir = cl.get("resume");
+    if (!std::filesystem::exists(dir + "/results.json"))
+      throw UsageError(dir + "/results.json does not exist; nothing to resume");
+    SweepConfig c = sweep_config_from_results(dir);
+    if (cl.has_passthrough()) c.eal_args = cl.passthrough();
+    return run_sweep(c);
+  }
   SweepConfig c;
   c.quick = cl.has("quick");
   if (c.quick) {
@@ -62,12 +76,9 @@ int sweep_command(const std::vector<std::string>& args) {
       c.service_counts.push_back(n);
     }
   }
-  c.resume_dir = cl.get("resume");
-  c.out_dir = c.resume_dir.empty() ? cl.get("out") : c.resume_dir;
+  c.out_dir = cl.get("out");
   if (c.out_dir.empty()) throw UsageError("say where results go: --out DIR (or --resume DIR)");
-  if (!c.resume_dir.empty() && !std::filesystem::exists(c.resume_dir + "/results.json"))
-    throw UsageError(c.resume_dir + "/results.json does not exist; nothing to resume");
-  if (c.resume_dir.empty() && std::filesystem::exists(c.out_dir + "/results.json"))
+  if (std::filesystem::exists(c.out_dir + "/results.json"))
     throw UsageError(c.out_dir + " already holds results.json; use --resume " + c.out_dir + " or another --out");
   if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), c.spec))
     throw UsageError("--endpoints takes E or MIN-MAX, not '" + cl.get("endpoints") + "'");

@@ -27,6 +27,10 @@ struct SweepConfig {
   bool quick = false;
 };
 
+// The configuration an earlier run recorded in its results.json "config" block, so that
+// --resume finishes exactly that sweep. Throws UsageError when it is incomplete.
+SweepConfig sweep_config_from_results(const std::string& directory);
+
 // Returns the process exit code: 0 done, 1 some points failed, 130/143 interrupted.
 int run_sweep(const SweepConfig& config);
 

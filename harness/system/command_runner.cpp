@@ -69,7 +69,9 @@ CommandResult run_command(const Command& command) {
       dup2(out_pipe[1], 1);
       dup2(err_pipe[1], 2);
     }
-    signal(SIGINT, SIG_DFL);
+    // A Ctrl-C aimed at svcbench must not cut a ruleset load in half: the tool finishes and
+    // svcbench stops at its next check. SIGTERM still ends the tool.
+    signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     execv(path.c_str(), argv.data());

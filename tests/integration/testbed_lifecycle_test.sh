@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# testbed up/down leave nothing behind, down is idempotent, and leftovers of a killed run
+# (namespaces, root-namespace svcb-* links) are cleaned by the next up or down.
+set -euo pipefail
+svcbench=${SVCBENCH:?path to the svcbench binary}
+[[ $(id -u) -eq 0 ]] || { echo "testbed_lifecycle: needs root; skipped"; exit 77; }
+cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+leftovers() { { ip netns list | grep -c '^svcb-' || true; } ; }
+root_links() { { ls /sys/class/net | grep -c '^svcb-' || true; } ; }
+
+"$svcbench" testbed up
+"$svcbench" testbed status | jq -e '.up == true and (.namespaces | length) == 2 and (.root_links | length) == 0' >/dev/null \
+  || fail "status after up"
+ip netns exec svcb-node ip -j addr show dev svcb-n0 | jq -e '.[0].addr_info[] | select(.local == "198.18.0.1")' >/dev/null \
+  || fail "node ingress address"
+[[ $(ip netns exec svcb-node sysctl -n net.ipv4.ip_forward) == 1 ]] || fail "forwarding off"
+"$svcbench" testbed down
+[[ $(leftovers) == 0 ]] || fail "namespaces left after down"
+[[ $(root_links) == 0 ]] || fail "links left after down"
+"$svcbench" testbed down || fail "second down is not idempotent"
+
+# What a kill -9 could leave: a namespace and a veth in the root namespace.
+ip netns add svcb-node
+ip link add svcb-zz0 type veth peer name svcb-zz1
+"$svcbench" testbed up
+[[ $(root_links) == 0 ]] || fail "up did not remove leftover root links"
+"$svcbench" testbed status | jq -e '.up' >/dev/null || fail "up over leftovers"
+"$svcbench" testbed down
+[[ $(leftovers) == 0 && $(root_links) == 0 ]] || fail "leftovers after down"
+echo "testbed_lifecycle: ok"
