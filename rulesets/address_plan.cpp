@@ -24,8 +24,16 @@ std::optional<Ipv4Address> Ipv4Address::parse(std::string_view text) {
 }
 
 std::string Ipv4Address::str() const {
-  return std::to_string(value >> 24) + "." + std::to_string((value >> 16) & 0xff) + "." +
-         std::to_string((value >> 8) & 0xff) + "." + std::to_string(value & 0xff);
+  std::string out;
+  out.reserve(15);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned octet = (value >> shift) & 0xff;
+    if (octet >= 100) out.push_back(static_cast<char>('0' + octet / 100));
+    if (octet >= 10) out.push_back(static_cast<char>('0' + octet / 10 % 10));
+    out.push_back(static_cast<char>('0' + octet % 10));
+    if (shift) out.push_back('.');
+  }
+  return out;
 }
 
 std::optional<Cidr> Cidr::parse(std::string_view text) {

@@ -9,6 +9,8 @@ namespace svcbench {
 
 // base32 (RFC 4648 alphabet, with padding) of SHA-256 of `input`.
 std::string sha256_base32(std::string_view input);
+// The first 16 characters of sha256_base32(input): the part kube-proxy's names keep.
+std::string sha256_base32_16(std::string_view input);
 
 // protocol is lowercase ("tcp"); port_name is ServicePortName.String() ("ns/svc:p80").
 std::string service_chain(std::string_view port_name, std::string_view protocol);     // KUBE-SVC-

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_set>
 
 #include "chain_names.h"
 
@@ -17,6 +18,17 @@ constexpr const char* kForward = "KUBE-FORWARD";
 constexpr const char* kProxyFirewall = "KUBE-PROXY-FIREWALL";
 constexpr const char* kKubeletFirewall = "KUBE-FIREWALL";
 
+// A double-quoted word built from pieces without a temporary string: "a" + "b" + "c".
+struct Quote {
+  std::string_view a, b = {}, c = {};
+};
+// "-m comment --comment <quote>", or nothing when comments are dropped (large clusters).
+struct OptionalComment {
+  bool on;
+  Quote text;
+  bool quoted = true;
+};
+
 // kube-proxy's LineBuffer: words joined by single spaces, one rule per line. A discarding
 // buffer counts lines without keeping them (partial sync of unchanged Services).
 class LineBuffer {
@@ -30,9 +42,20 @@ class LineBuffer {
     (append(first, words), ...);
     text_.push_back('\n');
   }
-  void chain_line(const std::string& chain) { write(":" + chain + " - [0:0]"); }
+  void chain_line(const std::string& chain) {
+    ++lines_;
+    if (!keep_) return;
+    text_.push_back(':');
+    text_.append(chain);
+    text_.append(" - [0:0]\n");
+  }
   const std::string& text() const { return text_; }
   size_t lines() const { return lines_; }
+  // Empties the buffer but keeps its memory, as kube-proxy reuses its buffers across syncs.
+  void reset() {
+    text_.clear();
+    lines_ = 0;
+  }
   void reserve(size_t n) { text_.reserve(n); }
 
  private:
@@ -41,8 +64,24 @@ class LineBuffer {
   void append(bool& first, const std::vector<std::string>& words) {
     for (const auto& w : words) put(first, w);
   }
-  void put(bool& first, std::string_view word) {
+  void append(bool& first, const Quote& q) {
     if (!keep_) return;
+    if (!first) text_.push_back(' ');
+    text_.push_back('"');
+    text_.append(q.a);
+    text_.append(q.b);
+    text_.append(q.c);
+    text_.push_back('"');
+    first = false;
+  }
+  void append(bool& first, const OptionalComment& c) {
+    if (!c.on) return;
+    put(first, "-m comment --comment");
+    if (c.quoted) append(first, c.text);
+    else put(first, c.text.a);
+  }
+  void put(bool& first, std::string_view word) {
+    if (!keep_ || word.empty()) return;
     if (!first) text_.push_back(' ');
     text_.append(word);
     first = false;
@@ -54,10 +93,15 @@ class LineBuffer {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-std::string probability(size_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%0.10f", 1.0 / static_cast<double>(n));
-  return buf;
+// kube-proxy precomputes these too: formatting floats is the expensive part.
+const std::string& probability(size_t n) {
+  static thread_local std::vector<std::string> cache;
+  while (cache.size() <= n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0.10f", cache.empty() ? 0.0 : 1.0 / static_cast<double>(cache.size()));
+    cache.emplace_back(buf);
+  }
+  return cache[n];
 }
 
 // proxy.CategorizeEndpoints without topology hints: ready endpoints, falling back to
@@ -126,14 +170,27 @@ std::vector<PortRef> sorted_ports(const ServiceSet& set) {
   return refs;
 }
 
-std::vector<const Endpoint*> sorted_endpoints(const ServicePort& port) {
-  std::vector<const Endpoint*> eps;
-  eps.reserve(port.endpoints.size());
-  for (const auto& e : port.endpoints) eps.push_back(&e);
-  // kube-proxy sorts a service port's endpoints by their "ip:port" string.
-  std::sort(eps.begin(), eps.end(),
-            [](const Endpoint* a, const Endpoint* b) { return a->str() < b->str(); });
-  return eps;
+// A service port's endpoints sorted as kube-proxy sorts them, by their "ip:port" string,
+// with that string kept (it is written several times).
+struct SortedEndpoints {
+  std::vector<const Endpoint*> order;
+  std::vector<std::string> text;  // text[i] is order[i]->str()
+};
+
+SortedEndpoints sorted_endpoints(const ServicePort& port) {
+  std::vector<std::pair<std::string, const Endpoint*>> keyed;
+  keyed.reserve(port.endpoints.size());
+  for (const auto& e : port.endpoints) keyed.emplace_back(e.str(), &e);
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  SortedEndpoints out;
+  out.order.reserve(keyed.size());
+  out.text.reserve(keyed.size());
+  for (auto& [text, e] : keyed) {
+    out.order.push_back(e);
+    out.text.push_back(std::move(text));
+  }
+  return out;
 }
 
 }  // namespace
@@ -141,9 +198,11 @@ std::vector<const Endpoint*> sorted_endpoints(const ServicePort& port) {
 IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& opt,
                                 const std::optional<SyncScope>& scope) {
   IptablesPayload out;
-  LineBuffer filter_chains, filter_rules, nat_chains, nat_rules;
+  static thread_local LineBuffer filter_chains, filter_rules, nat_chains, nat_rules;
+  for (LineBuffer* b : {&filter_chains, &filter_rules, &nat_chains, &nat_rules}) b->reset();
   LineBuffer skipped_chains(false), skipped_rules(false);
   nat_rules.reserve(set.endpoint_count() * 400 + set.service_port_count() * 300 + 4096);
+  nat_chains.reserve((set.endpoint_count() + set.service_port_count()) * 32 + 1024);
   const std::string mark = opt.masquerade_mark;
   const std::string mark_mask = mark + "/" + mark;
 
@@ -177,10 +236,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     if_local = {"-s", opt.cluster_cidr->str()};
     if_not_local = {"!", "-s", opt.cluster_cidr->str()};
   }
-  auto comment = [&](const std::string& text) -> std::vector<std::string> {
-    if (large) return {};
-    return {"-m", "comment", "--comment", text};
-  };
+  out.active_nat_chains.reserve(set.endpoint_count() + 2 * set.service_port_count());
 
   for (const PortRef& ref : sorted_ports(set)) {
     const Service& svc = *ref.service;
@@ -190,10 +246,12 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     const std::string svc_port = std::to_string(port.port);
     const std::string cluster_ip = svc.cluster_ip.str();
 
-    const auto endpoints = sorted_endpoints(port);
+    const SortedEndpoints sorted = sorted_endpoints(port);
+    const auto& endpoints = sorted.order;
     const EndpointCategories cat = categorize(svc, port, endpoints);
     const std::string cluster_chain = service_chain(name, protocol);
-    const std::string local_policy_chain = local_chain(name, protocol);
+    const bool needs_local_chain = svc.internal_policy_local() || svc.external_policy_local(port);
+    const std::string local_policy_chain = needs_local_chain ? local_chain(name, protocol) : std::string();
     const bool external_local = svc.external_policy_local(port);
     const bool uses_cluster_chain =
         !cat.cluster.empty() &&
@@ -214,11 +272,12 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
       external_policy_chain = local_policy_chain;
       if (cat.local.empty()) has_external = false;
     }
-    const std::string ext_chain = external_chain(name, protocol);
-    const bool uses_ext_chain = cat.has_any && svc.externally_accessible(port);
-    const std::string fw_chain = firewall_chain(name, protocol);
+    const bool accessible = svc.externally_accessible(port);
+    const std::string ext_chain = accessible ? external_chain(name, protocol) : std::string();
+    const bool uses_ext_chain = cat.has_any && accessible;
     const bool uses_fw_chain = cat.has_any && !svc.load_balancer_ips.empty() &&
                                !svc.load_balancer_source_ranges.empty();
+    const std::string fw_chain = uses_fw_chain ? firewall_chain(name, protocol) : std::string();
     const std::string lb_chain = uses_fw_chain ? fw_chain : ext_chain;
 
     std::string internal_filter_target, internal_filter_comment;
@@ -238,8 +297,9 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     }
 
     // Top-level chains are always written in full, even in a partial sync.
+    const Quote cluster_ip_comment{name, " cluster IP"};
     if (has_internal) {
-      nat_rules.write("-A", kServices, "-m", "comment", "--comment", quoted(name + " cluster IP"),
+      nat_rules.write("-A", kServices, "-m", "comment", "--comment", cluster_ip_comment,
                       "-m", protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, "-j",
                       internal_chain);
     } else {
@@ -300,17 +360,17 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     LineBuffer& rules = skip ? skipped_rules : nat_rules;
 
     if (has_internal) {
-      std::vector<std::string> args = {"-m",      "comment",  "--comment", quoted(name + " cluster IP"),
-                                       "-m",      protocol,   "-p",        protocol,
-                                       "-d",      cluster_ip, "--dport",   svc_port};
       if (opt.masquerade_all)
-        rules.write("-A", internal_chain, args, "-j", kMarkMasq);
+        rules.write("-A", internal_chain, "-m", "comment", "--comment", cluster_ip_comment, "-m",
+                    protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, "-j", kMarkMasq);
       else if (opt.cluster_cidr)
-        rules.write("-A", internal_chain, args, if_not_local, "-j", kMarkMasq);
+        rules.write("-A", internal_chain, "-m", "comment", "--comment", cluster_ip_comment, "-m",
+                    protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, if_not_local,
+                    "-j", kMarkMasq);
     }
     if (uses_ext_chain) {
       chains.chain_line(ext_chain);
-      out.active_nat_chains.insert(ext_chain);
+      out.active_nat_chains.push_back(ext_chain);
       if (!external_local) {
         rules.write("-A", ext_chain, "-m", "comment", "--comment",
                     quoted("masquerade traffic for " + name + " external destinations"), "-j",
@@ -331,7 +391,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     }
     if (uses_fw_chain) {
       chains.chain_line(fw_chain);
-      out.active_nat_chains.insert(fw_chain);
+      out.active_nat_chains.push_back(fw_chain);
       std::vector<std::string> args = {"-A", fw_chain, "-m", "comment", "--comment",
                                        quoted(name + " loadbalancer IP")};
       bool allow_from_node = false;
@@ -345,57 +405,70 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
                   quoted("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL"));
     }
 
+    // Endpoint strings and KUBE-SEP- names, computed once per endpoint.
+    std::vector<std::pair<std::string, std::string>> endpoint_names(endpoints.size());
+    auto names_of = [&](const Endpoint* e) -> const std::pair<std::string, std::string>& {
+      const size_t i = static_cast<size_t>(
+          std::find(endpoints.begin(), endpoints.end(), e) - endpoints.begin());
+      auto& n = endpoint_names[i];
+      if (n.first.empty()) {
+        n.first = sorted.text[i];
+        n.second = endpoint_chain(name, protocol, n.first);
+      }
+      return n;
+    };
     auto write_service_to_endpoints = [&](const std::string& chain,
                                           const std::vector<const Endpoint*>& eps) {
       if (svc.session_affinity_client_ip) {
         for (const Endpoint* e : eps) {
-          const std::string sep = endpoint_chain(name, protocol, e->str());
-          rules.write("-A", chain, comment(quoted(name + " -> " + e->str())), "-m", "recent",
-                      "--name", sep, "--rcheck", "--seconds",
+          const auto& [ep, sep] = names_of(e);
+          rules.write("-A", chain, OptionalComment{!large, {name, " -> ", ep}}, "-m", "recent", "--name",
+                      sep, "--rcheck", "--seconds",
                       std::to_string(svc.session_affinity_timeout_seconds), "--reap", "-j", sep);
         }
       }
       for (size_t i = 0; i < eps.size(); ++i) {
-        const std::string sep = endpoint_chain(name, protocol, eps[i]->str());
+        const auto& [ep, sep] = names_of(eps[i]);
         if (i + 1 < eps.size())
-          rules.write("-A", chain, comment(quoted(name + " -> " + eps[i]->str())), "-m",
-                      "statistic", "--mode", "random", "--probability",
-                      probability(eps.size() - i), "-j", sep);
+          rules.write("-A", chain, OptionalComment{!large, {name, " -> ", ep}}, "-m", "statistic",
+                      "--mode", "random", "--probability", probability(eps.size() - i), "-j", sep);
         else
-          rules.write("-A", chain, comment(quoted(name + " -> " + eps[i]->str())), "-j", sep);
+          rules.write("-A", chain, OptionalComment{!large, {name, " -> ", ep}}, "-j", sep);
       }
     };
     if (uses_cluster_chain) {
       chains.chain_line(cluster_chain);
-      out.active_nat_chains.insert(cluster_chain);
+      out.active_nat_chains.push_back(cluster_chain);
       write_service_to_endpoints(cluster_chain, cat.cluster);
     }
     if (uses_local_chain) {
       chains.chain_line(local_policy_chain);
-      out.active_nat_chains.insert(local_policy_chain);
+      out.active_nat_chains.push_back(local_policy_chain);
       write_service_to_endpoints(local_policy_chain, cat.local);
     }
+    const OptionalComment sep_comment{!large, {name}, false};
     for (const Endpoint* e : cat.all_reachable) {
-      const std::string sep = endpoint_chain(name, protocol, e->str());
+      const auto& [ep, sep] = names_of(e);
       chains.chain_line(sep);
-      out.active_nat_chains.insert(sep);
-      auto c = comment(name);
-      rules.write("-A", sep, c, "-s", e->address.str(), "-j", kMarkMasq);
+      out.active_nat_chains.push_back(sep);
+      rules.write("-A", sep, sep_comment, "-s", e->address.str(), "-j", kMarkMasq);
       if (svc.session_affinity_client_ip)
-        rules.write("-A", sep, c, "-m", "recent", "--name", sep, "--set", "-m", protocol, "-p",
-                    protocol, "-j", "DNAT", "--to-destination", e->str());
+        rules.write("-A", sep, sep_comment, "-m", "recent", "--name", sep, "--set", "-m", protocol,
+                    "-p", protocol, "-j", "DNAT", "--to-destination", ep);
       else
-        rules.write("-A", sep, c, "-m", protocol, "-p", protocol, "-j", "DNAT",
-                    "--to-destination", e->str());
+        rules.write("-A", sep, sep_comment, "-m", protocol, "-p", protocol, "-j", "DNAT",
+                    "--to-destination", ep);
     }
   }
 
-  if (scope)
+  if (scope && !scope->stale_nat_chains.empty()) {
+    const std::unordered_set<std::string> active(out.active_nat_chains.begin(), out.active_nat_chains.end());
     for (const auto& chain : scope->stale_nat_chains) {
-      if (out.active_nat_chains.contains(chain) || !is_service_chain(chain)) continue;
+      if (active.contains(chain) || !is_service_chain(chain)) continue;
       nat_chains.chain_line(chain);
       nat_rules.write("-X", chain);
     }
+  }
 
   if (opt.localhost_node_ports)
     nat_rules.write("-A", kServices, "-m", "comment", "--comment",

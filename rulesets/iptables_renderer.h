@@ -34,7 +34,7 @@ struct SyncScope {
 
 struct IptablesPayload {
   std::string text;  // input for iptables-restore --noflush --counters
-  std::set<std::string> active_nat_chains;
+  std::vector<std::string> active_nat_chains;  // every per-Service chain the sync keeps
   size_t filter_rules = 0;
   size_t nat_rules = 0;
   size_t nat_chains = 0;

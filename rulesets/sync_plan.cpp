@@ -1,6 +1,7 @@
 #include "sync_plan.h"
 
 #include <map>
+#include <unordered_set>
 
 namespace svcbench {
 
@@ -25,8 +26,9 @@ IptablesPayload plan_partial_sync(const ServiceSet& before, const ServiceSet& af
   // `before`, so its chains are exactly the ones `before` renders.
   const auto previous = render_iptables(before, options);
   const auto current = render_iptables(after, options, SyncScope{});
+  const std::unordered_set<std::string> kept(current.active_nat_chains.begin(), current.active_nat_chains.end());
   for (const auto& chain : previous.active_nat_chains)
-    if (!current.active_nat_chains.contains(chain)) scope.stale_nat_chains.push_back(chain);
+    if (!kept.contains(chain)) scope.stale_nat_chains.push_back(chain);
   return render_iptables(after, options, scope);
 }
 
