@@ -73,6 +73,7 @@ int run_command_line(const std::vector<std::string>& args) {
   settings.speed = cl.get_number("speed", 1.0, 0.001, 1000);
   install_interrupt_handlers();
 
+  TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
   auto status = NetnsTestbed::status();
   const bool custom_eal = cl.has_passthrough();
   if (!custom_eal && !status.up) throw SetupError("the netns node is not up: run `svcbench testbed up` first");

@@ -20,9 +20,12 @@ int testbed_command(const std::vector<std::string>& args) {
     throw UsageError("node kind '" + cl.get("node") + "' is not available yet; use netns");
   const std::string action = cl.positional()[0];
   if (action == "up") {
+    TestbedLock lock;
     NetnsTestbed().up();
     std::fputs("svcbench: netns node up (svcb-gen, svcb-node)\n", stderr);
   } else if (action == "down") {
+    if (!running_as_root()) throw SetupError("testbed down needs root: rerun with sudo");
+    TestbedLock lock;
     NetnsTestbed::down();
   } else if (action == "status") {
     auto s = NetnsTestbed::status();

@@ -1,6 +1,8 @@
 #include "netns_testbed.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,30 @@
 namespace svcbench {
 
 bool running_as_root() { return geteuid() == 0; }
+
+TestbedLock::TestbedLock() {
+  std::error_code ec;
+  std::filesystem::create_directories("/run/svcbench", ec);
+  fd_ = open("/run/svcbench/testbed.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw SetupError("cannot open /run/svcbench/testbed.lock (run as root)");
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    ssize_t n = pread(fd_, holder, sizeof holder - 1, 0);
+    close(fd_);
+    fd_ = -1;
+    std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    throw SetupError("another svcbench (pid " + pid + ") is using the testbed; wait for it or stop it");
+  }
+  const std::string me = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd_, 0) == 0 && pwrite(fd_, me.data(), me.size(), 0) < 0) {
+    // The pid is only a hint for the error message above.
+  }
+}
+
+TestbedLock::~TestbedLock() {
+  if (fd_ >= 0) close(fd_);  // releases the flock
+}
 
 namespace {
 

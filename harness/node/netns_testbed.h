@@ -56,4 +56,18 @@ class NetnsTestbed {
 // True when running as root (namespaces and iptables need it).
 bool running_as_root();
 
+// Held by whoever drives the testbed (a sweep, a run, testbed up/down), so that a second
+// svcbench cannot tear down or reprogram the node under a running one. Released on exit,
+// also after kill -9 (flock).
+class TestbedLock {
+ public:
+  TestbedLock();  // throws SetupError naming the holder when another process has it
+  ~TestbedLock();
+  TestbedLock(const TestbedLock&) = delete;
+  TestbedLock& operator=(const TestbedLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace svcbench

@@ -100,6 +100,7 @@ int run_sweep(const SweepConfig& cfg) {
   doc.set_state("running");
   doc.save();
 
+  TestbedLock lock;
   TestbedGuard guard;
   progress("svcbench: bringing up the netns node%s%s\n");
   NetnsTestbed testbed(plan);

@@ -16,6 +16,7 @@ namespace {
 class NetnsNode : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    lock_ = std::make_unique<TestbedLock>();
     testbed_ = std::make_unique<NetnsTestbed>();
     testbed_->up();
     env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::default_testbed_args(), TestbedNames::kGeneratorNs);
@@ -28,6 +29,7 @@ class NetnsNode : public ::testing::Test {
     env_.reset();
     NetnsTestbed::down();
     testbed_.reset();
+    lock_.reset();
   }
 
   static IptablesOptions options() {
@@ -50,11 +52,13 @@ class NetnsNode : public ::testing::Test {
     return generator_->replay(plan_service_traffic(targets, AddressPlan{}), s, true);
   }
 
+  static std::unique_ptr<TestbedLock> lock_;
   static std::unique_ptr<NetnsTestbed> testbed_;
   static std::unique_ptr<DpdkEnvironment> env_;
   static std::unique_ptr<TrafficGenerator> generator_;
 };
 
+std::unique_ptr<TestbedLock> NetnsNode::lock_;
 std::unique_ptr<NetnsTestbed> NetnsNode::testbed_;
 std::unique_ptr<DpdkEnvironment> NetnsNode::env_;
 std::unique_ptr<TrafficGenerator> NetnsNode::generator_;

@@ -29,4 +29,13 @@ ip link add svcb-zz0 type veth peer name svcb-zz1
 "$svcbench" testbed status | jq -e '.up' >/dev/null || fail "up over leftovers"
 "$svcbench" testbed down
 [[ $(leftovers) == 0 && $(root_links) == 0 ]] || fail "leftovers after down"
+# A second svcbench cannot tear down the node under one that holds the testbed.
+mkdir -p /run/svcbench
+flock /run/svcbench/testbed.lock sleep 3 &
+holder=$!
+sleep 0.5
+if msg=$("$svcbench" testbed down 2>&1); then fail "down while the testbed is held succeeded"; fi
+[[ $msg == *"another svcbench"* ]] || fail "no clear message while held: $msg"
+wait "$holder"
+"$svcbench" testbed down || fail "down after the holder left"
 echo "testbed_lifecycle: ok"
