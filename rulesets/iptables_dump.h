@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "address_plan.h"
+#include "service_dispatch.h"
 #include "service_model.h"
 
 namespace svcbench {
@@ -19,16 +20,6 @@ std::vector<std::string> split_rule_words(std::string_view line);
 // chain in that order (relative order within a chain kept), counters zeroed.
 std::string canonical_iptables_dump(std::string_view restore_text);
 
-// One Service destination as the loaded KUBE-SERVICES chain dispatches it.
-struct ServiceDispatch {
-  size_t position = 0;  // 0-based index among KUBE-SERVICES rules
-  Ipv4Address address;
-  uint16_t port = 0;
-  Protocol protocol = Protocol::kTcp;
-  std::string comment;                // e.g. "ns/svc:p80 cluster IP"
-  std::string target_chain;           // KUBE-SVC-/KUBE-EXT-/KUBE-FW-
-  std::vector<Endpoint> endpoints;    // DNAT destinations reachable from the target chain
-};
 
 // Parses `iptables-save -t nat` output. Only rules with -d, -p and --dport are returned;
 // the trailing KUBE-NODEPORTS jump is not a Service.

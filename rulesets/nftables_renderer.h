@@ -1,0 +1,72 @@
+// kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): table `ip kube-proxy`, its base
+// chains, the service-ips / service-nodeports verdict maps and per-Service chains, rendered as
+// the transactions kube-proxy hands to `nft -f`: a full sync, and a partial sync that only
+// touches changed Services' chains and the map elements that differ.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "service_model.h"
+
+namespace svcbench {
+
+struct NftablesOptions {
+  std::optional<Cidr> cluster_cidr;               // kube-proxy's local traffic detector
+  bool masquerade_all = false;
+  std::string masquerade_mark = "0x4000";
+  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");
+  std::vector<Ipv4Address> node_port_addresses;   // empty: every local address (fib ... local)
+  std::vector<Cidr> service_cidrs;                // drop traffic to unallocated ClusterIPs
+};
+
+// One map or set element: `add element ip kube-proxy <container> { <key>[ comment "c"][ : <value>] }`.
+struct NftablesElement {
+  std::string container, key, comment, value;
+  bool operator<(const NftablesElement& o) const { return std::tie(container, key) < std::tie(o.container, o.key); }
+};
+
+// The objects one Service port owns: affinity sets, chains and their rules.
+struct NftablesServiceObjects {
+  std::string service;                   // namespaced name
+  std::vector<std::string> sets;         // "add set ..." lines
+  std::vector<std::string> chains;       // chain names, in creation order
+  std::vector<std::string> rules;        // "add rule ..." lines, in order
+};
+
+struct NftablesRuleset {
+  std::vector<std::string> table_objects;  // "add table/set/map/chain" lines of setupNFTables
+  std::vector<std::string> base_chains;    // names of the chains setupNFTables owns
+  std::vector<std::string> fixed_rules;    // their rules, in order
+  std::vector<NftablesElement> fixed_elements;  // nodeport-ips
+  std::vector<NftablesServiceObjects> services;  // sorted by ServicePortName
+  std::vector<NftablesElement> elements;   // service-ips, cluster-ips, ... (sorted)
+  std::set<std::string> service_chains;    // every per-Service chain
+  std::set<std::string> affinity_sets;
+};
+
+NftablesRuleset build_nftables(const ServiceSet& services, const NftablesOptions& options);
+
+// The chain-name base kube-proxy uses: base32(sha256(name))[:8] + "-" + name.
+std::string nftables_name_base(const std::string& name);
+
+// kube-proxy's first (or forced full) sync on a node: table, base chains (recreated when
+// `first`), every map flushed and refilled, every Service chain added, flushed and filled.
+std::string nftables_full_sync(const NftablesRuleset& ruleset, bool first);
+
+// A partial sync from `before` (what is loaded) to `after`: element adds/deletes, the
+// changed Services' chains, and flushes of chains no longer used. `stale_chains` receives
+// those chains; kube-proxy deletes them in a later transaction (nftables_delete_chains).
+std::string nftables_partial_sync(const NftablesRuleset& before, const NftablesRuleset& after,
+                                  const std::set<std::string>& changed_services,
+                                  std::vector<std::string>* stale_chains);
+std::string nftables_delete_chains(const std::vector<std::string>& chains);
+
+// All objects as `add ...` lines, sorted: the form kube-proxy's tests compare (knftables'
+// fake dump, compared line by line regardless of order).
+std::vector<std::string> nftables_dump_lines(const NftablesRuleset& ruleset);
+
+}  // namespace svcbench

@@ -1,0 +1,115 @@
+#include "nftables_renderer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "kube_proxy_fixtures.h"
+#include "nftables_listing.h"
+#include "sync_plan.h"
+#include "synthetic_services.h"
+
+namespace svcbench {
+namespace {
+
+// kube-proxy's nftables NewFakeProxier: pod CIDR 10.0.0.0/8, service CIDR 172.30.0.0/16,
+// NodePort addresses 192.168.0.2/32, node IP 192.168.0.2.
+NftablesOptions fake_proxier_options() {
+  NftablesOptions o;
+  o.cluster_cidr = Cidr::parse("10.0.0.0/8");
+  o.node_ip = testing::ip("192.168.0.2");
+  o.node_port_addresses = {testing::ip("192.168.0.2")};
+  o.service_cidrs = {*Cidr::parse("172.30.0.0/16")};
+  return o;
+}
+
+std::vector<std::string> golden_lines(const std::string& name) {
+  std::ifstream in(std::string(SVCBENCH_SOURCE_ROOT) + "/tests/golden/nftables/" + name);
+  EXPECT_TRUE(in.good()) << name;
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST(NftablesRenderer, NameBaseMatchesKubeProxy) {
+  EXPECT_EQ(nftables_name_base("ns1/svc1/tcp/p80"), "ULMVA6XW-ns1/svc1/tcp/p80");
+  EXPECT_EQ(nftables_name_base("ns1/svc1/tcp/p80__10.180.0.1/80"), "5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80");
+}
+
+TEST(NftablesRenderer, MatchesKubeProxyOverallRules) {
+  auto rs = build_nftables(testing::overall_iptables_fixture(), fake_proxier_options());
+  auto got = nftables_dump_lines(rs);
+  auto want = golden_lines("overall.nft");
+  std::vector<std::string> missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  for (const auto& l : missing) ADD_FAILURE() << "missing: " << l;
+  for (const auto& l : extra) ADD_FAILURE() << "extra:   " << l;
+}
+
+TEST(NftablesRenderer, PartialSyncTouchesOnlyWhatChanged) {
+  SyntheticSpec spec;
+  spec.services = 30;
+  AddressPlan plan;
+  NftablesOptions o;
+  o.cluster_cidr = plan.pods;
+  auto before = make_synthetic_services(spec, plan);
+  auto after = before;
+  after.services.erase(after.services.begin() + 5);
+  after.services.push_back(make_synthetic_service(100, spec, plan));
+  std::vector<std::string> stale;
+  auto tx = nftables_partial_sync(build_nftables(before, o), build_nftables(after, o),
+                                  changed_services(before, after), &stale);
+  const auto& removed = before.services[5];
+  const auto& added = after.services.back();
+  EXPECT_NE(tx.find("delete element ip kube-proxy service-ips { " + removed.cluster_ip.str()), std::string::npos);
+  EXPECT_NE(tx.find("add element ip kube-proxy service-ips { " + added.cluster_ip.str()), std::string::npos);
+  EXPECT_NE(tx.find("/svc-100/"), std::string::npos);
+  EXPECT_EQ(tx.find("/svc-7/"), std::string::npos);  // untouched Service: not in the transaction
+  EXPECT_EQ(stale.size(), 3u);                        // its service chain and 2 endpoint chains
+  EXPECT_NE(nftables_delete_chains(stale).find("delete chain ip kube-proxy service-"), std::string::npos);
+  // Full sync carries everything, and flushes what it declares.
+  auto full = nftables_full_sync(build_nftables(before, o), true);
+  EXPECT_NE(full.find("flush map ip kube-proxy service-ips\n"), std::string::npos);
+  EXPECT_NE(full.find("delete chain ip kube-proxy nat-prerouting\n"), std::string::npos);
+  EXPECT_NE(full.find("/svc-7/"), std::string::npos);
+}
+
+TEST(NftablesListing, ReadsServiceIpsAndEndpoints) {
+  const char* listing = R"(table ip kube-proxy {
+	comment "rules for kube-proxy"
+	map service-ips {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"
+		elements = { 198.19.0.1 . tcp . 80 : goto service-AAAA-ns/a/tcp/p80,
+			     198.19.0.2 . udp . 53 : goto service-BBBB-ns/b/udp/p53 }
+	}
+	chain service-AAAA-ns/a/tcp/p80 {
+		ip daddr 198.19.0.1 ip saddr != 198.18.128.0/17 jump mark-for-masquerade
+		numgen random mod 2 vmap { 0 : goto endpoint-1, 1 : goto endpoint-2 }
+	}
+	chain endpoint-1 {
+		ip saddr 198.18.128.1 jump mark-for-masquerade
+		meta l4proto tcp dnat to 198.18.128.1:8080
+	}
+	chain endpoint-2 {
+		meta l4proto tcp dnat to 198.18.128.2:8080
+	}
+})";
+  auto table = read_nftables_dispatch(listing);
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table[0].address.str(), "198.19.0.1");
+  EXPECT_EQ(table[0].port, 80);
+  ASSERT_EQ(table[0].endpoints.size(), 2u);
+  EXPECT_EQ(table[0].endpoints[1].str(), "198.18.128.2:8080");
+  EXPECT_EQ(table[1].protocol, Protocol::kUdp);
+  EXPECT_TRUE(table[1].endpoints.empty());
+}
+
+}  // namespace
+}  // namespace svcbench
