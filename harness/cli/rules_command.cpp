@@ -7,6 +7,7 @@
 #include "iptables_dump.h"
 #include "iptables_renderer.h"
 #include "kubernetes_import.h"
+#include "nftables_renderer.h"
 #include "pcap_file.h"
 #include "synthetic_services.h"
 #include "traffic_plan.h"
@@ -15,7 +16,7 @@ namespace svcbench {
 namespace {
 
 const std::vector<OptionSpec> kSpecs = {
-    {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload)"},
+    {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload) or nftables"},
     {"services", "N", "synthetic Services (1 to 1,000,000)"},
     {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
     {"seed", "S", "seed of the synthetic set (default 1)"},
@@ -73,13 +74,16 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
 int rules_command(const std::vector<std::string>& args) {
   CommandLine cl("svcbench rules", kSpecs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench rules --mode iptables (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
+    std::fputs(CommandLine::usage("svcbench rules --mode iptables|nftables (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
     return 0;
   }
   if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
   const std::string mode = cl.get("mode", "iptables");
-  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft")
-    throw UsageError("mode '" + mode + "' cannot be rendered yet; available: iptables, iptables-legacy, iptables-nft");
+  const bool nftables = mode == "nftables";
+  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft" && !nftables)
+    throw UsageError("mode '" + mode + "' cannot be rendered yet; available: iptables, iptables-legacy, iptables-nft, nftables");
+  if (nftables && (cl.has("base-jumps") || cl.has("nfacct") || cl.has("no-random-fully")))
+    throw UsageError("--base-jumps, --nfacct and --no-random-fully are iptables options");
   if (cl.has("base-jumps")) {
     std::fputs(render_iptables_base_jumps().c_str(), stdout);
     return 0;
@@ -87,8 +91,20 @@ int rules_command(const std::vector<std::string>& args) {
   AddressPlan plan;
   ServiceSet services = services_from_options(cl, plan);
   IptablesOptions options = iptables_options_from(cl);
-  std::string text = render_iptables(services, options).text;
-  if (cl.has("canonical")) text = canonical_iptables_dump(text);
+  std::string text;
+  if (nftables) {
+    NftablesOptions n;
+    n.cluster_cidr = options.cluster_cidr;
+    const auto ruleset = build_nftables(services, n);
+    if (cl.has("canonical")) {
+      for (const auto& line : nftables_dump_lines(ruleset)) text += line + "\n";
+    } else {
+      text = nftables_full_sync(ruleset, true);
+    }
+  } else {
+    text = render_iptables(services, options).text;
+    if (cl.has("canonical")) text = canonical_iptables_dump(text);
+  }
   if (cl.has("pcap")) {
     auto dispatch = read_service_dispatch(render_iptables(services, options).text);
     std::vector<std::vector<uint8_t>> frames;

@@ -16,7 +16,7 @@ namespace svcbench {
 namespace {
 
 const std::vector<OptionSpec> kSpecs = {
-    {"mode", "MODE", "the mode loaded on the node: iptables-legacy (default) or iptables-nft"},
+    {"mode", "MODE", "the mode loaded on the node: iptables-legacy (default), iptables-nft or nftables"},
     {"phase", "PHASE", "new-flow, established or both (default both)"},
     {"target", "POS", "first, middle, last, uniform or all (default all)"},
     {"packets", "N", "measured packets per phase x target (default 2000)"},

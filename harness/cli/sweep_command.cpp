@@ -16,7 +16,7 @@ IptablesOptions iptables_options_from(const CommandLine& cl);
 
 int sweep_command(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {
-      {"modes", "LIST", "comma-separated (default iptables-legacy,iptables-nft)"},
+      {"modes", "LIST", "comma-separated (default iptables-legacy,iptables-nft,nftables)"},
       {"services", "LIST", "Service counts (default 10,30,100,300,1000,3000,10000)"},
       {"out", "DIR", "results directory (results.json, summary.csv)"},
       {"resume", "DIR", "finish an interrupted sweep in DIR"},
@@ -61,10 +61,10 @@ int sweep_command(const std::vector<std::string>& args) {
     c.packets = 500;
     c.repeats = 2;
   }
-  c.modes = cl.get_list("modes", "iptables-legacy,iptables-nft");
+  c.modes = cl.get_list("modes", "iptables-legacy,iptables-nft,nftables");
   for (const auto& m : c.modes)
     if (std::find(known_modes().begin(), known_modes().end(), m) == known_modes().end())
-      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft");
+      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft, nftables");
   if (cl.has("services")) {
     c.service_counts.clear();
     for (const auto& s : cl.get_list("services", "")) {

@@ -3,11 +3,12 @@
 #include "command_runner.h"
 #include "errors.h"
 #include "iptables_mode.h"
+#include "nftables_mode.h"
 
 namespace svcbench {
 
 const std::vector<std::string>& known_modes() {
-  static const std::vector<std::string> modes = {"iptables-legacy", "iptables-nft"};
+  static const std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables"};
   return modes;
 }
 
@@ -17,9 +18,17 @@ std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, cons
     return std::make_unique<IptablesMode>(IptablesBackend::kLegacy, netns, options);
   if (mode == "iptables-nft")
     return std::make_unique<IptablesMode>(IptablesBackend::kNft, netns, options);
-  if (mode == "ipvs" || mode == "nftables")
-    throw UsageError("mode " + mode + " is not implemented yet; available: iptables-legacy, iptables-nft");
-  throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft");
+  if (mode == "nftables") {
+    NftablesOptions n;
+    n.cluster_cidr = options.cluster_cidr;
+    n.masquerade_all = options.masquerade_all;
+    n.masquerade_mark = options.masquerade_mark;
+    n.node_ip = options.node_ip;
+    return std::make_unique<NftablesMode>(netns, n);
+  }
+  if (mode == "ipvs")
+    throw UsageError("mode ipvs needs the vm node, which is not implemented yet; available: iptables-legacy, iptables-nft, nftables");
+  throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft, nftables");
 }
 
 void flush_conntrack(const std::string& netns) {

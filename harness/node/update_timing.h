@@ -20,7 +20,8 @@ struct UpdateTimings {
 
 const std::vector<std::string>& update_operations();
 
-// Runs every operation `repeats` times. Leaves the node loaded with `base`.
+// Runs every operation `repeats` times (fewer once an operation has taken 20 s in total:
+// the JSON's "runs" says how many). Leaves the node loaded with `base`.
 // `spec`/`plan` describe how to make the extra Service for add/remove.
 UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const SyntheticSpec& spec,
                            const AddressPlan& plan, int repeats);

@@ -13,7 +13,7 @@
 namespace svcbench {
 
 struct SweepConfig {
-  std::vector<std::string> modes = {"iptables-legacy", "iptables-nft"};
+  std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables"};
   std::vector<size_t> service_counts = {10, 30, 100, 300, 1000, 3000, 10000};
   std::string out_dir;
   std::string resume_dir;           // when set, out_dir == resume_dir
