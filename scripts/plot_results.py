@@ -45,6 +45,7 @@ def emulated_note(doc):
 def plot_latency(doc, out):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
     groups = by_key(doc["latency"], "mode", "phase", "target")
+    colors = {m: f"C{i}" for i, m in enumerate(modes_of(doc))}  # colour: mode; line style: target
     for ax, phase in zip(axes, PHASES):
         for mode in modes_of(doc):
             for target, style in (("last", "-"), ("uniform", "--"), ("first", ":")):
@@ -52,10 +53,10 @@ def plot_latency(doc, out):
                 if not rows:
                     continue
                 xs = [r["services"] for r in rows]
-                line, = ax.plot(xs, [r["latency_ns"]["p50"] / 1000 for r in rows], style, marker="o",
-                                label=f"{mode} {target} p50")
+                ax.plot(xs, [r["latency_ns"]["p50"] / 1000 for r in rows], style, marker="o",
+                        color=colors[mode], label=f"{mode} {target} p50")
                 ax.plot(xs, [r["latency_ns"]["p99"] / 1000 for r in rows], style, marker="x",
-                        color=line.get_color(), alpha=0.45, label=f"{mode} {target} p99")
+                        color=colors[mode], alpha=0.3, label=f"{mode} {target} p99")
         base = doc.get("baseline")
         if base:
             ax.axhline(base["latency_ns"]["p50"] / 1000, color="grey", lw=0.8, label="back-to-back p50")
@@ -150,7 +151,11 @@ def report(doc, out, largest):
     base = doc.get("baseline")
     base_text = (f"back-to-back (no node) p50 {base['latency_ns']['p50']/1000:.1f} µs, p99 {base['latency_ns']['p99']/1000:.1f} µs"
                  if base else "no baseline measured")
-    cost_text = "".join(f"<li>{html.escape(m)}: {c:.1f} ns per KUBE-SERVICES rule walked (new-flow p50, last target)</li>" for m, c in costs.items())
+    def cost_line(mode, c):
+        if mode.startswith("iptables"):
+            return f"<li>{html.escape(mode)}: {c:.1f} ns per KUBE-SERVICES rule walked (new-flow p50, last target)</li>"
+        return f"<li>{html.escape(mode)}: {c:.2f} ns per Service (new-flow p50, last target; a verdict-map lookup walks no chain)</li>"
+    cost_text = "".join(cost_line(m, c) for m, c in costs.items())
     failed = doc["progress"].get("failed", [])
     fail_text = "".join(f"<li>{html.escape(f['point'])}: {html.escape(f['error'])}</li>" for f in failed) or "<li>none</li>"
     emulated = "<p><b>Emulated node: compare ratios within this run only.</b></p>" if ctx.get("emulated") else ""
