@@ -11,6 +11,7 @@
 #include "netns_testbed.h"
 #include "replay_engine.h"
 #include "run_context.h"
+#include "vm_node.h"
 
 namespace svcbench {
 namespace {
@@ -79,21 +80,26 @@ int run_command_line(const std::vector<std::string>& args) {
   if (!custom_eal && !status.up) throw SetupError("the netns node is not up: run `svcbench testbed up` first");
   std::vector<ServiceDispatch> dispatch;
   std::unique_ptr<DataplaneMode> mode;
+  const bool vm = status.node_kind == "vm";
+  auto node = current_node_shell();
   if (!baseline) {
-    mode = make_dataplane_mode(mode_name, TestbedNames::kNodeNs, {});
+    mode = make_dataplane_mode(mode_name, node, {});
     dispatch = mode->loaded_dispatch();
     if (dispatch.empty() && !pcap)
       throw UsageError("the node has no Services loaded in " + mode_name + ": load a ruleset first (svcbench rules ... | ip netns exec svcb-node iptables-restore)");
   }
   const std::string dst_mac_text = cl.get("dst-mac", baseline ? NetnsTestbed::mac_of(TestbedNames::kGeneratorNs, TestbedNames::kBaselineRx)
+                                                    : vm      ? std::string(VmNode::kGuestIngressMac)
                                                               : status.node_ingress_mac);
   auto dst_mac = parse_mac(dst_mac_text);
   if (!dst_mac) throw UsageError("--dst-mac '" + dst_mac_text + "' is not a MAC like aa:bb:cc:dd:ee:ff");
 
-  nlohmann::json out = {{"context", collect_run_context(custom_eal ? "remote" : "netns", false)},
+  auto context = collect_run_context(custom_eal ? "remote" : status.node_kind, vm && VmNode::accelerator() == "tcg");
+  if (vm) context["accelerator"] = VmNode::accelerator();
+  nlohmann::json out = {{"context", context},
                         {"latency", nlohmann::json::array()}};
   {
-    DpdkEnvironment env(custom_eal ? cl.passthrough() : DpdkEnvironment::default_testbed_args(),
+    DpdkEnvironment env(custom_eal ? cl.passthrough() : DpdkEnvironment::default_testbed_args(status.node_kind),
                         custom_eal ? "" : TestbedNames::kGeneratorNs);
     const std::string tx_name = cl.get("tx-port", baseline ? "net_af_packet2" : "net_af_packet0");
     const std::string rx_name = cl.get("rx-port", baseline ? "net_af_packet3" : "net_af_packet1");
@@ -120,7 +126,7 @@ int run_command_line(const std::vector<std::string>& args) {
           }
           traffic = plan_service_traffic(select_targets(loaded, t), AddressPlan{});
         }
-        if (!baseline && !custom_eal) flush_conntrack(TestbedNames::kNodeNs);
+        if (!baseline && !custom_eal) flush_conntrack(*node);
         ReplaySettings s = settings;
         s.phase = ph;
         auto r = gen.replay(traffic, s, !baseline);

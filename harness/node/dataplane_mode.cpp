@@ -12,8 +12,9 @@ const std::vector<std::string>& known_modes() {
   return modes;
 }
 
-std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, const std::string& netns,
+std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, std::shared_ptr<NodeShell> node,
                                                    const IptablesOptions& options) {
+  const auto& netns = node;
   if (mode == "iptables-legacy")
     return std::make_unique<IptablesMode>(IptablesBackend::kLegacy, netns, options);
   if (mode == "iptables-nft")
@@ -31,9 +32,9 @@ std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, cons
   throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft, nftables");
 }
 
-void flush_conntrack(const std::string& netns) {
-  require_tool("conntrack", "conntrack");
-  auto r = run_command({{"conntrack", "-F"}, netns, "", true});
+void flush_conntrack(NodeShell& node) {
+  if (node.kind() == "netns") require_tool("conntrack", "conntrack");
+  auto r = node.run({"conntrack", "-F"});
   // conntrack -F exits 1 when the table was already empty on some versions; only a missing
   // namespace or tool is an error, and run_command throws for those.
   (void)r;

@@ -9,6 +9,7 @@
 
 #include "iptables_dump.h"
 #include "iptables_renderer.h"
+#include "node_shell.h"
 #include "service_model.h"
 
 namespace svcbench {
@@ -34,11 +35,11 @@ class DataplaneMode {
 };
 
 // Modes svcbench can drive on the given node namespace, or UsageError for an unknown name.
-std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, const std::string& netns,
+std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, std::shared_ptr<NodeShell> node,
                                                    const IptablesOptions& options);
 const std::vector<std::string>& known_modes();
 
 // Empties the node's conntrack table, so the next packets are new flows.
-void flush_conntrack(const std::string& netns);
+void flush_conntrack(NodeShell& node);
 
 }  // namespace svcbench

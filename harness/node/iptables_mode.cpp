@@ -6,10 +6,12 @@
 
 namespace svcbench {
 
-IptablesMode::IptablesMode(IptablesBackend backend, std::string netns, IptablesOptions options)
-    : backend_(backend), netns_(std::move(netns)), options_(std::move(options)) {
-  require_tool(tool("-restore"), "iptables");
-  require_tool(tool("-save"), "iptables");
+IptablesMode::IptablesMode(IptablesBackend backend, std::shared_ptr<NodeShell> node, IptablesOptions options)
+    : backend_(backend), node_(std::move(node)), options_(std::move(options)) {
+  if (node_->kind() == "netns") {  // the vm image carries its own copies
+    require_tool(tool("-restore"), "iptables");
+    require_tool(tool("-save"), "iptables");
+  }
 }
 
 std::string IptablesMode::name() const {
@@ -23,7 +25,7 @@ std::string IptablesMode::tool(const char* suffix) const {
 
 double IptablesMode::restore(const std::string& payload, const std::string& what) {
   // kube-proxy: iptables-restore --noflush --counters (NoFlushTables, RestoreCounters).
-  auto r = run_command({{tool("-restore"), "--noflush", "--counters"}, netns_, payload, true});
+  auto r = node_->run({tool("-restore"), "--noflush", "--counters"}, payload);
   if (!r.ok()) {
     std::string first = r.err.substr(0, r.err.find('\n'));
     throw SetupError(name() + " " + what + ": the kernel rejected the ruleset (" +
@@ -34,8 +36,7 @@ double IptablesMode::restore(const std::string& payload, const std::string& what
 
 void IptablesMode::reset() {
   // Restoring empty tables without --noflush flushes every chain and deletes user chains.
-  run_checked({{tool("-restore")}, netns_, "*nat\nCOMMIT\n*filter\nCOMMIT\n", true},
-              name() + " reset");
+  node_->run_checked({tool("-restore")}, name() + " reset", "*nat\nCOMMIT\n*filter\nCOMMIT\n");
 }
 
 double IptablesMode::initial_load(const ServiceSet& services) {
@@ -53,11 +54,11 @@ double IptablesMode::partial_sync(const ServiceSet& before, const ServiceSet& af
 }
 
 std::string IptablesMode::loaded_ruleset() {
-  return run_checked({{tool("-save"), "-c"}, netns_, "", true}, name() + " save").out;
+  return node_->run_checked({tool("-save"), "-c"}, name() + " save").out;
 }
 
 std::vector<ServiceDispatch> IptablesMode::loaded_dispatch() {
-  auto r = run_checked({{tool("-save"), "-t", "nat"}, netns_, "", true}, name() + " save");
+  auto r = node_->run_checked({tool("-save"), "-t", "nat"}, name() + " save");
   return read_service_dispatch(r.out);
 }
 

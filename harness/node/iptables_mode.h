@@ -3,6 +3,7 @@
 #pragma once
 
 #include "dataplane_mode.h"
+#include "node_shell.h"
 
 namespace svcbench {
 
@@ -10,7 +11,7 @@ enum class IptablesBackend { kLegacy, kNft };
 
 class IptablesMode : public DataplaneMode {
  public:
-  IptablesMode(IptablesBackend backend, std::string netns, IptablesOptions options);
+  IptablesMode(IptablesBackend backend, std::shared_ptr<NodeShell> node, IptablesOptions options);
   std::string name() const override;
   void reset() override;
   double initial_load(const ServiceSet& services) override;
@@ -23,7 +24,7 @@ class IptablesMode : public DataplaneMode {
   double restore(const std::string& payload, const std::string& what);
   std::string tool(const char* suffix) const;  // "iptables-legacy" + suffix
   IptablesBackend backend_;
-  std::string netns_;
+  std::shared_ptr<NodeShell> node_;
   IptablesOptions options_;
 };
 

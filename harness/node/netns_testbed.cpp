@@ -13,6 +13,7 @@
 
 #include "command_runner.h"
 #include "errors.h"
+#include "vm_node.h"
 
 namespace svcbench {
 
@@ -89,7 +90,7 @@ std::string NetnsTestbed::mac_of(const std::string& netns, const std::string& li
   return j[0]["address"].get<std::string>();
 }
 
-void NetnsTestbed::up() {
+void NetnsTestbed::up(const std::string& node_kind) {
   if (!running_as_root())
     throw SetupError("the netns testbed needs root (namespaces, veth, iptables): rerun with sudo");
   require_tool("ip", "iproute2");
@@ -97,6 +98,19 @@ void NetnsTestbed::up() {
   down();
   try {
     ip({"netns", "add", N::kGeneratorNs}, "creating namespace svcb-gen");
+    if (node_kind == "vm") {
+      ip({"link", "add", N::kBaselineTx, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+          N::kBaselineRx, "netns", N::kGeneratorNs}, "creating the baseline link");
+      sysctl_in(N::kGeneratorNs, "net.ipv6.conf.all.disable_ipv6", "1");
+      sysctl_in(N::kGeneratorNs, "net.ipv6.conf.default.disable_ipv6", "1");
+      for (const char* tap : {VmNode::kTxTap, VmNode::kRxTap})
+        ip({"-n", N::kGeneratorNs, "tuntap", "add", tap, "mode", "tap"}, std::string("creating tap ") + tap);
+      for (const char* link : {VmNode::kTxTap, VmNode::kRxTap, N::kBaselineTx, N::kBaselineRx, "lo"})
+        ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+      std::filesystem::create_directories("/run/svcbench");
+      std::ofstream("/run/svcbench/testbed") << "vm " << getpid() << "\n";
+      return;
+    }
     ip({"netns", "add", N::kNodeNs}, "creating namespace svcb-node");
     // veth ends are created directly inside their namespaces: nothing lands in the root one.
     ip({"link", "add", N::kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
@@ -143,6 +157,7 @@ void NetnsTestbed::up() {
 
 void NetnsTestbed::down() {
   if (!running_as_root()) throw SetupError("testbed down needs root: rerun with sudo");
+  VmNode::stop();  // a guest first: it holds the taps
   for (const auto& ns : svcb_namespaces())
     run_command({{"ip", "netns", "delete", ns}, "", "", true});  // deletes its veths too
   for (const auto& link : svcb_root_links())
@@ -170,6 +185,11 @@ TestbedStatus NetnsTestbed::status() {
   for (const auto& n : s.namespaces) {
     gen |= n == N::kGeneratorNs;
     node |= n == N::kNodeNs;
+  }
+  std::ifstream("/run/svcbench/testbed") >> s.node_kind;
+  if (s.node_kind == "vm") {
+    s.up = gen && !VmNode::accelerator().empty();
+    return s;
   }
   s.up = gen && node;
   if (s.up) {

@@ -28,6 +28,7 @@ struct TestbedNames {
 
 struct TestbedStatus {
   bool up = false;
+  std::string node_kind;                // "netns" or "vm" (what `up` created), "" when down
   std::vector<std::string> namespaces;  // svcb-* namespaces present
   std::vector<std::string> root_links;  // svcb-* links left in the root namespace
   std::string node_ingress_mac;         // svcb-n0's MAC when up
@@ -38,8 +39,10 @@ class NetnsTestbed {
   explicit NetnsTestbed(AddressPlan plan = {}) : plan_(plan) {}
 
   // Creates namespaces and links and configures the node; removes leftovers first.
-  // Throws SetupError naming the step that failed (after undoing what it created).
-  void up();
+  // node_kind "vm": only the generator namespace, the baseline link and two taps for the
+  // guest (VmNode::start boots it). Throws SetupError naming the step that failed (after
+  // undoing what it created).
+  void up(const std::string& node_kind = "netns");
   // Removes every svcb-* namespace and root-namespace link, and DPDK runtime files of
   // svcbench processes that are gone. Idempotent.
   static void down();

@@ -7,13 +7,13 @@
 
 namespace svcbench {
 
-NftablesMode::NftablesMode(std::string netns, NftablesOptions options)
-    : netns_(std::move(netns)), options_(std::move(options)) {
-  require_tool("nft", "nftables");
+NftablesMode::NftablesMode(std::shared_ptr<NodeShell> node, NftablesOptions options)
+    : node_(std::move(node)), options_(std::move(options)) {
+  if (node_->kind() == "netns") require_tool("nft", "nftables");
 }
 
 double NftablesMode::run(const std::string& transaction, const std::string& what) {
-  auto r = run_command({{"nft", "-f", "-"}, netns_, transaction, true});
+  auto r = node_->run({"nft", "-f", "-"}, transaction);
   if (!r.ok()) {
     std::string first = r.err.substr(0, r.err.find('\n'));
     throw SetupError("nftables " + what + ": the kernel rejected the transaction (nft exit " +
@@ -52,7 +52,7 @@ double NftablesMode::partial_sync(const ServiceSet& before, const ServiceSet& af
 }
 
 std::string NftablesMode::loaded_ruleset() {
-  auto r = run_command({{"nft", "list", "table", "ip", "kube-proxy"}, netns_, "", true});
+  auto r = node_->run({"nft", "list", "table", "ip", "kube-proxy"});
   return r.ok() ? r.out : "";
 }
 

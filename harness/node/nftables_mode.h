@@ -6,12 +6,13 @@
 
 #include "dataplane_mode.h"
 #include "nftables_renderer.h"
+#include "node_shell.h"
 
 namespace svcbench {
 
 class NftablesMode : public DataplaneMode {
  public:
-  NftablesMode(std::string netns, NftablesOptions options);
+  NftablesMode(std::shared_ptr<NodeShell> node, NftablesOptions options);
   std::string name() const override { return "nftables"; }
   void reset() override;
   double initial_load(const ServiceSet& services) override;
@@ -22,7 +23,7 @@ class NftablesMode : public DataplaneMode {
 
  private:
   double run(const std::string& transaction, const std::string& what);
-  std::string netns_;
+  std::shared_ptr<NodeShell> node_;
   NftablesOptions options_;
   // Chains a previous partial sync flushed; kube-proxy deletes them on its next sync.
   std::vector<std::string> stale_chains_;

@@ -15,6 +15,7 @@
 #include "results_document.h"
 #include "run_context.h"
 #include "update_timing.h"
+#include "vm_node.h"
 
 namespace svcbench {
 namespace {
@@ -48,6 +49,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"update_repeats", c.repeats},
           {"burst", 1},
           {"quick", c.quick},
+          {"node", c.node_kind},
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully}};
@@ -71,6 +73,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.rate_pps = j.at("rate_pps").get<uint64_t>();
     c.repeats = j.at("update_repeats").get<int>();
     c.quick = j.at("quick").get<bool>();
+    c.node_kind = j.value("node", "netns");
     const std::string cidr = j.at("cluster_cidr").get<std::string>();
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
@@ -94,23 +97,32 @@ int run_sweep(const SweepConfig& cfg) {
     remap_into_plan(imported, plan);
   }
 
-  auto doc = cfg.resume_dir.empty()
-                 ? ResultsDocument(cfg.out_dir, collect_run_context("netns", false), config_json(cfg))
-                 : ResultsDocument::load(cfg.resume_dir);
-  doc.set_state("running");
-  doc.save();
-
+  const bool vm = cfg.node_kind == "vm";
   TestbedLock lock;
   TestbedGuard guard;
-  progress("svcbench: bringing up the netns node%s%s\n");
+  progress("svcbench: bringing up the %s node%s\n", cfg.node_kind);
   NetnsTestbed testbed(plan);
-  testbed.up();
-  const std::string node_mac_text = NetnsTestbed::mac_of(TestbedNames::kNodeNs, TestbedNames::kNodeIngress);
+  testbed.up(cfg.node_kind);
+  if (vm) VmNode::start(cfg.vm_image_dir, plan);
+  std::shared_ptr<NodeShell> node = vm ? std::shared_ptr<NodeShell>(std::make_shared<VmShell>(VmNode::kShareDir))
+                                       : std::make_shared<NetnsShell>(TestbedNames::kNodeNs);
+  auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");
+  if (vm) {
+    context["accelerator"] = VmNode::accelerator();
+    context["guest_kernel"] = node->run({"uname", "-r"}).out.substr(0, node->run({"uname", "-r"}).out.find('\n'));
+    if (context["emulated"] == true) context["note"] = "emulated node (TCG): compare ratios within this run only";
+  }
+  auto doc = cfg.resume_dir.empty() ? ResultsDocument(cfg.out_dir, context, config_json(cfg))
+                                    : ResultsDocument::load(cfg.resume_dir);
+  doc.set_state("running");
+  doc.save();
+  const std::string node_mac_text = vm ? std::string(VmNode::kGuestIngressMac)
+                                       : NetnsTestbed::mac_of(TestbedNames::kNodeNs, TestbedNames::kNodeIngress);
   const std::string baseline_mac_text = NetnsTestbed::mac_of(TestbedNames::kGeneratorNs, TestbedNames::kBaselineRx);
 
   int failures = 0;
   {
-    DpdkEnvironment env(cfg.eal_args.empty() ? DpdkEnvironment::default_testbed_args() : cfg.eal_args,
+    DpdkEnvironment env(cfg.eal_args.empty() ? DpdkEnvironment::default_testbed_args(cfg.node_kind) : cfg.eal_args,
                         TestbedNames::kGeneratorNs);
     TrafficGenerator through_node(env, env.port_by_name("net_af_packet0"), env.port_by_name("net_af_packet1"),
                                   *parse_mac(node_mac_text), plan);
@@ -140,7 +152,7 @@ int run_sweep(const SweepConfig& cfg) {
     }
 
     std::vector<std::unique_ptr<DataplaneMode>> modes;
-    for (const auto& m : cfg.modes) modes.push_back(make_dataplane_mode(m, TestbedNames::kNodeNs, cfg.iptables));
+    for (const auto& m : cfg.modes) modes.push_back(make_dataplane_mode(m, node, cfg.iptables));
     const size_t total_points = modes.size() * cfg.service_counts.size();
     size_t done_points = 0;
     const auto sweep_start = Clock::now();
@@ -177,7 +189,7 @@ int run_sweep(const SweepConfig& cfg) {
               if (interrupted()) break;
               auto targets = select_targets(dispatch, target);
               auto traffic = plan_service_traffic(targets, plan);
-              flush_conntrack(TestbedNames::kNodeNs);
+              flush_conntrack(*node);
               ReplaySettings s = base_settings;
               s.phase = phase;
               auto r = through_node.replay(traffic, s, true);

@@ -23,7 +23,9 @@ struct SweepConfig {
   uint64_t packets = 2000;          // per phase x target point
   uint64_t rate_pps = 5000;
   int repeats = 3;                  // per update operation
-  std::vector<std::string> eal_args;  // empty: the netns testbed's af_packet devices
+  std::vector<std::string> eal_args;  // empty: the testbed's af_packet devices
+  std::string node_kind = "netns";    // "netns" | "vm"
+  std::string vm_image_dir;           // the vm node's kernel + initramfs (scripts/build-vm-image)
   bool quick = false;
 };
 

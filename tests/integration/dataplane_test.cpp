@@ -32,6 +32,7 @@ class NetnsNode : public ::testing::Test {
     lock_.reset();
   }
 
+  static std::shared_ptr<NodeShell> node() { return std::make_shared<NetnsShell>(TestbedNames::kNodeNs); }
   static IptablesOptions options() {
     IptablesOptions o;
     o.cluster_cidr = AddressPlan{}.pods;
@@ -44,7 +45,7 @@ class NetnsNode : public ::testing::Test {
     return make_synthetic_services(spec, AddressPlan{});
   }
   ReplayResult send(const std::vector<ServiceDispatch>& targets, Phase phase, uint64_t packets) {
-    flush_conntrack(TestbedNames::kNodeNs);
+    flush_conntrack(*node());
     ReplaySettings s;
     s.phase = phase;
     s.packets = packets;
@@ -65,7 +66,7 @@ std::unique_ptr<TrafficGenerator> NetnsNode::generator_;
 
 TEST_F(NetnsNode, RenderedRulesetLoadsInEveryMode) {
   for (const char* name : {"iptables-legacy", "iptables-nft", "nftables"}) {
-    auto mode = make_dataplane_mode(name, TestbedNames::kNodeNs, options());
+    auto mode = make_dataplane_mode(name, node(), options());
     auto set = services(50);
     mode->initial_load(set);
     auto dispatch = mode->loaded_dispatch();
@@ -79,7 +80,7 @@ TEST_F(NetnsNode, RenderedRulesetLoadsInEveryMode) {
 }
 
 TEST_F(NetnsNode, PacketsArriveDnatedToTheRightEndpointsEvenly) {
-  auto mode = make_dataplane_mode("iptables-legacy", TestbedNames::kNodeNs, options());
+  auto mode = make_dataplane_mode("iptables-legacy", node(), options());
   mode->initial_load(services(20, 4));
   auto dispatch = mode->loaded_dispatch();
   auto r = send(select_targets(dispatch, TargetPosition::kFirst), Phase::kNewFlow, 4000);
@@ -97,7 +98,7 @@ TEST_F(NetnsNode, PacketsArriveDnatedToTheRightEndpointsEvenly) {
 }
 
 TEST_F(NetnsNode, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
-  auto mode = make_dataplane_mode("iptables-legacy", TestbedNames::kNodeNs, options());
+  auto mode = make_dataplane_mode("iptables-legacy", node(), options());
   auto measure = [&](size_t n) {
     mode->initial_load(services(n));
     auto last = select_targets(mode->loaded_dispatch(), TargetPosition::kLast);
@@ -117,7 +118,7 @@ TEST_F(NetnsNode, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
 }
 
 TEST_F(NetnsNode, NftablesDnatsEvenlyAndStaysFlat) {
-  auto mode = make_dataplane_mode("nftables", TestbedNames::kNodeNs, options());
+  auto mode = make_dataplane_mode("nftables", node(), options());
   mode->initial_load(services(20, 4));
   auto r = send(select_targets(mode->loaded_dispatch(), TargetPosition::kFirst), Phase::kNewFlow, 4000);
   EXPECT_EQ(r.rx, r.tx);
@@ -137,7 +138,7 @@ TEST_F(NetnsNode, NftablesDnatsEvenlyAndStaysFlat) {
 
 TEST_F(NetnsNode, PartialSyncAddsAndRemovesOneService) {
   for (const char* name : {"iptables-legacy", "iptables-nft", "nftables"}) {
-    auto mode = make_dataplane_mode(name, TestbedNames::kNodeNs, options());
+    auto mode = make_dataplane_mode(name, node(), options());
     auto base = services(30);
     SyntheticSpec spec;
     auto grown = base;

@@ -1,0 +1,30 @@
+#include "node_shell.h"
+
+#include "errors.h"
+#include "netns_testbed.h"
+#include "vm_node.h"
+
+namespace svcbench {
+
+CommandResult NodeShell::run_checked(const std::vector<std::string>& argv, const std::string& what,
+                                     const std::string& input) {
+  CommandResult r = run(argv, input);
+  if (!r.ok()) {
+    std::string first = r.err.substr(0, r.err.find('\n'));
+    if (first.empty()) first = r.out.substr(0, r.out.find('\n'));
+    throw SetupError(what + " failed on the " + kind() + " node (" + argv[0] + " exit " +
+                     std::to_string(r.exit_code) + "): " + first);
+  }
+  return r;
+}
+
+CommandResult NetnsShell::run(const std::vector<std::string>& argv, const std::string& input) {
+  return run_command({argv, netns_, input, true});
+}
+
+std::shared_ptr<NodeShell> current_node_shell() {
+  if (NetnsTestbed::status().node_kind == "vm") return std::make_shared<VmShell>(VmNode::kShareDir);
+  return std::make_shared<NetnsShell>(TestbedNames::kNodeNs);
+}
+
+}  // namespace svcbench

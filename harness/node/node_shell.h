@@ -1,0 +1,37 @@
+// How svcbench runs a tool on the node under test, wherever it is: inside a network
+// namespace of this host, or inside the vm node's guest (through its agent). The seconds
+// returned are measured on the node, around the tool.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command_runner.h"
+
+namespace svcbench {
+
+class NodeShell {
+ public:
+  virtual ~NodeShell() = default;
+  virtual CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") = 0;
+  virtual std::string kind() const = 0;  // "netns" | "vm"
+  // Throws SetupError "<what> failed (...)" when the tool exits non-zero.
+  CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,
+                            const std::string& input = "");
+};
+
+class NetnsShell : public NodeShell {
+ public:
+  explicit NetnsShell(std::string netns) : netns_(std::move(netns)) {}
+  CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") override;
+  std::string kind() const override { return "netns"; }
+
+ private:
+  std::string netns_;
+};
+
+// The shell of the node `svcbench testbed up --node KIND` brought up (reads /run/svcbench).
+std::shared_ptr<NodeShell> current_node_shell();
+
+}  // namespace svcbench
