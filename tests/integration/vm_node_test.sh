@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The vm node: the image builds from Debian packages, the guest boots (KVM or TCG), rules load
+# in the guest and packets cross it DNAT-ed to the right endpoints, and teardown leaves no
+# qemu, tap or namespace behind — also when the image is missing.
+set -uo pipefail
+svcbench=${SVCBENCH:?path to the svcbench binary}
+agent=${VM_AGENT:?path to svcb-vm-agent}
+image=${VM_IMAGE_DIR:?where the vm image goes}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[[ $(id -u) -eq 0 ]] || { echo "vm_node: needs root; skipped"; exit 77; }
+command -v qemu-system-x86_64 >/dev/null || { echo "vm_node: qemu-system-x86 not installed; skipped"; exit 77; }
+work=$(mktemp -d /tmp/svcb-vm-XXXXXX)
+cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+no_guest() { ! pgrep -f "qemu-system-x86_64.*svcb-t0" >/dev/null; }
+
+"$root/scripts/build-vm-image" "$agent" "$image" || fail "image build"
+
+# A missing image: one clear line, nothing left running.
+msg=$("$svcbench" testbed up --node vm --vm-image "$work/none" 2>&1) && fail "up with a missing image succeeded"
+[[ $msg == *"vm image missing"* ]] || fail "unclear error: $msg"
+no_guest || fail "qemu left running after a failed up"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a failed up"
+
+"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables --services 10,50 \
+  --packets 200 --repeats 1 --out "$work/run" 2>"$work/log" || fail "sweep on the vm node: $(tail -3 "$work/log")"
+jq -e '.context.node_kind == "vm" and (.context.accelerator == "kvm" or .context.accelerator == "tcg")
+       and (.context.emulated == (.context.accelerator == "tcg"))
+       and (.progress.failed | length) == 0 and (.latency | length) == 32
+       and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)
+       and ([.updates[] | select(.seconds.median > 0)] | length) == 20' "$work/run/results.json" >/dev/null \
+  || fail "vm sweep results: $(jq -c '{c: .context, p: .progress}' "$work/run/results.json")"
+no_guest || fail "qemu left running after the sweep"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after the sweep"
+
+# testbed up/down by hand, and a guest that exists before `down`.
+"$svcbench" testbed up --node vm --vm-image "$image" 2>/dev/null || fail "testbed up --node vm"
+"$svcbench" testbed status | jq -e '.up and .node == "vm"' >/dev/null || fail "status after up"
+"$svcbench" testbed down || fail "testbed down"
+no_guest || fail "qemu left running after down"
+echo "vm_node: ok"
