@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "iptables_dump.h"
 #include "iptables_renderer.h"
+#include "ipvs_renderer.h"
 #include "kubernetes_import.h"
 #include "nftables_renderer.h"
 #include "pcap_file.h"
@@ -16,7 +17,7 @@ namespace svcbench {
 namespace {
 
 const std::vector<OptionSpec> kSpecs = {
-    {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload) or nftables"},
+    {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload), nftables or ipvs"},
     {"services", "N", "synthetic Services (1 to 1,000,000)"},
     {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
     {"seed", "S", "seed of the synthetic set (default 1)"},
@@ -74,16 +75,18 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
 int rules_command(const std::vector<std::string>& args) {
   CommandLine cl("svcbench rules", kSpecs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench rules --mode iptables|nftables (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
+    std::fputs(CommandLine::usage("svcbench rules --mode iptables|nftables|ipvs (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
     return 0;
   }
   if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
   const std::string mode = cl.get("mode", "iptables");
   const bool nftables = mode == "nftables";
-  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft" && !nftables)
-    throw UsageError("mode '" + mode + "' cannot be rendered yet; available: iptables, iptables-legacy, iptables-nft, nftables");
-  if (nftables && (cl.has("base-jumps") || cl.has("nfacct") || cl.has("no-random-fully")))
-    throw UsageError("--base-jumps, --nfacct and --no-random-fully are iptables options");
+  const bool ipvs = mode == "ipvs";
+  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft" && !nftables && !ipvs)
+    throw UsageError("unknown mode '" + mode + "'; available: iptables, iptables-legacy, iptables-nft, nftables, ipvs");
+  if ((nftables || ipvs) && (cl.has("base-jumps") || cl.has("nfacct")))
+    throw UsageError("--base-jumps and --nfacct go with --mode iptables");
+  if (ipvs && cl.has("canonical")) throw UsageError("--canonical goes with --mode iptables or nftables");
   if (cl.has("base-jumps")) {
     std::fputs(render_iptables_base_jumps().c_str(), stdout);
     return 0;
@@ -92,7 +95,12 @@ int rules_command(const std::vector<std::string>& args) {
   ServiceSet services = services_from_options(cl, plan);
   IptablesOptions options = iptables_options_from(cl);
   std::string text;
-  if (nftables) {
+  if (ipvs) {
+    IpvsOptions i;
+    i.cluster_cidr = options.cluster_cidr;
+    i.random_fully = options.random_fully;
+    text = render_ipvs(services, i);
+  } else if (nftables) {
     NftablesOptions n;
     n.cluster_cidr = options.cluster_cidr;
     const auto ruleset = build_nftables(services, n);

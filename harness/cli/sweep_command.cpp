@@ -66,10 +66,15 @@ int sweep_command(const std::vector<std::string>& args) {
     c.packets = 500;
     c.repeats = 2;
   }
-  c.modes = cl.get_list("modes", "iptables-legacy,iptables-nft,nftables");
+  // ipvs needs a kernel with IP_VS: part of the default sweep on the vm node only.
+  c.modes = cl.get_list("modes", node_kind == "vm" ? "iptables-legacy,iptables-nft,nftables,ipvs"
+                                                   : "iptables-legacy,iptables-nft,nftables");
   for (const auto& m : c.modes)
     if (std::find(known_modes().begin(), known_modes().end(), m) == known_modes().end())
-      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft, nftables");
+      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft, nftables, ipvs");
+  if (node_kind == "netns" && std::find(c.modes.begin(), c.modes.end(), "ipvs") != c.modes.end() &&
+      !std::filesystem::exists("/proc/net/ip_vs"))
+    throw UsageError("mode ipvs needs a kernel with IP_VS and this host's has none: use --node vm");
   if (cl.has("services")) {
     c.service_counts.clear();
     for (const auto& s : cl.get_list("services", "")) {

@@ -3,12 +3,13 @@
 #include "command_runner.h"
 #include "errors.h"
 #include "iptables_mode.h"
+#include "ipvs_mode.h"
 #include "nftables_mode.h"
 
 namespace svcbench {
 
 const std::vector<std::string>& known_modes() {
-  static const std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables"};
+  static const std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables", "ipvs"};
   return modes;
 }
 
@@ -27,9 +28,16 @@ std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& mode, std:
     n.node_ip = options.node_ip;
     return std::make_unique<NftablesMode>(netns, n);
   }
-  if (mode == "ipvs")
-    throw UsageError("mode ipvs needs the vm node, which is not implemented yet; available: iptables-legacy, iptables-nft, nftables");
-  throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft, nftables");
+  if (mode == "ipvs") {
+    IpvsOptions i;
+    i.cluster_cidr = options.cluster_cidr;
+    i.masquerade_all = options.masquerade_all;
+    i.masquerade_mark = options.masquerade_mark;
+    i.random_fully = options.random_fully;
+    i.node_ips = {options.node_ip};
+    return std::make_unique<IpvsMode>(netns, i);
+  }
+  throw UsageError("unknown mode '" + mode + "'; available: iptables-legacy, iptables-nft, nftables, ipvs");
 }
 
 void flush_conntrack(NodeShell& node) {

@@ -33,7 +33,8 @@ expect 2 rules --services 0
 expect 2 rules --services 100000000
 expect 2 rules --services many
 expect 2 rules --services 10 --bogus
-expect 2 rules --mode ipvs --services 10
+expect 2 rules --mode ipvs --services 10 --base-jumps
+expect 2 rules --mode nftables --services 10 --nfacct
 expect 2 rules --mode wat --services 10
 expect 2 rules --services 10 --endpoints 5-1
 expect 2 rules --services 10 --cluster-cidr 300.1.0.0/16
@@ -58,7 +59,7 @@ expect 2 run --packets lots
 expect 2 run --burst 0
 expect 2 run --map-services
 expect 2 testbed sideways
-expect 2 testbed up --node vm
+expect 2 testbed up --node bogus
 
 # Without root: a clear refusal, not a crash, for everything that programs a node.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then

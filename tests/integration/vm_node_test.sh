@@ -23,13 +23,15 @@ msg=$("$svcbench" testbed up --node vm --vm-image "$work/none" 2>&1) && fail "up
 no_guest || fail "qemu left running after a failed up"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a failed up"
 
-"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables --services 10,50 \
+"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables,ipvs --services 10,50 \
   --packets 200 --repeats 1 --out "$work/run" 2>"$work/log" || fail "sweep on the vm node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "vm" and (.context.accelerator == "kvm" or .context.accelerator == "tcg")
        and (.context.emulated == (.context.accelerator == "tcg"))
-       and (.progress.failed | length) == 0 and (.latency | length) == 32
+       and (.progress.failed | length) == 0 and (.latency | length) == 48
        and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)
-       and ([.updates[] | select(.seconds.median > 0)] | length) == 20' "$work/run/results.json" >/dev/null \
+       and ([.updates[] | select(.seconds.median > 0)] | length) == 30
+       and all(.latency[] | select(.mode == "ipvs" and .target == "first" and .phase == "new-flow");
+               .endpoint_spread_max_deviation < 0.05)' "$work/run/results.json" >/dev/null \
   || fail "vm sweep results: $(jq -c '{c: .context, p: .progress}' "$work/run/results.json")"
 no_guest || fail "qemu left running after the sweep"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after the sweep"

@@ -1,0 +1,57 @@
+// What kube-proxy's IPVS mode (pkg/proxy/ipvs/proxier.go) programs for a ServiceSet: the
+// kube-ipvs0 dummy interface holding every Service IP, IPVS virtual servers with masquerading
+// real servers, the KUBE-* ipsets, and the constant-size iptables rules that match them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "service_model.h"
+
+namespace svcbench {
+
+struct IpvsOptions {
+  std::optional<Cidr> cluster_cidr;
+  bool masquerade_all = false;
+  std::string masquerade_mark = "0x4000";
+  std::string scheduler = "rr";
+  bool random_fully = true;
+  std::vector<Ipv4Address> node_ips = {*Ipv4Address::parse("198.18.0.1")};  // NodePort VSs
+};
+
+struct IpvsVirtualServer {
+  Protocol protocol = Protocol::kTcp;
+  Ipv4Address address;
+  uint16_t port = 0;
+  int persistence_seconds = 0;              // ClientIP affinity
+  std::vector<Endpoint> real_servers;       // weight 1, masquerading
+  std::string key() const;                  // "-t 198.19.0.1:80" as ipvsadm names it
+  bool operator==(const IpvsVirtualServer&) const = default;
+};
+
+struct IpvsProgramme {
+  std::set<std::string> bound_addresses;                    // on kube-ipvs0, "a.b.c.d"
+  std::map<std::string, IpvsVirtualServer> virtual_servers;  // by key()
+  std::map<std::string, std::set<std::string>> ipset_entries; // set name -> entries
+  std::string iptables;                                      // iptables-restore --noflush input
+};
+
+IpvsProgramme build_ipvs(const ServiceSet& services, const IpvsOptions& options);
+
+// `ipset restore` input: create every set (-exist), then add the entries `to` has and
+// `from` lacks, delete those `from` has and `to` lacks (from = nullptr: add everything).
+std::string ipvs_ipset_restore(const IpvsProgramme& to, const IpvsProgramme* from);
+// `ip -batch -` input binding/unbinding Service addresses on kube-ipvs0.
+std::string ipvs_address_batch(const IpvsProgramme& to, const IpvsProgramme* from);
+// `ipvsadm -R` input: add/edit/delete virtual and real servers to get from `from` to `to`.
+std::string ipvs_ipvsadm_restore(const IpvsProgramme& to, const IpvsProgramme* from,
+                                 const std::string& scheduler);
+
+// The whole programme, readable and appliable by hand: ipset, ip, ipvsadm and iptables
+// sections, each introduced by a "# <tool invocation>" line.
+std::string render_ipvs(const ServiceSet& services, const IpvsOptions& options);
+
+}  // namespace svcbench
