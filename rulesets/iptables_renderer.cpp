@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "chain_names.h"
+#include "endpoint_categories.h"
 
 namespace svcbench {
 namespace {
@@ -104,56 +105,6 @@ const std::string& probability(size_t n) {
   return cache[n];
 }
 
-// proxy.CategorizeEndpoints without topology hints: ready endpoints, falling back to
-// serving-and-terminating ones when none is ready.
-struct EndpointCategories {
-  std::vector<const Endpoint*> cluster;
-  std::vector<const Endpoint*> local;
-  std::vector<const Endpoint*> all_reachable;
-  bool has_any = false;
-};
-
-std::vector<const Endpoint*> usable(const std::vector<const Endpoint*>& eps) {
-  std::vector<const Endpoint*> ready;
-  for (auto* e : eps)
-    if (e->ready) ready.push_back(e);
-  if (!ready.empty()) return ready;
-  std::vector<const Endpoint*> fallback;
-  for (auto* e : eps)
-    if (e->serving && e->terminating) fallback.push_back(e);
-  return fallback;
-}
-
-EndpointCategories categorize(const Service& svc, const ServicePort& port,
-                              const std::vector<const Endpoint*>& endpoints) {
-  EndpointCategories c;
-  const bool external_local = svc.external_policy_local(port);
-  const bool uses_cluster =
-      !svc.internal_policy_local() || (svc.externally_accessible(port) && !external_local);
-  const bool uses_local =
-      svc.internal_policy_local() || (svc.externally_accessible(port) && external_local);
-  if (uses_cluster) c.cluster = usable(endpoints);
-  if (uses_local) {
-    std::vector<const Endpoint*> locals;
-    for (auto* e : endpoints)
-      if (e->local) locals.push_back(e);
-    c.local = usable(locals);
-  }
-  c.has_any = !c.cluster.empty() || !c.local.empty();
-  if (!uses_local) {
-    c.all_reachable = c.cluster;
-  } else if (!uses_cluster) {
-    c.all_reachable = c.local;
-  } else {
-    for (auto* e : endpoints) {
-      bool in = std::find(c.cluster.begin(), c.cluster.end(), e) != c.cluster.end() ||
-                std::find(c.local.begin(), c.local.end(), e) != c.local.end();
-      if (in) c.all_reachable.push_back(e);
-    }
-  }
-  return c;
-}
-
 struct PortRef {
   const Service* service;
   const ServicePort* port;
@@ -248,17 +199,13 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
 
     const SortedEndpoints sorted = sorted_endpoints(port);
     const auto& endpoints = sorted.order;
-    const EndpointCategories cat = categorize(svc, port, endpoints);
+    const EndpointCategories cat = categorize_endpoints(svc, port, endpoints);
     const std::string cluster_chain = service_chain(name, protocol);
     const bool needs_local_chain = svc.internal_policy_local() || svc.external_policy_local(port);
     const std::string local_policy_chain = needs_local_chain ? local_chain(name, protocol) : std::string();
     const bool external_local = svc.external_policy_local(port);
-    const bool uses_cluster_chain =
-        !cat.cluster.empty() &&
-        (!svc.internal_policy_local() || (svc.externally_accessible(port) && !external_local));
-    const bool uses_local_chain =
-        !cat.local.empty() &&
-        (svc.internal_policy_local() || (svc.externally_accessible(port) && external_local));
+    const bool uses_cluster_chain = !cat.cluster.empty() && cat.uses_cluster;
+    const bool uses_local_chain = !cat.local.empty() && cat.uses_local;
 
     std::string internal_chain = cluster_chain;
     bool has_internal = cat.has_any;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "endpoint_categories.h"
+
 namespace svcbench {
 namespace {
 
@@ -51,13 +53,10 @@ const char* ipvsadm_protocol_flag(Protocol p) {
 }
 
 std::vector<const Endpoint*> usable(const ServicePort& port, bool local_only) {
-  std::vector<const Endpoint*> ready, fallback;
-  for (const auto& e : port.endpoints) {
-    if (local_only && !e.local) continue;
-    if (e.ready) ready.push_back(&e);
-    else if (e.serving && e.terminating) fallback.push_back(&e);
-  }
-  return ready.empty() ? fallback : ready;
+  std::vector<const Endpoint*> candidates;
+  for (const auto& e : port.endpoints)
+    if (!local_only || e.local) candidates.push_back(&e);
+  return usable_endpoints(candidates);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "chain_names.h"
+#include "endpoint_categories.h"
 
 namespace svcbench {
 namespace {
@@ -21,18 +22,6 @@ std::string element_line(const char* verb, const NftablesElement& e, bool with_v
   if (with_value && !e.comment.empty()) s += " comment \"" + e.comment + "\"";
   if (with_value && !e.value.empty()) s += " : " + e.value;
   return s + " }";
-}
-
-// proxy.CategorizeEndpoints without topology hints (as in the iptables renderer).
-std::vector<const Endpoint*> usable(const std::vector<const Endpoint*>& eps) {
-  std::vector<const Endpoint*> ready;
-  for (auto* e : eps)
-    if (e->ready) ready.push_back(e);
-  if (!ready.empty()) return ready;
-  std::vector<const Endpoint*> fallback;
-  for (auto* e : eps)
-    if (e->serving && e->terminating) fallback.push_back(e);
-  return fallback;
 }
 
 }  // namespace
@@ -152,24 +141,13 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
 
     const bool accessible = svc.externally_accessible(port);
     const bool external_local = svc.external_policy_local(port);
-    const bool uses_cluster = !svc.internal_policy_local() || (accessible && !external_local);
-    const bool uses_local = svc.internal_policy_local() || (accessible && external_local);
-    std::vector<const Endpoint*> cluster_eps, local_eps, reachable;
-    if (uses_cluster) cluster_eps = usable(endpoints);
-    if (uses_local) {
-      std::vector<const Endpoint*> locals;
-      for (auto* e : endpoints)
-        if (e->local) locals.push_back(e);
-      local_eps = usable(locals);
-    }
-    const bool has_endpoints = !cluster_eps.empty() || !local_eps.empty();
-    if (!uses_local) reachable = cluster_eps;
-    else if (!uses_cluster) reachable = local_eps;
-    else
-      for (auto* e : endpoints)
-        if (std::find(cluster_eps.begin(), cluster_eps.end(), e) != cluster_eps.end() ||
-            std::find(local_eps.begin(), local_eps.end(), e) != local_eps.end())
-          reachable.push_back(e);
+    const EndpointCategories cat = categorize_endpoints(svc, port, endpoints);
+    const auto& cluster_eps = cat.cluster;
+    const auto& local_eps = cat.local;
+    const auto& reachable = cat.all_reachable;
+    const bool has_endpoints = cat.has_any;
+    const bool uses_cluster = cat.uses_cluster;
+    const bool uses_local = cat.uses_local;
     auto endpoint_base = [&](const Endpoint* e) {
       return nftables_name_base(svc.namespace_name + "/" + svc.name + "/" + protocol + "/" + port.name +
                                 "__" + e->address.str() + "/" + std::to_string(e->port));
