@@ -109,7 +109,8 @@ int run_sweep(const SweepConfig& cfg) {
   auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");
   if (vm) {
     context["accelerator"] = VmNode::accelerator();
-    context["guest_kernel"] = node->run({"uname", "-r"}).out.substr(0, node->run({"uname", "-r"}).out.find('\n'));
+    const std::string release = node->run({"uname", "-r"}).out;
+    context["guest_kernel"] = release.substr(0, release.find('\n'));
     if (context["emulated"] == true) context["note"] = "emulated node (TCG): compare ratios within this run only";
   }
   auto doc = cfg.resume_dir.empty() ? ResultsDocument(cfg.out_dir, context, config_json(cfg))
