@@ -1,5 +1,7 @@
 #include "ipvs_mode.h"
 
+#include <filesystem>
+
 #include "errors.h"
 #include "ipvs_listing.h"
 
@@ -26,6 +28,13 @@ constexpr const char* kBaseJumps =
 
 IpvsMode::IpvsMode(std::shared_ptr<NodeShell> node, IpvsOptions options)
     : node_(std::move(node)), options_(std::move(options)) {
+  // In the vm image it is /sbin's; on a host, the one built beside this svcbench binary.
+  if (node_->kind() == "vm") {
+    netlink_tool_ = "/sbin/svcb-ipvs-netlink";
+  } else {
+    std::error_code ec;
+    netlink_tool_ = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "svcb-ipvs-netlink").string();
+  }
   auto probe = node_->run({"cat", "/proc/net/ip_vs"});
   if (!probe.ok())
     throw UsageError("mode ipvs needs a kernel with IP_VS; the " + node_->kind() +
@@ -40,7 +49,8 @@ double IpvsMode::apply(const IpvsProgramme& to, const IpvsProgramme* from, const
   };
   timed({"ipset", "restore"}, ipvs_ipset_restore(to, from), "ipset restore");
   timed({"/usr/bin/ip", "-batch", "-"}, ipvs_address_batch(to, from), "binding addresses");
-  timed({"ipvsadm", "-R"}, ipvs_ipvsadm_restore(to, from, options_.scheduler), "virtual servers");
+  // One netlink request per virtual/real server, as kube-proxy issues them.
+  timed({netlink_tool_}, ipvs_ipvsadm_restore(to, from, options_.scheduler), "virtual servers");
   timed({"iptables-legacy-restore", "--noflush", "--counters"}, to.iptables, "iptables rules");
   return seconds;
 }

@@ -1,6 +1,6 @@
 // kube-proxy's IPVS mode on a node whose kernel has IP_VS (the vm node here): ipsets with
-// `ipset restore`, Service addresses on kube-ipvs0 with `ip -batch`, virtual servers with one
-// `ipvsadm -R` (netlink inside; kube-proxy issues the same netlink calls one by one), and the
+// `ipset restore`, Service addresses on kube-ipvs0 with `ip -batch`, virtual and real servers
+// over generic netlink one request each (svcb-ipvs-netlink, as kube-proxy does), and the
 // constant-size iptables rules with iptables-restore. Each update is the sum of those tools'
 // times on the node.
 #pragma once
@@ -26,6 +26,7 @@ class IpvsMode : public DataplaneMode {
   double apply(const IpvsProgramme& to, const IpvsProgramme* from, const std::string& what);
   std::shared_ptr<NodeShell> node_;
   IpvsOptions options_;
+  std::string netlink_tool_;
 };
 
 }  // namespace svcbench

@@ -4,7 +4,7 @@
 # qemu, tap or namespace behind — also when the image is missing.
 set -uo pipefail
 svcbench=${SVCBENCH:?path to the svcbench binary}
-agent=${VM_AGENT:?path to svcb-vm-agent}
+bin_dir=${VM_BIN_DIR:?directory with svcb-vm-agent and svcb-ipvs-netlink}
 image=${VM_IMAGE_DIR:?where the vm image goes}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [[ $(id -u) -eq 0 ]] || { echo "vm_node: needs root; skipped"; exit 77; }
@@ -15,7 +15,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 no_guest() { ! pgrep -f "qemu-system-x86_64.*svcb-t0" >/dev/null; }
 
-"$root/scripts/build-vm-image" "$agent" "$image" || fail "image build"
+"$root/scripts/build-vm-image" "$bin_dir" "$image" || fail "image build"
 
 # A missing image: one clear line, nothing left running.
 msg=$("$svcbench" testbed up --node vm --vm-image "$work/none" 2>&1) && fail "up with a missing image succeeded"
