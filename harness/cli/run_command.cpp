@@ -33,7 +33,26 @@ const std::vector<OptionSpec> kSpecs = {
     {"rx-port", "NAME", "DPDK port to receive on (default net_af_packet1)"},
     {"dst-mac", "MAC", "destination MAC (default: the node's ingress link)"},
     {"out", "PATH", "write the JSON here instead of stdout"},
+    {"allow-any-address", "", "send to Service/endpoint addresses outside 198.18.0.0/15 too"},
 };
+
+// Only the RFC 2544 benchmarking range is ever a destination, unless the user says otherwise.
+void require_benchmarking_range(const TrafficPlan& traffic, bool allowed) {
+  if (allowed) return;
+  const AddressPlan plan;
+  auto outside = [&](Ipv4Address a) { return !plan.benchmarking_range.contains(a); };
+  for (const auto& t : traffic.templates) {
+    const Ipv4Address dst = destination_of(t.frame.data(), t.layout);
+    if (outside(dst))
+      throw UsageError("destination " + dst.str() + " is outside the benchmarking range " +
+                       plan.benchmarking_range.str() + "; load Services from the address plan (sweep --from remaps), use --map-services, or pass --allow-any-address");
+  }
+  for (const auto& f : traffic.flows)
+    for (const auto& e : f.endpoints)
+      if (outside(e.address))
+        throw UsageError("endpoint " + e.address.str() + " of " + f.address.str() + " is outside the benchmarking range " +
+                         plan.benchmarking_range.str() + "; pass --allow-any-address to send anyway");
+}
 
 }  // namespace
 
@@ -126,6 +145,7 @@ int run_command_line(const std::vector<std::string>& args) {
           }
           traffic = plan_service_traffic(select_targets(loaded, t), AddressPlan{});
         }
+        require_benchmarking_range(traffic, cl.has("allow-any-address"));
         if (!baseline && !custom_eal) flush_conntrack(*node);
         ReplaySettings s = settings;
         s.phase = ph;

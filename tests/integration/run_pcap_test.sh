@@ -42,4 +42,11 @@ grep -q "map-services" "$work/err" || fail "no hint to --map-services: $(cat "$w
   --out "$work/mapped.json" || fail "mapped replay"
 jq -e '.latency[0] | .packets_tx == 200 and .packets_rx == 200 and .misrouted == 0' "$work/mapped.json" >/dev/null \
   || fail "mapped replay: $(jq -c '.latency[0]' "$work/mapped.json")"
+# A node loaded by hand with a real cluster's addresses: svcbench refuses to aim at them.
+ip netns exec svcb-node iptables-legacy-restore --noflush --counters <"$work/cluster.rules" || fail "loading the cluster's rules"
+if "$svcbench" run --pcap "$work/foreign.pcap" --phase new-flow --out "$work/outside.json" 2>"$work/err"; then
+  fail "sent to 10.96.0.0/12 addresses without --allow-any-address"
+fi
+grep -q "outside the benchmarking range" "$work/err" || fail "no clear refusal: $(cat "$work/err")"
+[[ ! -e $work/outside.json ]] || fail "a refused run wrote its output"
 echo "run_pcap: ok"
