@@ -15,10 +15,11 @@ std::string str_at(const json& j, const char* key) {
   return it->get<std::string>();
 }
 
-int int_at(const json& j, const char* key, int fallback = 0) {
+// 64-bit, so that 4294967376 is rejected as a port instead of wrapping to 80.
+int64_t int_at(const json& j, const char* key, int64_t fallback = 0) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return fallback;
-  return it->get<int>();
+  return it->get<int64_t>();
 }
 
 bool bool_at(const json& j, const char* key, bool fallback) {
@@ -27,7 +28,7 @@ bool bool_at(const json& j, const char* key, bool fallback) {
   return it->get<bool>();
 }
 
-uint16_t port_number(int value, const std::string& what) {
+uint16_t port_number(int64_t value, const std::string& what) {
   if (value < 0 || value > 65535) throw std::runtime_error(what + " port " + std::to_string(value) + " is out of range 0-65535");
   return static_cast<uint16_t>(value);
 }
@@ -113,8 +114,11 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       s.internal_traffic_policy =
           str_at(spec, "internalTrafficPolicy") == "Local" ? TrafficPolicy::kLocal : TrafficPolicy::kCluster;
       s.session_affinity_client_ip = str_at(spec, "sessionAffinity") == "ClientIP";
-      s.session_affinity_timeout_seconds = int_at(
-          object_at(object_at(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds", 10800);
+      const int64_t timeout = int_at(object_at(object_at(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds", 10800);
+      if (timeout < 0 || timeout > 86400)
+        throw std::runtime_error("Service " + s.namespaced_name() + " has sessionAffinity timeoutSeconds " +
+                                 std::to_string(timeout) + "; Kubernetes allows 1 to 86400");
+      s.session_affinity_timeout_seconds = static_cast<int>(timeout);
       if (s.type == ServiceType::kLoadBalancer && s.external_traffic_policy == TrafficPolicy::kLocal)
         s.health_check_node_port = port_number(int_at(spec, "healthCheckNodePort"), "health check node");
       by_name[s.namespaced_name()] = set.services.size();

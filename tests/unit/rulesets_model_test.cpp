@@ -121,6 +121,9 @@ TEST(KubernetesImport, RejectsBadInput) {
   EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":99999}]}}]})", {}), std::runtime_error);
   EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":80,"protocol":"QUIC"}]}}]})", {}), std::runtime_error);
   EXPECT_EQ(import_kubernetes_list(R"({"items": []})", {}).services.size(), 0u);
+  // 2^32 + 80 must not wrap around to port 80.
+  EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":4294967376}]}}]})", {}), std::runtime_error);
+  EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","sessionAffinity":"ClientIP","sessionAffinityConfig":{"clientIP":{"timeoutSeconds":-5}},"ports":[{"port":80}]}}]})", {}), std::runtime_error);
 }
 
 }  // namespace
