@@ -7,29 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "proxy_options.h"
 #include "service_model.h"
 
 namespace svcbench {
 
-struct IptablesOptions {
-  std::optional<Cidr> cluster_cidr;  // kube-proxy's --cluster-cidr local traffic detector
-  bool masquerade_all = false;
-  std::string masquerade_mark = "0x4000";
-  bool random_fully = true;        // iptables >= 1.6.2 supports MASQUERADE --random-fully
+struct IptablesOptions : ProxyOptions {
   bool nfacct = false;             // kernel has xt_nfacct: kube-proxy adds its counters
   bool localhost_node_ports = true;
   bool conntrack_tcp_liberal = false;
-  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");
   size_t large_cluster_endpoints_threshold = 1000;
   // Services in this order in KUBE-SERVICES. kube-proxy iterates a Go map (random order per
   // sync); svcbench sorts by ServicePortName so runs are reproducible.
 };
 
 // What a partial sync writes: only these Services' own chains (all top-level chains are
-// always rewritten), plus flush-and-delete of stale chains.
+// always rewritten), plus flush-and-delete of the existing per-Service chains the sync no
+// longer uses (kube-proxy: existingNATChains.Difference(activeNATChains)).
 struct SyncScope {
-  std::set<std::string> changed_services;  // namespaced names
-  std::vector<std::string> stale_nat_chains;
+  std::set<std::string> changed_services;   // namespaced names
+  std::vector<std::string> existing_nat_chains;  // what the node has loaded
 };
 
 struct IptablesPayload {

@@ -119,7 +119,7 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
           sets["KUBE-NODE-PORT-UDP"].insert(np);
           if (external_local) sets["KUBE-NODE-PORT-LOCAL-UDP"].insert(np);
         }
-        for (const auto& node_ip : opt.node_ips) add_vs(node_ip, port.protocol, port.node_port, persistence, external_eps);
+        add_vs(opt.node_ip, port.protocol, port.node_port, persistence, external_eps);
       }
       if (svc.health_check_node_port) sets["KUBE-HEALTH-CHECK-NODE-PORT"].insert(std::to_string(svc.health_check_node_port));
     }

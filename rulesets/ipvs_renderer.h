@@ -9,17 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "proxy_options.h"
 #include "service_model.h"
 
 namespace svcbench {
 
-struct IpvsOptions {
-  std::optional<Cidr> cluster_cidr;
-  bool masquerade_all = false;
-  std::string masquerade_mark = "0x4000";
+// NodePort virtual servers listen on node_ip.
+struct IpvsOptions : ProxyOptions {
   std::string scheduler = "rr";
-  bool random_fully = true;
-  std::vector<Ipv4Address> node_ips = {*Ipv4Address::parse("198.18.0.1")};  // NodePort VSs
 };
 
 struct IpvsVirtualServer {

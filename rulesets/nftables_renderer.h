@@ -10,15 +10,13 @@
 #include <tuple>
 #include <vector>
 
+#include "proxy_options.h"
 #include "service_model.h"
 
 namespace svcbench {
 
-struct NftablesOptions {
-  std::optional<Cidr> cluster_cidr;               // kube-proxy's local traffic detector
-  bool masquerade_all = false;
-  std::string masquerade_mark = "0x4000";
-  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");
+// random_fully is not read: kube-proxy's nftables mode always masquerades fully-random.
+struct NftablesOptions : ProxyOptions {
   std::vector<Ipv4Address> node_port_addresses;   // empty: every local address (fib ... local)
   std::vector<Cidr> service_cidrs;                // drop traffic to unallocated ClusterIPs
 };

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "iptables_renderer.h"
+
 namespace svcbench {
 
 struct OptionSpec {
@@ -39,6 +41,9 @@ class CommandLine {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_, passthrough_;
 };
+
+// --cluster-cidr, --nfacct, --no-random-fully, shared by `rules` and `sweep`.
+IptablesOptions iptables_options_from(const CommandLine& cl);
 
 // Subcommands: each returns the process exit code.
 int rules_command(const std::vector<std::string>& args);

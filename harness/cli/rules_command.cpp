@@ -35,8 +35,6 @@ const std::vector<OptionSpec> kSpecs = {
     {"pcap", "PATH", "also write a pcap with one packet per Service frontend"},
 };
 
-}  // namespace
-
 ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan) {
   if (cl.has("from") && cl.has("services"))
     throw UsageError("give either --services N or --from FILE, not both");
@@ -59,6 +57,8 @@ ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan)
     throw UsageError("--nodeport-share plus --loadbalancer-share exceed 1");
   return make_synthetic_services(spec, plan);
 }
+
+}  // namespace
 
 IptablesOptions iptables_options_from(const CommandLine& cl) {
   IptablesOptions o;
@@ -96,14 +96,9 @@ int rules_command(const std::vector<std::string>& args) {
   IptablesOptions options = iptables_options_from(cl);
   std::string text;
   if (ipvs) {
-    IpvsOptions i;
-    i.cluster_cidr = options.cluster_cidr;
-    i.random_fully = options.random_fully;
-    text = render_ipvs(services, i);
+    text = render_ipvs(services, with_proxy_options<IpvsOptions>(options));
   } else if (nftables) {
-    NftablesOptions n;
-    n.cluster_cidr = options.cluster_cidr;
-    const auto ruleset = build_nftables(services, n);
+    const auto ruleset = build_nftables(services, with_proxy_options<NftablesOptions>(options));
     if (cl.has("canonical")) {
       for (const auto& line : nftables_dump_lines(ruleset)) text += line + "\n";
     } else {

@@ -13,7 +13,6 @@
 
 namespace svcbench {
 
-IptablesOptions iptables_options_from(const CommandLine& cl);
 
 int sweep_command(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {

@@ -12,7 +12,7 @@ namespace {
 IpvsOptions options() {
   IpvsOptions o;
   o.cluster_cidr = Cidr::parse("10.0.0.0/8");
-  o.node_ips = {testing::ip("192.168.0.2")};
+  o.node_ip = testing::ip("192.168.0.2");
   o.random_fully = false;
   return o;
 }
