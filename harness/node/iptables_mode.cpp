@@ -8,10 +8,8 @@ namespace svcbench {
 
 IptablesMode::IptablesMode(IptablesBackend backend, std::shared_ptr<NodeShell> node, IptablesOptions options)
     : backend_(backend), node_(std::move(node)), options_(std::move(options)) {
-  if (node_->kind() == "netns") {  // the vm image carries its own copies
-    require_tool(tool("-restore"), "iptables");
-    require_tool(tool("-save"), "iptables");
-  }
+  node_->require_tool(tool("-restore"), "iptables");
+  node_->require_tool(tool("-save"), "iptables");
 }
 
 std::string IptablesMode::name() const {

@@ -1,7 +1,5 @@
 #include "ipvs_mode.h"
 
-#include <filesystem>
-
 #include "errors.h"
 #include "ipvs_listing.h"
 
@@ -28,13 +26,7 @@ constexpr const char* kBaseJumps =
 
 IpvsMode::IpvsMode(std::shared_ptr<NodeShell> node, IpvsOptions options)
     : node_(std::move(node)), options_(std::move(options)) {
-  // In the vm image it is /sbin's; on a host, the one built beside this svcbench binary.
-  if (node_->kind() == "vm") {
-    netlink_tool_ = "/sbin/svcb-ipvs-netlink";
-  } else {
-    std::error_code ec;
-    netlink_tool_ = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "svcb-ipvs-netlink").string();
-  }
+  netlink_tool_ = node_->svcbench_tool("svcb-ipvs-netlink");
   auto probe = node_->run({"cat", "/proc/net/ip_vs"});
   if (!probe.ok())
     throw UsageError("mode ipvs needs a kernel with IP_VS; the " + node_->kind() +

@@ -9,7 +9,7 @@ namespace svcbench {
 
 NftablesMode::NftablesMode(std::shared_ptr<NodeShell> node, NftablesOptions options)
     : node_(std::move(node)), options_(std::move(options)) {
-  if (node_->kind() == "netns") require_tool("nft", "nftables");
+  node_->require_tool("nft", "nftables");
 }
 
 double NftablesMode::run(const std::string& transaction, const std::string& what) {

@@ -1,5 +1,7 @@
 #include "node_shell.h"
 
+#include <filesystem>
+
 #include "errors.h"
 #include "netns_testbed.h"
 #include "vm_node.h"
@@ -20,6 +22,11 @@ CommandResult NodeShell::run_checked(const std::vector<std::string>& argv, const
 
 CommandResult NetnsShell::run(const std::vector<std::string>& argv, const std::string& input) {
   return run_command({argv, netns_, input, true});
+}
+
+std::string NetnsShell::svcbench_tool(const std::string& name) const {
+  std::error_code ec;
+  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
 }
 
 std::shared_ptr<NodeShell> current_node_shell() {

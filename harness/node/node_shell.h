@@ -16,6 +16,10 @@ class NodeShell {
   virtual ~NodeShell() = default;
   virtual CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") = 0;
   virtual std::string kind() const = 0;  // "netns" | "vm"
+  // Throws SetupError naming the Debian package when the node lacks `tool`.
+  virtual void require_tool(const std::string& tool, const std::string& package) = 0;
+  // Where one of svcbench's own node-side tools (svcb-ipvs-netlink) is, as seen from the node.
+  virtual std::string svcbench_tool(const std::string& name) const = 0;
   // Throws SetupError "<what> failed (...)" when the tool exits non-zero.
   CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,
                             const std::string& input = "");
@@ -26,6 +30,12 @@ class NetnsShell : public NodeShell {
   explicit NetnsShell(std::string netns) : netns_(std::move(netns)) {}
   CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") override;
   std::string kind() const override { return "netns"; }
+  // The namespace runs this host's binaries.
+  void require_tool(const std::string& tool, const std::string& package) override {
+    svcbench::require_tool(tool, package);
+  }
+  // Built beside this svcbench binary.
+  std::string svcbench_tool(const std::string& name) const override;
 
  private:
   std::string netns_;
