@@ -408,9 +408,9 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     }
   }
 
-  if (scope && !scope->stale_nat_chains.empty()) {
+  if (scope && !scope->existing_nat_chains.empty()) {
     const std::unordered_set<std::string> active(out.active_nat_chains.begin(), out.active_nat_chains.end());
-    for (const auto& chain : scope->stale_nat_chains) {
+    for (const auto& chain : scope->existing_nat_chains) {
       if (active.contains(chain) || !is_service_chain(chain)) continue;
       nat_chains.chain_line(chain);
       nat_rules.write("-X", chain);

@@ -1,7 +1,6 @@
 #include "sync_plan.h"
 
 #include <map>
-#include <unordered_set>
 
 namespace svcbench {
 
@@ -24,11 +23,7 @@ IptablesPayload plan_partial_sync(const ServiceSet& before, const ServiceSet& af
   scope.changed_services = changed_services(before, after);
   // kube-proxy learns the existing chains from iptables-save; the node was programmed from
   // `before`, so its chains are exactly the ones `before` renders.
-  const auto previous = render_iptables(before, options);
-  const auto current = render_iptables(after, options, SyncScope{});
-  const std::unordered_set<std::string> kept(current.active_nat_chains.begin(), current.active_nat_chains.end());
-  for (const auto& chain : previous.active_nat_chains)
-    if (!kept.contains(chain)) scope.stale_nat_chains.push_back(chain);
+  scope.existing_nat_chains = render_iptables(before, options).active_nat_chains;
   return render_iptables(after, options, scope);
 }
 
