@@ -118,7 +118,7 @@ int run_command_line(const std::vector<std::string>& args) {
   nlohmann::json out = {{"context", context},
                         {"latency", nlohmann::json::array()}};
   {
-    DpdkEnvironment env(custom_eal ? cl.passthrough() : DpdkEnvironment::default_testbed_args(status.node_kind),
+    DpdkEnvironment env(custom_eal ? cl.passthrough() : DpdkEnvironment::af_packet_args(generator_links(status.node_kind)),
                         custom_eal ? "" : TestbedNames::kGeneratorNs);
     const std::string tx_name = cl.get("tx-port", baseline ? "net_af_packet2" : "net_af_packet0");
     const std::string rx_name = cl.get("rx-port", baseline ? "net_af_packet3" : "net_af_packet1");

@@ -19,6 +19,12 @@ namespace svcbench {
 
 bool running_as_root() { return geteuid() == 0; }
 
+std::vector<std::string> generator_links(const std::string& node_kind) {
+  using N = TestbedNames;
+  if (node_kind == "vm") return {VmNode::kTxTap, VmNode::kRxTap, N::kBaselineTx, N::kBaselineRx};
+  return {N::kTxLink, N::kRxLink, N::kBaselineTx, N::kBaselineRx};
+}
+
 TestbedLock::TestbedLock() {
   std::error_code ec;
   std::filesystem::create_directories("/run/svcbench", ec);

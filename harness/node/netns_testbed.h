@@ -56,6 +56,10 @@ class NetnsTestbed {
   AddressPlan plan_;
 };
 
+// The generator's links in svcb-gen, in DPDK port order: towards the node, back from the
+// node (veths for the netns node, taps for the vm node), then the baseline pair.
+std::vector<std::string> generator_links(const std::string& node_kind);
+
 // True when running as root (namespaces and iptables need it).
 bool running_as_root();
 

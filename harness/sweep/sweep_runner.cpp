@@ -123,7 +123,7 @@ int run_sweep(const SweepConfig& cfg) {
 
   int failures = 0;
   {
-    DpdkEnvironment env(cfg.eal_args.empty() ? DpdkEnvironment::default_testbed_args(cfg.node_kind) : cfg.eal_args,
+    DpdkEnvironment env(cfg.eal_args.empty() ? DpdkEnvironment::af_packet_args(generator_links(cfg.node_kind)) : cfg.eal_args,
                         TestbedNames::kGeneratorNs);
     TrafficGenerator through_node(env, env.port_by_name("net_af_packet0"), env.port_by_name("net_af_packet1"),
                                   *parse_mac(node_mac_text), plan);

@@ -25,14 +25,12 @@ void enter_netns(const std::string& name) {
   if (rc != 0) throw SetupError("cannot enter namespace " + name + ": " + strerror(errno) + " (run as root)");
 }
 
-std::vector<std::string> DpdkEnvironment::default_testbed_args(const std::string& node_kind) {
+std::vector<std::string> DpdkEnvironment::af_packet_args(const std::vector<std::string>& interfaces) {
   std::vector<std::string> args = {"-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
                                    "--log-level", "lib.eal:error", "--log-level", "pmd.net.af_packet:error"};
-  const bool vm = node_kind == "vm";
-  const char* ifaces[] = {vm ? "svcb-t0" : "svcb-g0", vm ? "svcb-t1" : "svcb-g1", "svcb-b0", "svcb-b1"};
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < interfaces.size(); ++i) {
     args.push_back("--vdev");
-    args.push_back("net_af_packet" + std::to_string(i) + ",iface=" + ifaces[i] +
+    args.push_back("net_af_packet" + std::to_string(i) + ",iface=" + interfaces[i] +
                    ",blocksz=4096,framesz=2048,framecnt=1024,qpairs=1");
   }
   return args;

@@ -30,9 +30,9 @@ class DpdkEnvironment {
   rte_mempool* pool() const { return pool_; }
   uint64_t tsc_hz() const;
 
-  // The default EAL arguments for the testbed's four af_packet devices: the node's two links
-  // (veths for the netns node, taps for the vm node) and the baseline pair.
-  static std::vector<std::string> default_testbed_args(const std::string& node_kind = "netns");
+  // EAL arguments with one net_af_packet device per interface, net_af_packet0, 1, ... in
+  // order (one lcore, no hugepages, no PCI).
+  static std::vector<std::string> af_packet_args(const std::vector<std::string>& interfaces);
 
  private:
   rte_mempool* pool_ = nullptr;

@@ -19,7 +19,7 @@ class NetnsNode : public ::testing::Test {
     lock_ = std::make_unique<TestbedLock>();
     testbed_ = std::make_unique<NetnsTestbed>();
     testbed_->up();
-    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::default_testbed_args(), TestbedNames::kGeneratorNs);
+    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::af_packet_args(generator_links("netns")), TestbedNames::kGeneratorNs);
     const auto node_mac = *parse_mac(NetnsTestbed::mac_of(TestbedNames::kNodeNs, TestbedNames::kNodeIngress));
     generator_ = std::make_unique<TrafficGenerator>(*env_, env_->port_by_name("net_af_packet0"),
                                                     env_->port_by_name("net_af_packet1"), node_mac, AddressPlan{});

@@ -24,7 +24,7 @@ class VmNodeModes : public ::testing::TestWithParam<const char*> {
     testbed.up("vm");
     VmNode::start(std::getenv("VM_IMAGE_DIR"), AddressPlan{});
     node_ = std::make_shared<VmShell>(VmNode::kShareDir);
-    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::default_testbed_args("vm"), TestbedNames::kGeneratorNs);
+    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::af_packet_args(generator_links("vm")), TestbedNames::kGeneratorNs);
     generator_ = std::make_unique<TrafficGenerator>(*env_, env_->port_by_name("net_af_packet0"),
                                                     env_->port_by_name("net_af_packet1"),
                                                     *parse_mac(VmNode::kGuestIngressMac), AddressPlan{});
