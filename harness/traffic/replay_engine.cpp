@@ -85,7 +85,7 @@ void receive(uint16_t port, RxState& st) {
     }
     const PacketSignature sig = PacketSignature::load(data + layout->payload);
     if (sig.magic != PacketSignature::kMagic || sig.run != st.run || sig.sequence >= st.expected ||
-        sig.flow >= st.traffic->flows.size() + (st.traffic->flows.empty() ? 1 : 0)) {
+        (!st.traffic->flows.empty() && sig.flow >= st.traffic->flows.size())) {
       ++r.foreign;
       rte_pktmbuf_free(m);
       continue;
