@@ -7,6 +7,7 @@
 
 #include "command_line.h"
 #include "errors.h"
+#include "interruption.h"
 
 namespace {
 
@@ -42,6 +43,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "svcbench %s: %s\n", command.c_str(), e.what());
     return 2;
   } catch (const std::exception& e) {
+    if (svcbench::interrupted()) {  // whatever failed, failed because of the signal
+      std::fprintf(stderr, "svcbench %s: interrupted by signal %d; the node was torn down\n", command.c_str(),
+                   svcbench::interrupt_signal());
+      return 128 + svcbench::interrupt_signal();
+    }
     // A missing tool, no root, bad input files, a rule load the kernel rejects: one line,
     // exit 2, and nothing half-written (writers are atomic, the node is torn down by guards).
     std::fprintf(stderr, "svcbench %s: %s\n", command.c_str(), e.what());

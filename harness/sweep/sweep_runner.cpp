@@ -207,6 +207,7 @@ int run_sweep(const SweepConfig& cfg) {
           if (interrupted()) break;
           doc.mark_completed(point);
         } catch (const std::exception& e) {
+          if (interrupted()) break;  // not a failure of the point: --resume runs it again
           ++failures;
           doc.mark_failed(point, e.what());
           progress("svcbench: %s failed: %s\n", point, e.what());

@@ -5,6 +5,9 @@
 // Protocol (DIR is the 9p share): the host writes DIR/<id>.in (stdin, optional) and then
 // DIR/<id>.req (argv, NUL-separated) by rename. The agent runs it and leaves DIR/<id>.out,
 // DIR/<id>.err and, last, DIR/<id>.done = "<exit code> <seconds>\n".
+// DIR/agent.alive holds a counter the agent advances every second, also while a command runs:
+// the host tells a slow command (a 10,000-Service nft transaction under TCG takes many
+// minutes) from a guest that stopped answering.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -16,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -104,6 +108,16 @@ int main(int argc, char** argv) {
     ready << getpid() << "\n";
   }
   rename((dir + "/agent.ready.tmp").c_str(), (dir + "/agent.ready").c_str());
+  std::thread([dir] {
+    for (unsigned long beat = 0;; ++beat) {
+      {
+        std::ofstream alive(dir + "/agent.alive.tmp");
+        alive << beat << "\n";
+      }
+      rename((dir + "/agent.alive.tmp").c_str(), (dir + "/agent.alive").c_str());
+      sleep(1);
+    }
+  }).detach();
   std::string id;
   for (;;) {
     if (next_request(dir, id)) run(dir, id);

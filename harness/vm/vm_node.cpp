@@ -109,11 +109,22 @@ CommandResult VmShell::run(const std::vector<std::string>& argv, const std::stri
     req.push_back('\0');
   }
   write_file_atomically(base + ".req", req);
-  const auto start = std::chrono::steady_clock::now();
-  while (!fs::exists(base + ".done")) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > timeout_)
-      throw SetupError("the vm guest did not answer within " + std::to_string(static_cast<int>(timeout_)) +
-                       " s (running " + argv[0] + "); see " + kLogFile);
+  // Alive while the heartbeat moves; a command may take as long as it needs.
+  std::string beat = slurp(share_ + "/agent.alive");
+  auto last_beat = std::chrono::steady_clock::now();
+  for (int spin = 0; !fs::exists(base + ".done"); ++spin) {
+    if (interrupted()) throw Interrupted();
+    if (spin % 250 == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      std::string current = slurp(share_ + "/agent.alive");
+      if (current != beat) {
+        beat = std::move(current);
+        last_beat = now;
+      } else if (std::chrono::duration<double>(now - last_beat).count() > silence_) {
+        throw SetupError("the vm guest stopped answering (no heartbeat for " + std::to_string(static_cast<int>(silence_)) +
+                         " s while running " + argv[0] + "); see " + kLogFile);
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   CommandResult r;
