@@ -47,6 +47,28 @@ const json& array_at(const json& j, const char* key) {
   return *it;
 }
 
+// Kubernetes' own name rules (apimachinery validation): a DNS-1123 label for namespaces and
+// port names, a DNS-1035 label (starts with a letter) for Service names. Names reach rule
+// comments, chain-name hashes and nft/ipset text, so anything the API server would refuse is
+// refused here too, never quoted or escaped into a ruleset.
+bool is_dns_label(const std::string& s, bool must_start_with_letter) {
+  if (s.empty() || s.size() > 63) return false;
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (must_start_with_letter ? !(s.front() >= 'a' && s.front() <= 'z') : !lower_alnum(s.front())) return false;
+  if (!lower_alnum(s.back())) return false;
+  for (char c : s)
+    if (!lower_alnum(c) && c != '-') return false;
+  return true;
+}
+
+void require_name(const std::string& value, const std::string& what, bool must_start_with_letter) {
+  if (is_dns_label(value, must_start_with_letter)) return;
+  // dump() escapes control characters: the error stays one line whatever the name holds.
+  throw std::runtime_error(what + " " + json(value).dump() + " is not a valid Kubernetes name (" +
+                           (must_start_with_letter ? "DNS-1035" : "DNS-1123") +
+                           " label: lowercase letters, digits and '-', at most 63); the API server would refuse it");
+}
+
 }  // namespace
 
 ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& options) {
@@ -78,6 +100,8 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       if (!ip) continue;  // IPv6 single-stack
       if (ns.empty() || name.empty())
         throw std::runtime_error("a Service without metadata.namespace/name");
+      require_name(ns, "Service namespace", false);
+      require_name(name, "Service name", true);
       Service s;
       s.namespace_name = ns;
       s.name = name;
@@ -88,6 +112,7 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       for (const auto& p : array_at(spec, "ports")) {
         ServicePort port;
         port.name = str_at(p, "name");
+        if (!port.name.empty()) require_name(port.name, "Service " + ns + "/" + name + " port name", false);
         auto protocol = parse_protocol(str_at(p, "protocol"));
         if (!protocol)
           throw std::runtime_error("Service " + s.namespaced_name() + " has unknown protocol \"" + str_at(p, "protocol") + "\"");

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.h"
 #include "command_runner.h"
 #include "errors.h"
 #include "vm_node.h"
@@ -52,6 +53,23 @@ TestbedLock::~TestbedLock() {
 namespace {
 
 using N = TestbedNames;
+constexpr const char* kRecord = "/run/svcbench/testbed";
+
+// A namespace's identity: device and inode of the nsfs file behind /run/netns/NAME (or
+// /proc/PID/ns/net). The same for every path to one namespace, different for any other.
+std::string namespace_identity(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+// What `up` created, for status() and require_owned(): "KIND PID" then "NAMESPACE IDENTITY" lines.
+void write_record(const std::string& kind, const std::vector<std::string>& namespaces) {
+  std::string text = kind + " " + std::to_string(getpid()) + "\n";
+  for (const auto& ns : namespaces) text += ns + " " + namespace_identity("/run/netns/" + ns) + "\n";
+  std::filesystem::create_directories("/run/svcbench");
+  write_file_atomically(kRecord, text);
+}
 
 void ip(const std::vector<std::string>& args, const std::string& what) {
   std::vector<std::string> argv = {"ip"};
@@ -113,8 +131,7 @@ void NetnsTestbed::up(const std::string& node_kind) {
         ip({"-n", N::kGeneratorNs, "tuntap", "add", tap, "mode", "tap"}, std::string("creating tap ") + tap);
       for (const char* link : {VmNode::kTxTap, VmNode::kRxTap, N::kBaselineTx, N::kBaselineRx, "lo"})
         ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
-      std::filesystem::create_directories("/run/svcbench");
-      std::ofstream("/run/svcbench/testbed") << "vm " << getpid() << "\n";
+      write_record("vm", {N::kGeneratorNs});
       return;
     }
     ip({"netns", "add", N::kNodeNs}, "creating namespace svcb-node");
@@ -153,8 +170,7 @@ void NetnsTestbed::up(const std::string& node_kind) {
     for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
       ip({"-n", N::kNodeNs, "neigh", "replace", plan_.client_address(i).str(), "lladdr", tx_mac,
           "nud", "permanent", "dev", N::kNodeIngress}, "adding a client neighbour");
-    std::filesystem::create_directories("/run/svcbench");
-    std::ofstream("/run/svcbench/testbed") << "netns " << getpid() << "\n";
+    write_record("netns", {N::kGeneratorNs, N::kNodeNs});
   } catch (...) {
     down();
     throw;
@@ -180,7 +196,20 @@ void NetnsTestbed::down() {
       std::filesystem::remove_all(entry.path(), ec);
     }
   }
-  std::filesystem::remove("/run/svcbench/testbed", ec);
+  std::filesystem::remove(kRecord, ec);
+}
+
+void NetnsTestbed::require_owned(const std::string& netns) {
+  const std::string id = namespace_identity("/run/netns/" + netns);
+  if (id.empty()) throw SetupError("network namespace " + netns + " does not exist: run `svcbench testbed up`");
+  if (id == namespace_identity("/proc/1/ns/net") || id == namespace_identity("/proc/self/ns/net"))
+    throw SetupError("network namespace " + netns + " is the host's own namespace; svcbench never programs it: run `svcbench testbed down && svcbench testbed up`");
+  std::ifstream record(kRecord);
+  std::string line;
+  std::getline(record, line);  // kind and pid
+  while (std::getline(record, line))
+    if (line == netns + " " + id) return;
+  throw SetupError("network namespace " + netns + " was not created by `svcbench testbed up` (or was replaced since); svcbench programs only namespaces it created: run `svcbench testbed down && svcbench testbed up`");
 }
 
 TestbedStatus NetnsTestbed::status() {
@@ -192,7 +221,7 @@ TestbedStatus NetnsTestbed::status() {
     gen |= n == N::kGeneratorNs;
     node |= n == N::kNodeNs;
   }
-  std::ifstream("/run/svcbench/testbed") >> s.node_kind;
+  std::ifstream(kRecord) >> s.node_kind;
   if (s.node_kind == "vm") {
     s.up = gen && !VmNode::accelerator().empty();
     return s;

@@ -47,6 +47,9 @@ class NetnsTestbed {
   // svcbench processes that are gone. Idempotent.
   static void down();
   static TestbedStatus status();
+  // Throws SetupError unless `netns` is a namespace `up` created and still that same one:
+  // never the host's own namespace mounted under the name, nor a namespace someone else made.
+  static void require_owned(const std::string& netns);
 
   // MAC address of an interface inside a namespace ("aa:bb:...").
   static std::string mac_of(const std::string& netns, const std::string& link);

@@ -21,6 +21,7 @@ CommandResult NodeShell::run_checked(const std::vector<std::string>& argv, const
 }
 
 CommandResult NetnsShell::run(const std::vector<std::string>& argv, const std::string& input) {
+  NetnsTestbed::require_owned(netns_);  // a stat and a small read; every command, so a swap is caught too
   return run_command({argv, netns_, input, true});
 }
 

@@ -25,6 +25,8 @@ class NodeShell {
                             const std::string& input = "");
 };
 
+// Runs tools in a namespace `svcbench testbed up` created, checked before every command
+// (NetnsTestbed::require_owned): never the host's namespace or one made by someone else.
 class NetnsShell : public NodeShell {
  public:
   explicit NetnsShell(std::string netns) : netns_(std::move(netns)) {}

@@ -24,7 +24,10 @@ ResultsDocument::ResultsDocument(std::string directory, nlohmann::json context, 
 ResultsDocument ResultsDocument::load(const std::string& directory) {
   const std::string path = directory + "/results.json";
   auto j = nlohmann::json::parse(read_file(path), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("context") || !j.contains("progress"))
+  auto list = [&](const char* key) { return j["progress"].contains(key) && j["progress"][key].is_array(); };
+  if (j.is_discarded() || !j.is_object() || !j.contains("context") || !j.contains("progress") ||
+      !j["progress"].is_object() || !list("completed") || !list("failed") || !j.contains("latency") ||
+      !j["latency"].is_array() || !j.contains("updates") || !j["updates"].is_array())
     throw UsageError(path + " is not an svcbench results.json; cannot resume from it");
   ResultsDocument d(directory, j["context"], j["config"]);
   d.doc_ = std::move(j);
@@ -45,7 +48,27 @@ bool ResultsDocument::completed(const std::string& point) const {
   return false;
 }
 
-void ResultsDocument::set_state(const std::string& state) { doc_["progress"]["state"] = state; }
+void ResultsDocument::forget_point(const std::string& mode, size_t services) {
+  auto of_point = [&](const nlohmann::json& e) { return e.value("mode", "") == mode && e.value("services", size_t{0}) == services; };
+  for (const char* list : {"latency", "updates"}) {
+    auto& entries = doc_[list];
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& e : entries)
+      if (!of_point(e)) kept.push_back(std::move(e));
+    entries = std::move(kept);
+  }
+  const std::string point = mode + "/" + std::to_string(services);
+  auto& failed = doc_["progress"]["failed"];
+  nlohmann::json still_failed = nlohmann::json::array();
+  for (auto& f : failed)
+    if (f.value("point", "") != point) still_failed.push_back(std::move(f));
+  failed = std::move(still_failed);
+}
+
+void ResultsDocument::set_state(const std::string& state) {
+  doc_["progress"]["state"] = state;
+  if (state != "failed") doc_["progress"].erase("error");  // a resumed run is past it
+}
 
 std::string ResultsDocument::summary_csv() const {
   std::ostringstream out;

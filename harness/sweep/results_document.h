@@ -20,7 +20,15 @@ class ResultsDocument {
   void mark_completed(const std::string& point);
   void mark_failed(const std::string& point, const std::string& error);
   bool completed(const std::string& point) const;
-  void set_state(const std::string& state);  // "running" | "finished" | "interrupted"
+  // Drops the latency and update entries of point MODE/SERVICES and its failure record:
+  // a point's numbers are in the file only once it completed.
+  void forget_point(const std::string& mode, size_t services);
+  // "setting up" (node not ready yet) | "running" | "finished" | "interrupted" | "failed";
+  // any state but "failed" drops an earlier error.
+  void set_state(const std::string& state);
+  // Why a sweep stopped before its points (the node could not be set up): progress.error.
+  void set_error(const std::string& error) { doc_["progress"]["error"] = error; }
+  void set_context(nlohmann::json context) { doc_["context"] = std::move(context); }
   const nlohmann::json& json() const { return doc_; }
   nlohmann::json& config() { return doc_["config"]; }
 

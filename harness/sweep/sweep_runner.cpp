@@ -55,6 +55,8 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"random_fully", c.iptables.random_fully}};
 }
 
+int measure(const SweepConfig& cfg, const AddressPlan& plan, const ServiceSet& imported, ResultsDocument& doc);
+
 }  // namespace
 
 SweepConfig sweep_config_from_results(const std::string& directory) {
@@ -97,8 +99,29 @@ int run_sweep(const SweepConfig& cfg) {
     remap_into_plan(imported, plan);
   }
 
-  const bool vm = cfg.node_kind == "vm";
   TestbedLock lock;
+  // results.json exists from here on, whatever happens next: a sweep stopped while the node
+  // comes up still says so ("interrupted" or "failed" with the error) and can be resumed.
+  auto doc = cfg.resume_dir.empty() ? ResultsDocument(cfg.out_dir, collect_run_context(cfg.node_kind, false), config_json(cfg))
+                                    : ResultsDocument::load(cfg.resume_dir);
+  doc.set_state("setting up");
+  doc.save();
+  try {
+    return measure(cfg, plan, imported, doc);
+  } catch (const std::exception& e) {
+    // The node is down by now (TestbedGuard in measure()).
+    doc.set_state(interrupted() ? "interrupted" : "failed");
+    if (!interrupted()) doc.set_error(e.what());
+    doc.save();
+    throw;
+  }
+}
+
+namespace {
+
+// Brings the node up, measures every point not yet completed, tears the node down.
+int measure(const SweepConfig& cfg, const AddressPlan& plan, const ServiceSet& imported, ResultsDocument& doc) {
+  const bool vm = cfg.node_kind == "vm";
   TestbedGuard guard;
   progress("svcbench: bringing up the %s node%s\n", cfg.node_kind);
   NetnsTestbed testbed(plan);
@@ -106,15 +129,16 @@ int run_sweep(const SweepConfig& cfg) {
   if (vm) VmNode::start(cfg.vm_image_dir, plan);
   std::shared_ptr<NodeShell> node = vm ? std::shared_ptr<NodeShell>(std::make_shared<VmShell>(VmNode::kShareDir))
                                        : std::make_shared<NetnsShell>(TestbedNames::kNodeNs);
-  auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");
-  if (vm) {
-    context["accelerator"] = VmNode::accelerator();
-    const std::string release = node->run({"uname", "-r"}).out;
-    context["guest_kernel"] = release.substr(0, release.find('\n'));
-    if (context["emulated"] == true) context["note"] = "emulated node (TCG): compare ratios within this run only";
+  if (cfg.resume_dir.empty() || doc.json()["progress"]["completed"].empty()) {  // this node's context
+    auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");
+    if (vm) {
+      context["accelerator"] = VmNode::accelerator();
+      const std::string release = node->run({"uname", "-r"}).out;
+      context["guest_kernel"] = release.substr(0, release.find('\n'));
+      if (context["emulated"] == true) context["note"] = "emulated node (TCG): compare ratios within this run only";
+    }
+    doc.set_context(context);
   }
-  auto doc = cfg.resume_dir.empty() ? ResultsDocument(cfg.out_dir, context, config_json(cfg))
-                                    : ResultsDocument::load(cfg.resume_dir);
   doc.set_state("running");
   doc.save();
   const std::string node_mac_text = vm ? std::string(VmNode::kGuestIngressMac)
@@ -145,11 +169,13 @@ int run_sweep(const SweepConfig& cfg) {
       j["phase"] = "new-flow";
       j["target"] = "uniform";
       j["services"] = 0;
-      doc.set_baseline(j);
-      doc.mark_completed("baseline");
-      doc.save();
-      progress("svcbench: baseline (back-to-back) p50 %s ns, p99 %s ns\n",
-               std::to_string(r.latency.percentile(50)), std::to_string(r.latency.percentile(99)));
+      if (!interrupted()) {  // a baseline cut short is not one
+        doc.set_baseline(j);
+        doc.mark_completed("baseline");
+        doc.save();
+        progress("svcbench: baseline (back-to-back) p50 %s ns, p99 %s ns\n",
+                 std::to_string(r.latency.percentile(50)), std::to_string(r.latency.percentile(99)));
+      }
     }
 
     std::vector<std::unique_ptr<DataplaneMode>> modes;
@@ -165,6 +191,7 @@ int run_sweep(const SweepConfig& cfg) {
         const std::string point = mode->name() + "/" + std::to_string(n);
         ++done_points;
         if (doc.completed(point)) continue;
+        doc.forget_point(mode->name(), n);  // what an interrupted or failed attempt left
         const auto t0 = Clock::now();
         try {
           for (auto& other : modes) other->reset();  // one backend's rules at a time
@@ -176,6 +203,7 @@ int run_sweep(const SweepConfig& cfg) {
           } else {
             services = imported;
           }
+          progress("svcbench: %s: rule updates\n", point);
           auto timings = time_updates(*mode, services, cfg.spec, plan, cfg.repeats);
           for (const auto& op : update_operations()) {
             auto it = timings.seconds.find(op);
@@ -183,6 +211,7 @@ int run_sweep(const SweepConfig& cfg) {
             doc.add_update({{"mode", mode->name()}, {"services", n}, {"operation", op},
                             {"seconds", UpdateTimings::summarize(it->second)}});
           }
+          progress("svcbench: %s: traffic\n", point);
           auto dispatch = mode->loaded_dispatch();
           for (Phase phase : {Phase::kNewFlow, Phase::kEstablished}) {
             for (TargetPosition target : {TargetPosition::kFirst, TargetPosition::kMiddle,
@@ -204,9 +233,13 @@ int run_sweep(const SweepConfig& cfg) {
               doc.add_latency(j);
             }
           }
-          if (interrupted()) break;
+          if (interrupted()) {
+            doc.forget_point(mode->name(), n);  // only complete points have numbers in the file
+            break;
+          }
           doc.mark_completed(point);
         } catch (const std::exception& e) {
+          doc.forget_point(mode->name(), n);
           if (interrupted()) break;  // not a failure of the point: --resume runs it again
           ++failures;
           doc.mark_failed(point, e.what());
@@ -239,5 +272,7 @@ int run_sweep(const SweepConfig& cfg) {
   doc.save();
   return failures ? 1 : 0;
 }
+
+}  // namespace
 
 }  // namespace svcbench

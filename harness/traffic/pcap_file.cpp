@@ -92,8 +92,15 @@ std::vector<CapturedFrame> read_ethernet_frames(const std::string& path) {
                      "; only Ethernet (EN10MB) captures can be replayed");
   std::vector<CapturedFrame> frames;
   CapturedFrame f;
-  while (reader.next(f)) frames.push_back(f);
+  size_t replayable = 0;
+  while (reader.next(f)) {
+    if (parse_layout(f.bytes.data(), f.bytes.size())) ++replayable;
+    frames.push_back(f);
+  }
   if (frames.empty()) throw UsageError(path + " has no packets to replay");
+  if (replayable == 0)
+    throw UsageError(path + " has no IPv4 UDP/TCP packet to replay (" + std::to_string(frames.size()) +
+                     " packets, all zero-length, cut short, non-IP or another protocol)");
   return frames;
 }
 

@@ -37,7 +37,8 @@ class PcapReader {
 // Facts about a capture: packets, bytes, link type, duration, IPv4/TCP/UDP counts, flows.
 nlohmann::json inspect_pcap(const std::string& path);
 
-// Reads every frame; throws UsageError when the capture is empty or not Ethernet.
+// Reads every frame; throws UsageError when the capture is empty, not Ethernet, or has no
+// IPv4 UDP/TCP frame at all (zero-length records, ARP only, ...).
 std::vector<CapturedFrame> read_ethernet_frames(const std::string& path);
 
 // Writes Ethernet frames as a nanosecond pcap, atomically. Throws SetupError.

@@ -22,6 +22,39 @@ expect() {
   rm -f "$work"/out*
 }
 
+# expect_said CODE TEXT ARGS...: as expect, and the line says TEXT (the problem, not a later one).
+expect_said() {
+  local want=$1 text=$2; shift 2
+  expect "$want" "$@"
+  local said
+  said=$("$svcbench" "$@" 2>&1 >/dev/null)
+  [[ $said == *"$text"* ]] || {
+    echo "FAIL: svcbench $* does not say '$text': $said" >&2
+    failures=$((failures + 1))
+  }
+  rm -f "$work"/out*
+}
+
+# Little-endian fields for hand-made captures.
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+pcap_header() { printf "\xd4\xc3\xb2\xa1\x02\x00\x04\x00$(le32 0)$(le32 0)$(le32 "$1")$(le32 "$2")"; }  # SNAPLEN LINKTYPE
+pcap_record() { printf "$(le32 1)$(le32 0)$(le32 "$1")$(le32 "$2")"; }                                  # CAPLEN LEN
+{ pcap_header 4294967295 1; pcap_record 2147483647 2147483647; printf 'abcdefghij'; } >"$work/huge-snaplen.pcap"
+{ pcap_header 65535 1; pcap_record 0 0; } >"$work/zero-length.pcap"
+{ pcap_header 65535 1; pcap_record 14 60; printf '\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00'; } >"$work/cut-short.pcap"
+{ pcap_header 65535 1; pcap_record 42 42; printf '\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x02\x08\x06'; head -c 28 /dev/zero; } >"$work/arp.pcap"
+{ pcap_header 65535 101; pcap_record 28 28; printf '\x45\x00\x00\x1c'; head -c 24 /dev/zero; } >"$work/raw-ip.pcap"
+# A Service whose name would end an iptables comment and add rules, one that would run a shell.
+cat >"$work/hostile.json" <<'JSON'
+{"items": [{"kind": "Service", "metadata": {"namespace": "default", "name": "a\" -j ACCEPT\n-A KUBE-SERVICES -j DROP #"},
+            "spec": {"clusterIP": "10.0.0.1", "ports": [{"port": 80}]}}]}
+JSON
+cat >"$work/hostile-shell.json" <<'JSON'
+{"items": [{"kind": "Service", "metadata": {"namespace": "default", "name": "$(touch /tmp/svcb-pwned)"},
+            "spec": {"clusterIP": "10.0.0.1", "ports": [{"port": 80, "name": "`touch /tmp/svcb-pwned`"}]}}]}
+JSON
+rm -f /tmp/svcb-pwned
+
 printf '' >"$work/empty.pcap"
 head -c 100 /dev/urandom >"$work/random.pcap"
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x50\x00\x00\x00\x50\x00\x00\x00\x01\x02' >"$work/truncated.pcap"
@@ -51,6 +84,26 @@ expect 2 pcap inspect "$work"
 expect 2 pcap inspect /dev/null
 expect 2 pcap inspect "$work/missing.pcap"
 expect 2 pcap frobnicate x
+expect_said 2 "truncated or corrupt" pcap inspect "$work/huge-snaplen.pcap"
+# Replaying: every capture is checked before svcbench touches the node (none is up here).
+if [[ $(id -u) -eq 0 ]]; then
+  for f in empty random truncated huge-snaplen; do expect 2 run --pcap "$work/$f.pcap" --out "$work/out.json"; done
+  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/zero-length.pcap" --out "$work/out.json"
+  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/cut-short.pcap" --out "$work/out.json"
+  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/arp.pcap" --out "$work/out.json"
+  expect_said 2 "only Ethernet" run --pcap "$work/raw-ip.pcap" --out "$work/out.json"
+  expect_said 2 "is a directory" run --pcap "$work" --out "$work/out.json"
+  expect 2 run --pcap /dev/null --out "$work/out.json"
+fi
+# Facts about odd but well-formed captures are not errors.
+"$svcbench" pcap inspect "$work/zero-length.pcap" | jq -e '.packets == 1 and .ipv4 == 0' >/dev/null \
+  || { echo "FAIL: pcap inspect of a zero-length record" >&2; failures=$((failures + 1)); }
+"$svcbench" pcap inspect "$work/raw-ip.pcap" | jq -e '.link_type == "RAW" and .ipv4 == 0' >/dev/null \
+  || { echo "FAIL: pcap inspect of a raw-IP capture" >&2; failures=$((failures + 1)); }
+expect_said 2 "not a valid Kubernetes name" rules --from "$work/hostile.json" --out "$work/out.rules"
+expect_said 2 "not a valid Kubernetes name" rules --mode nftables --from "$work/hostile-shell.json"
+expect_said 2 "not a valid Kubernetes name" rules --mode ipvs --from "$work/hostile-shell.json"
+[[ -e /tmp/svcb-pwned ]] && { echo "FAIL: a Service name ran a command" >&2; failures=$((failures + 1)); }
 expect 2 sweep --modes bogus --out "$work/out"
 expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10

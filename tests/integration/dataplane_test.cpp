@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "command_runner.h"
 #include "dataplane_mode.h"
 #include "dpdk_ports.h"
 #include "netns_testbed.h"
@@ -63,6 +64,28 @@ std::unique_ptr<TestbedLock> NetnsNode::lock_;
 std::unique_ptr<NetnsTestbed> NetnsNode::testbed_;
 std::unique_ptr<DpdkEnvironment> NetnsNode::env_;
 std::unique_ptr<TrafficGenerator> NetnsNode::generator_;
+
+// The host's own namespace mounted under an svcb- name, and a namespace svcbench did not make
+// under the node's name: svcbench runs nothing in either (here `true`, harmless if it did).
+TEST_F(NetnsNode, RefusesNamespacesItDidNotCreate) {
+  auto expect_refused = [](const std::string& netns, const std::string& because) {
+    NetnsShell shell(netns);
+    try {
+      shell.run({"true"});
+      ADD_FAILURE() << "ran a command in " << netns;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(because), std::string::npos) << e.what();
+    }
+    run_command({{"ip", "netns", "delete", netns}, "", "", true});
+  };
+  const std::string alias = "/run/netns/svcb-rootalias";
+  run_checked({{"touch", alias}, "", "", true}, "touch");
+  run_checked({{"mount", "--bind", "/proc/1/ns/net", alias}, "", "", true}, "bind the host namespace");
+  expect_refused("svcb-rootalias", "host's own namespace");
+  run_checked({{"ip", "netns", "add", "svcb-foreign"}, "", "", true}, "a namespace svcbench did not create");
+  expect_refused("svcb-foreign", "not created by");
+  EXPECT_TRUE(node()->run({"true"}).ok());  // the node `up` made is still fine
+}
 
 TEST_F(NetnsNode, RenderedRulesetLoadsInEveryMode) {
   for (const char* name : {"iptables-legacy", "iptables-nft", "nftables"}) {

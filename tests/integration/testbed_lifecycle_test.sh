@@ -29,6 +29,16 @@ ip link add svcb-zz0 type veth peer name svcb-zz1
 "$svcbench" testbed status | jq -e '.up' >/dev/null || fail "up over leftovers"
 "$svcbench" testbed down
 [[ $(leftovers) == 0 && $(root_links) == 0 ]] || fail "leftovers after down"
+# A namespace put in the node's place by someone else is never programmed.
+"$svcbench" testbed up || fail "testbed up"
+ip netns delete svcb-node
+ip netns add svcb-node
+ip -n svcb-node link add svcb-n0 type dummy
+if msg=$("$svcbench" run --packets 10 2>&1); then fail "run on a foreign svcb-node succeeded"; fi
+[[ $msg == *"not created by"* && $(printf '%s\n' "$msg" | wc -l) == 1 ]] || fail "unclear refusal: $msg"
+ip netns exec svcb-node iptables-save | grep -q KUBE && fail "the foreign namespace was programmed"
+"$svcbench" testbed down
+[[ $(leftovers) == 0 ]] || fail "the foreign namespace was not removed by down"
 # A second svcbench cannot tear down the node under one that holds the testbed.
 mkdir -p /run/svcbench
 flock /run/svcbench/testbed.lock sleep 3 &

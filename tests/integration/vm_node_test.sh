@@ -36,6 +36,40 @@ jq -e '.context.node_kind == "vm" and (.context.accelerator == "kvm" or .context
 no_guest || fail "qemu left running after the sweep"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after the sweep"
 
+# SIGTERM while the guest loads rules: svcbench stops waiting for the guest at once, exits 143
+# and leaves no qemu, tap or namespace; results.json says "interrupted".
+wait_for() {  # FILE TEXT SECONDS
+  for _ in $(seq $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+  return 1
+}
+"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --repeats 1 \
+  --out "$work/term" 2>"$work/term.log" &
+pid=$!
+wait_for "$work/term.log" "nftables/3000: rule updates" 180 || fail "the vm sweep never reached its rule load: $(tail -3 "$work/term.log")"
+sleep 1
+start=$(date +%s)
+kill -TERM "$pid"
+wait "$pid"
+code=$?
+[[ $code == 143 ]] || fail "SIGTERM during the guest's rule load: exit $code, want 143: $(tail -3 "$work/term.log")"
+(($(date +%s) - start < 30)) || fail "svcbench took $(($(date +%s) - start)) s to stop after SIGTERM"
+jq -e '.progress.state == "interrupted" and .progress.completed == ["baseline"]' "$work/term/results.json" >/dev/null \
+  || fail "results after SIGTERM: $(jq -c .progress "$work/term/results.json")"
+no_guest || fail "qemu left running after SIGTERM"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after SIGTERM"
+
+# kill -9: the guest outlives svcbench; the next `testbed down` stops it.
+"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --repeats 1 \
+  --out "$work/killed" 2>"$work/killed.log" &
+pid=$!
+wait_for "$work/killed.log" "rule updates" 180 || fail "the vm sweep never reached its rule load"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+no_guest && fail "no guest outlived kill -9: the test proves nothing"
+"$svcbench" testbed down || fail "testbed down after kill -9"
+no_guest || fail "qemu left running after kill -9 + down"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after kill -9 + down"
+
 # testbed up/down by hand, and a guest that exists before `down`.
 "$svcbench" testbed up --node vm --vm-image "$image" 2>/dev/null || fail "testbed up --node vm"
 "$svcbench" testbed status | jq -e '.up and .node == "vm"' >/dev/null || fail "status after up"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <array>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "address_plan.h"
@@ -113,6 +115,39 @@ TEST(KubernetesImport, ReadsServicesAndSlices) {
   EXPECT_TRUE(plan.cluster_ips.contains(set.services[0].cluster_ip));
   EXPECT_TRUE(plan.pods.contains(set.services[0].ports[0].endpoints[1].address));
   EXPECT_TRUE(plan.external_ips.contains(set.services[0].load_balancer_ips[0]));
+}
+
+// Names the API server would refuse never reach a ruleset: a quote or newline in a name could
+// otherwise end an iptables comment and add rules of its own.
+TEST(KubernetesImport, RejectsNamesKubernetesWouldRefuse) {
+  auto service = [](const std::string& ns, const std::string& name, const std::string& port) {
+    return nlohmann::json{{"items", {{{"kind", "Service"},
+                                      {"metadata", {{"namespace", ns}, {"name", name}}},
+                                      {"spec", {{"clusterIP", "10.0.0.1"}, {"ports", {{{"name", port}, {"port", 80}}}}}}}}}}
+        .dump();
+  };
+  EXPECT_EQ(import_kubernetes_list(service("kube-system", "kube-dns", "dns-tcp"), {}).services.size(), 1u);
+  EXPECT_EQ(import_kubernetes_list(service("ns1", "a1", ""), {}).services.size(), 1u);
+  for (const auto& [ns, name, port] : std::vector<std::array<std::string, 3>>{
+           {"ns1", "a\" -j ACCEPT\n-A KUBE-SERVICES -j DROP", ""},
+           {"ns1", "$(touch /tmp/svcb-pwned)", ""},
+           {"ns1", "a;reboot", ""},
+           {"ns1", "Upper", ""},
+           {"ns1", "1starts-with-digit", ""},
+           {"ns1", "ends-with-dash-", ""},
+           {"ns1", std::string(64, 'a'), ""},
+           {"ns/1", "a", ""},
+           {"ns1\n", "a", ""},
+           {"ns1", "a", "p\"; flush ruleset; \""},
+           {"ns1", "a", "has space"}}) {
+    try {
+      import_kubernetes_list(service(ns, name, port), {});
+      ADD_FAILURE() << "accepted " << ns << "/" << name << ":" << port;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("not a valid Kubernetes name"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "error spans lines: " << e.what();
+    }
+  }
 }
 
 TEST(KubernetesImport, RejectsBadInput) {

@@ -1,0 +1,72 @@
+// results.json across interruption and resume: only complete points keep numbers, a point
+// retried after a failure loses its failure record, and what is saved loads back.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "atomic_file.h"
+#include "errors.h"
+#include "results_document.h"
+
+namespace svcbench {
+namespace {
+
+class ResultsDocumentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("svcb-results-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+nlohmann::json entry(const std::string& mode, size_t services) { return {{"mode", mode}, {"services", services}}; }
+
+TEST_F(ResultsDocumentTest, ForgetPointDropsOnlyThatPointsEntriesAndFailure) {
+  ResultsDocument doc(dir_, {{"node_kind", "netns"}}, {{"modes", {"nftables"}}});
+  doc.add_latency(entry("nftables", 10));
+  doc.add_latency(entry("nftables", 100));
+  doc.add_latency(entry("iptables-legacy", 100));
+  doc.add_update(entry("nftables", 100));
+  doc.mark_failed("nftables/100", "rule load rejected");
+  doc.mark_failed("nftables/1000", "guest stopped answering");
+  doc.forget_point("nftables", 100);
+  EXPECT_EQ(doc.json()["latency"].size(), 2u);
+  EXPECT_EQ(doc.json()["updates"].size(), 0u);
+  ASSERT_EQ(doc.json()["progress"]["failed"].size(), 1u);
+  EXPECT_EQ(doc.json()["progress"]["failed"][0]["point"], "nftables/1000");
+}
+
+TEST_F(ResultsDocumentTest, SavedDocumentLoadsForResume) {
+  ResultsDocument doc(dir_, {{"node_kind", "vm"}}, {{"modes", {"ipvs"}}});
+  doc.set_state("setting up");
+  doc.save();
+  auto loaded = ResultsDocument::load(dir_);
+  EXPECT_EQ(loaded.json()["progress"]["state"], "setting up");
+  loaded.set_state("failed");
+  loaded.set_error("the vm guest did not boot");
+  loaded.save();
+  auto again = ResultsDocument::load(dir_);
+  EXPECT_EQ(again.json()["progress"]["error"], "the vm guest did not boot");
+  again.mark_completed("ipvs/10");
+  again.set_state("running");  // resumed: the old error no longer describes the run
+  EXPECT_FALSE(again.json()["progress"].contains("error"));
+  EXPECT_TRUE(again.completed("ipvs/10"));
+  EXPECT_FALSE(again.completed("ipvs/100"));
+  for (const auto& f : std::filesystem::directory_iterator(dir_))
+    EXPECT_EQ(f.path().string().find("partial"), std::string::npos) << f.path();
+}
+
+TEST_F(ResultsDocumentTest, RefusesToResumeFromSomethingElse) {
+  write_file_atomically((dir_ / "results.json").string(), "{\"latency\": []}");
+  EXPECT_THROW(ResultsDocument::load(dir_), UsageError);
+  write_file_atomically((dir_ / "results.json").string(), "{\"context\": ");
+  EXPECT_THROW(ResultsDocument::load(dir_), UsageError);
+  write_file_atomically((dir_ / "results.json").string(),
+                        R"({"context": {}, "progress": {"state": "running"}, "latency": [], "updates": []})");
+  EXPECT_THROW(ResultsDocument::load(dir_), UsageError);
+}
+
+}  // namespace
+}  // namespace svcbench
