@@ -46,6 +46,7 @@ def plot_latency(doc, out):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
     groups = by_key(doc["latency"], "mode", "phase", "target")
     colors = {m: f"C{i}" for i, m in enumerate(modes_of(doc))}  # colour: mode; line style: target
+    saturated_labelled = {ax: False for ax in axes}
     for ax, phase in zip(axes, PHASES):
         for mode in modes_of(doc):
             for target, style in (("last", "-"), ("uniform", "--"), ("first", ":")):
@@ -57,6 +58,12 @@ def plot_latency(doc, out):
                         color=colors[mode], label=f"{mode} {target} p50")
                 ax.plot(xs, [r["latency_ns"]["p99"] / 1000 for r in rows], style, marker="x",
                         color=colors[mode], alpha=0.3, label=f"{mode} {target} p99")
+                hot = [r for r in rows if r.get("saturated")]
+                if hot:  # the node fell behind the offered rate: these p50s are queueing
+                    ax.scatter([r["services"] for r in hot], [r["latency_ns"]["p50"] / 1000 for r in hot],
+                               s=140, facecolors="none", edgecolors="red", linewidths=1.5, zorder=5,
+                               label="saturated" if not saturated_labelled[ax] else None)
+                    saturated_labelled[ax] = True
         base = doc.get("baseline")
         if base:
             ax.axhline(base["latency_ns"]["p50"] / 1000, color="grey", lw=0.8, label="back-to-back p50")
@@ -140,7 +147,8 @@ def report(doc, out, largest):
         l = e["latency_ns"]
         rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}</td>"
                     f"<td>{e['packets_tx']}</td><td>{e['packets_rx']}</td><td>{e['packets_lost']}</td>"
-                    f"<td>{l['p50']/1000:.1f}</td><td>{l['p90']/1000:.1f}</td><td>{l['p99']/1000:.1f}</td><td>{l['max']/1000:.1f}</td></tr>")
+                    f"<td>{e.get('tx_pps', '')}</td><td>{e.get('rx_pps', '')}{' saturated' if e.get('saturated') else ''}</td>"
+                    f"<td>{l['min']/1000:.1f}</td><td>{l['p50']/1000:.1f}</td><td>{l['p90']/1000:.1f}</td><td>{l['p99']/1000:.1f}</td><td>{l['max']/1000:.1f}</td></tr>")
     urows = []
     for e in sorted(doc["updates"], key=lambda e: (e["mode"], e["services"], OPERATIONS.index(e["operation"]))):
         s = e["seconds"]
@@ -168,7 +176,9 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:10
 <p>state: {html.escape(doc['progress'].get('state', '?'))}; {base_text}; largest size {largest}.</p>
 <h2>Per-rule cost</h2><ul>{cost_text or '<li>needs two or more sizes</li>'}</ul>
 <h2>Plots</h2>{imgs}
-<h2>Latency (µs)</h2><table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
+<h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered
+more than 10% slower than sent); its percentiles measure the node's queue, and min approximates the
+per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
 <h2>Rule updates (ms)</h2><table><tr><th>mode</th><th>Services</th><th>operation</th><th>median</th><th>min</th><th>max</th><th>runs</th></tr>{''.join(urows)}</table>
 <h2>Failed points</h2><ul>{fail_text}</ul>
 <h2>Context</h2><pre>{html.escape(json.dumps(ctx, indent=1))}</pre>

@@ -223,6 +223,13 @@ int measure(const SweepConfig& cfg, const AddressPlan& plan, const ServiceSet& i
               ReplaySettings s = base_settings;
               s.phase = phase;
               auto r = through_node.replay(traffic, s, true);
+              if (r.saturated() && !interrupted()) {
+                char line[256];
+                std::snprintf(line, sizeof line, "%s %s: the node fell behind (%llu of %llu packets back, %.0f of %.0f pps); latency is queueing, min %.0f us\n",
+                              to_string(phase), to_string(target), static_cast<unsigned long long>(r.rx),
+                              static_cast<unsigned long long>(r.tx), r.rx_pps(), r.tx_pps(), static_cast<double>(r.latency.min()) / 1000);
+                progress("svcbench: %s %s", point, line);
+              }
               auto j = r.to_json(target == TargetPosition::kUniform);
               j["mode"] = mode->name();
               j["services"] = n;

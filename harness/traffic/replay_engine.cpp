@@ -21,6 +21,9 @@ nlohmann::json ReplayResult::to_json(bool with_cdf) const {
                       {"tx_failed", tx_failed},
                       {"seconds", seconds},
                       {"tx_pps", std::round(tx_pps())},
+                      {"rx_seconds", rx_seconds},
+                      {"rx_pps", std::round(rx_pps())},
+                      {"saturated", saturated()},
                       {"latency_ns", latency.summary()},
                       {"endpoint_spread_max_deviation", worst_spread_deviation()}};
   if (with_cdf) j["latency_cdf"] = latency.cdf();
@@ -61,6 +64,7 @@ struct RxState {
   std::vector<uint64_t> seen;            // bitmap over sequence numbers
   uint64_t highest = 0;
   bool any = false;
+  uint64_t last_arrival_tsc = 0;
   bool validate = false;
   double ns_per_cycle = 1;
   const TrafficPlan* traffic = nullptr;
@@ -99,6 +103,7 @@ void receive(uint16_t port, RxState& st) {
     }
     word |= bit;
     ++r.rx;
+    st.last_arrival_tsc = now;
     if (st.any && sig.sequence < st.highest) ++r.reordered;
     if (!st.any || sig.sequence > st.highest) st.highest = sig.sequence;
     st.any = true;
@@ -255,6 +260,8 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   result.tx = send_all(settings.packets, rx.run, true, rx) - result.tx_failed;
   result.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(hz);
   drain(rx, result.tx);
+  if (rx.last_arrival_tsc > t0)
+    result.rx_seconds = static_cast<double>(rx.last_arrival_tsc - t0) / static_cast<double>(hz);
   result.lost = result.tx > result.rx ? result.tx - result.rx : 0;
   return result;
 }

@@ -29,11 +29,17 @@ struct ReplayResult {
   uint64_t tx = 0, rx = 0, lost = 0, duplicates = 0, reordered = 0, misrouted = 0;
   uint64_t foreign = 0;            // received frames without this run's signature
   uint64_t tx_failed = 0;          // the port refused them after retries
-  double seconds = 0;
+  double seconds = 0;               // first to last measured transmission
+  double rx_seconds = 0;            // first measured transmission to the last arrival
   LatencyHistogram latency;
   // Per flow, how many packets reached each of its endpoints (DNAT spread).
   std::vector<std::vector<uint64_t>> endpoint_hits;
   double tx_pps() const { return seconds > 0 ? static_cast<double>(tx) / seconds : 0; }
+  double rx_pps() const { return rx_seconds > 0 ? static_cast<double>(rx) / rx_seconds : 0; }
+  // The node could not keep up with the offered rate: packets were lost, or they came back
+  // more than 10% slower than they were sent. Latency then measures the node's queue, not
+  // its per-packet cost (the minimum still approximates that).
+  bool saturated() const { return lost > 0 || (tx > 1 && rx_pps() < 0.9 * tx_pps()); }
   nlohmann::json to_json(bool with_cdf = false) const;
   // Largest relative deviation of an endpoint's share from 1/E over flows with >= 1
   // endpoint and enough packets; 0 when nothing to judge.

@@ -10,6 +10,7 @@
 #include "packet_builder.h"
 #include "packet_signature.h"
 #include "pcap_file.h"
+#include "replay_engine.h"
 #include "traffic_plan.h"
 
 namespace svcbench {
@@ -66,6 +67,25 @@ uint16_t reference_sum(const std::vector<uint8_t>& bytes) {
   if (bytes.size() & 1) acc += static_cast<uint32_t>(bytes.back() << 8);
   while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<uint16_t>(acc);
+}
+
+// A node that cannot keep up: loss, or packets coming back much slower than they were sent.
+TEST(ReplayResult, SaturatedWhenTheNodeFallsBehind) {
+  ReplayResult kept_up;
+  kept_up.tx = kept_up.rx = 1000;
+  kept_up.seconds = 1.0;
+  kept_up.rx_seconds = 1.0004;  // the last packet's own latency
+  EXPECT_FALSE(kept_up.saturated());
+  ReplayResult queued = kept_up;
+  queued.rx_seconds = 1.77;  // every packet served in 1.77 ms, sent every 1 ms
+  EXPECT_TRUE(queued.saturated());
+  EXPECT_NEAR(queued.rx_pps(), 565, 1);
+  ReplayResult dropped = kept_up;
+  dropped.rx = 774;
+  dropped.lost = 226;
+  EXPECT_TRUE(dropped.saturated());
+  EXPECT_EQ(dropped.to_json()["saturated"], true);
+  EXPECT_FALSE(ReplayResult{}.saturated());
 }
 
 TEST(PacketBuilder, UdpAndTcpFramesHaveValidChecksums) {
