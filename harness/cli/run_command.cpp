@@ -115,6 +115,7 @@ int run_command_line(const std::vector<std::string>& args) {
 
   auto context = collect_run_context(custom_eal ? "remote" : status.node_kind, vm && VmNode::accelerator() == "tcg");
   if (vm) context["accelerator"] = VmNode::accelerator();
+  if (!custom_eal) context.update(node->tool_versions());
   nlohmann::json out = {{"context", context},
                         {"latency", nlohmann::json::array()}};
   {

@@ -20,6 +20,25 @@ CommandResult NodeShell::run_checked(const std::vector<std::string>& argv, const
   return r;
 }
 
+nlohmann::json NodeShell::tool_versions() {
+  nlohmann::json versions;
+  auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };
+  for (const auto& [key, argv] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"iptables_legacy", {"iptables-legacy", "--version"}},
+           {"iptables_nft", {"iptables-nft", "--version"}},
+           {"nft", {"nft", "--version"}},
+           {"ipvsadm", {"ipvsadm", "--version"}}}) {
+    try {
+      CommandResult r = run(argv);
+      const std::string said = first_line(r.out.empty() ? r.err : r.out);
+      versions[key] = r.exit_code == 127 ? "not installed" : r.ok() ? said : "unavailable (" + said + ")";
+    } catch (const SetupError& e) {
+      versions[key] = std::string(e.what()).find("not found") != std::string::npos ? "not installed" : "unknown";
+    }
+  }
+  return versions;
+}
+
 CommandResult NetnsShell::run(const std::vector<std::string>& argv, const std::string& input) {
   NetnsTestbed::require_owned(netns_);  // a stat and a small read; every command, so a swap is caught too
   return run_command({argv, netns_, input, true});

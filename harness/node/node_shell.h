@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ class NodeShell {
   virtual void require_tool(const std::string& tool, const std::string& package) = 0;
   // Where one of svcbench's own node-side tools (svcb-ipvs-netlink) is, as seen from the node.
   virtual std::string svcbench_tool(const std::string& name) const = 0;
+  // Versions of the rule tools as the node has them (the guest's on the vm node), for the
+  // results' context: {"iptables_legacy", "iptables_nft", "nft", "ipvsadm"}; "not installed"
+  // or "unavailable (...)" where a tool is missing or cannot run (ipvsadm without IP_VS).
+  nlohmann::json tool_versions();
   // Throws SetupError "<what> failed (...)" when the tool exits non-zero.
   CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,
                             const std::string& input = "");

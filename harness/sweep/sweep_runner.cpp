@@ -131,6 +131,7 @@ int measure(const SweepConfig& cfg, const AddressPlan& plan, const ServiceSet& i
                                        : std::make_shared<NetnsShell>(TestbedNames::kNodeNs);
   if (cfg.resume_dir.empty() || doc.json()["progress"]["completed"].empty()) {  // this node's context
     auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");
+    context.update(node->tool_versions());
     if (vm) {
       context["accelerator"] = VmNode::accelerator();
       const std::string release = node->run({"uname", "-r"}).out;

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <thread>
 
-#include "command_runner.h"
 #include "svcbench_version.h"
 
 namespace svcbench {
@@ -22,17 +21,6 @@ std::string utc_timestamp() {
 }
 
 namespace {
-std::string first_line_of(const std::vector<std::string>& argv) {
-  if (find_tool(argv[0]).empty()) return "not installed";
-  try {
-    auto r = run_command({argv, "", "", true});
-    std::string text = r.out.empty() ? r.err : r.out;
-    return text.substr(0, text.find('\n'));
-  } catch (const std::exception&) {
-    return "unknown";
-  }
-}
-
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -54,10 +42,6 @@ nlohmann::json collect_run_context(const std::string& node_kind, bool emulated) 
   c["cores"] = std::thread::hardware_concurrency();
   c["kernel"] = std::string(u.release);
   c["dpdk"] = SVCBENCH_DPDK_VERSION;
-  c["iptables_legacy"] = first_line_of({"iptables-legacy", "--version"});
-  c["iptables_nft"] = first_line_of({"iptables-nft", "--version"});
-  c["nft"] = first_line_of({"nft", "--version"});
-  c["ipvsadm"] = first_line_of({"ipvsadm", "--version"});
   c["node_kind"] = node_kind;
   c["emulated"] = emulated;
   c["svcbench_revision"] = svcbench_revision();

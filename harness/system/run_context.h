@@ -7,6 +7,7 @@
 namespace svcbench {
 
 // node_kind: "netns" | "vm" | "remote"; emulated: the node runs under software emulation.
+// The node's tool versions come from the node itself (NodeShell::tool_versions).
 nlohmann::json collect_run_context(const std::string& node_kind, bool emulated);
 
 std::string svcbench_revision();  // git describe of the build

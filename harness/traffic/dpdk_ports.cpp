@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "errors.h"
 
@@ -54,6 +55,7 @@ DpdkEnvironment::DpdkEnvironment(std::vector<std::string> eal_args, const std::s
                      (no_huge ? std::string("; check the --vdev/-a device arguments")
                               : std::string("; reserve hugepages (echo 512 > /proc/sys/vm/nr_hugepages) or pass --no-huge")));
   }
+  if (!has_prefix) owned_runtime_dir_ = rte_eal_get_runtime_dir();  // ours to remove
   pool_ = rte_pktmbuf_pool_create("svcb_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   static_cast<int>(rte_socket_id()));
   if (!pool_) throw SetupError(std::string("DPDK mempool creation failed: ") + rte_strerror(rte_errno) + "; give EAL more memory (-m)");
@@ -65,6 +67,10 @@ DpdkEnvironment::~DpdkEnvironment() {
     rte_eth_dev_close(port);
   }
   rte_eal_cleanup();
+  // DPDK leaves its runtime directory (/run/dpdk/svcb-PID) behind; `testbed down` would remove
+  // it later, but a clean exit leaves nothing.
+  std::error_code ec;
+  if (!owned_runtime_dir_.empty()) std::filesystem::remove_all(owned_runtime_dir_, ec);
 }
 
 uint16_t DpdkEnvironment::port_by_name(const std::string& name) const {

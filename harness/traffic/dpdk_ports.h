@@ -37,6 +37,7 @@ class DpdkEnvironment {
  private:
   rte_mempool* pool_ = nullptr;
   std::vector<uint16_t> started_;
+  std::string owned_runtime_dir_;  // the --file-prefix we chose, removed on destruction
 };
 
 // Enters /run/netns/<name> on the calling thread (before any DPDK thread exists).

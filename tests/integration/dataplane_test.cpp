@@ -80,7 +80,7 @@ TEST_F(NetnsNode, RefusesNamespacesItDidNotCreate) {
   };
   const std::string alias = "/run/netns/svcb-rootalias";
   run_checked({{"touch", alias}, "", "", true}, "touch");
-  run_checked({{"mount", "--bind", "/proc/1/ns/net", alias}, "", "", true}, "bind the host namespace");
+  run_checked({{"mount", "--bind", "/proc/self/ns/net", alias}, "", "", true}, "bind the host namespace");
   expect_refused("svcb-rootalias", "host's own namespace");
   run_checked({{"ip", "netns", "add", "svcb-foreign"}, "", "", true}, "a namespace svcbench did not create");
   expect_refused("svcb-foreign", "not created by");

@@ -33,7 +33,7 @@ ip link add svcb-zz0 type veth peer name svcb-zz1
 "$svcbench" testbed up || fail "testbed up"
 ip netns delete svcb-node
 ip netns add svcb-node
-ip -n svcb-node link add svcb-n0 type dummy
+ip -n svcb-node link add svcb-n0 type veth peer name svcb-n9
 if msg=$("$svcbench" run --packets 10 2>&1); then fail "run on a foreign svcb-node succeeded"; fi
 [[ $msg == *"not created by"* && $(printf '%s\n' "$msg" | wc -l) == 1 ]] || fail "unclear refusal: $msg"
 ip netns exec svcb-node iptables-save | grep -q KUBE && fail "the foreign namespace was programmed"
