@@ -24,7 +24,7 @@ no_guest || fail "qemu left running after a failed up"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a failed up"
 
 "$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables,ipvs --services 10,50 \
-  --packets 200 --repeats 1 --out "$work/run" 2>"$work/log" || fail "sweep on the vm node: $(tail -3 "$work/log")"
+  --packets 200 --rate 1000 --repeats 1 --out "$work/run" 2>"$work/log" || fail "sweep on the vm node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "vm" and (.context.accelerator == "kvm" or .context.accelerator == "tcg")
        and (.context.emulated == (.context.accelerator == "tcg"))
        and (.progress.failed | length) == 0 and (.latency | length) == 48
@@ -42,7 +42,7 @@ wait_for() {  # FILE TEXT SECONDS
   for _ in $(seq $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
   return 1
 }
-"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --repeats 1 \
+"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
   --out "$work/term" 2>"$work/term.log" &
 pid=$!
 wait_for "$work/term.log" "nftables/3000: rule updates" 180 || fail "the vm sweep never reached its rule load: $(tail -3 "$work/term.log")"
@@ -59,7 +59,7 @@ no_guest || fail "qemu left running after SIGTERM"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after SIGTERM"
 
 # kill -9: the guest outlives svcbench; the next `testbed down` stops it.
-"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --repeats 1 \
+"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --rate 1000 --repeats 1 \
   --out "$work/killed" 2>"$work/killed.log" &
 pid=$!
 wait_for "$work/killed.log" "rule updates" 180 || fail "the vm sweep never reached its rule load"
