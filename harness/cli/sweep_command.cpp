@@ -23,6 +23,7 @@ int sweep_command(const std::vector<std::string>& args) {
       {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats (CI)"},
       {"node", "KIND", "netns (default) or vm (qemu guest with Debian's kernel; has IPVS)"},
       {"vm-image", "DIR", "with --node vm: kernel + initramfs (default build/vm)"},
+      {"vm-silence", "S", "with --node vm: give up on a guest silent this long (default 120 s)"},
       {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
       {"seed", "S", "seed of the synthetic sets (default 1)"},
       {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
@@ -59,6 +60,7 @@ int sweep_command(const std::vector<std::string>& args) {
   SweepConfig c;
   c.node_kind = node_kind;
   c.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
+  c.vm_silence_seconds = cl.get_number("vm-silence", 120, 2, 86400);
   c.quick = cl.has("quick");
   if (c.quick) {
     c.service_counts = {10, 100, 1000};

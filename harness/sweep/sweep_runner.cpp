@@ -50,6 +50,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"burst", 1},
           {"quick", c.quick},
           {"node", c.node_kind},
+          {"vm_silence_s", c.vm_silence_seconds},
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully}};
@@ -76,6 +77,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.repeats = j.at("update_repeats").get<int>();
     c.quick = j.at("quick").get<bool>();
     c.node_kind = j.value("node", "netns");
+    c.vm_silence_seconds = j.value("vm_silence_s", 120.0);
     const std::string cidr = j.at("cluster_cidr").get<std::string>();
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
@@ -127,7 +129,7 @@ int measure(const SweepConfig& cfg, const AddressPlan& plan, const ServiceSet& i
   NetnsTestbed testbed(plan);
   testbed.up(cfg.node_kind);
   if (vm) VmNode::start(cfg.vm_image_dir, plan);
-  std::shared_ptr<NodeShell> node = vm ? std::shared_ptr<NodeShell>(std::make_shared<VmShell>(VmNode::kShareDir))
+  std::shared_ptr<NodeShell> node = vm ? std::shared_ptr<NodeShell>(std::make_shared<VmShell>(VmNode::kShareDir, cfg.vm_silence_seconds))
                                        : std::make_shared<NetnsShell>(TestbedNames::kNodeNs);
   if (cfg.resume_dir.empty() || doc.json()["progress"]["completed"].empty()) {  // this node's context
     auto context = collect_run_context(cfg.node_kind, vm && VmNode::accelerator() == "tcg");

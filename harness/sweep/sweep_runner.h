@@ -26,6 +26,7 @@ struct SweepConfig {
   std::vector<std::string> eal_args;  // empty: the testbed's af_packet devices
   std::string node_kind = "netns";    // "netns" | "vm"
   std::string vm_image_dir;           // the vm node's kernel + initramfs (scripts/build-vm-image)
+  double vm_silence_seconds = 120;    // the guest counts as not answering after this long without a heartbeat
   bool quick = false;
 };
 

@@ -17,6 +17,20 @@ no_guest() { ! pgrep -f "qemu-system-x86_64.*svcb-t0" >/dev/null; }
 
 "$root/scripts/build-vm-image" "$bin_dir" "$image" || fail "image build"
 
+# An image that cannot be built: one clear line, no image written.
+msg=$("$root/scripts/build-vm-image" "$work/no-bin" "$work/img" 2>&1) && fail "image build without the guest agent succeeded"
+[[ $msg == *"lacks svcb-vm-agent"* ]] || fail "unclear image-build error: $msg"
+[[ ! -e $work/img/initramfs.gz ]] || fail "a failed image build left an initramfs"
+
+# qemu missing (hidden behind a non-executable file in a private mount namespace, so the host
+# keeps its qemu): one clear line, nothing left.
+: >"$work/not-qemu"
+msg=$(unshare --mount --propagation private sh -c 'mount --bind "$1" "$2" && exec "$3" testbed up --node vm --vm-image "$4"' \
+  sh "$work/not-qemu" "$(readlink -f "$(command -v qemu-system-x86_64)")" "$svcbench" "$image" 2>&1) && fail "up without qemu succeeded"
+[[ $msg == *"qemu-system-x86_64 not found"* && $(printf '%s\n' "$msg" | wc -l) == 1 ]] || fail "unclear error without qemu: $msg"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left when qemu is missing"
+no_guest || fail "a guest runs although qemu is missing"
+
 # A missing image: one clear line, nothing left running.
 msg=$("$svcbench" testbed up --node vm --vm-image "$work/none" 2>&1) && fail "up with a missing image succeeded"
 [[ $msg == *"vm image missing"* ]] || fail "unclear error: $msg"
@@ -57,6 +71,24 @@ jq -e '.progress.state == "interrupted" and .progress.completed == ["baseline"]'
   || fail "results after SIGTERM: $(jq -c .progress "$work/term/results.json")"
 no_guest || fail "qemu left running after SIGTERM"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after SIGTERM"
+
+# A guest that stops answering (qemu frozen during the rule load): the point fails with a clear
+# error once the guest has been silent for --vm-silence, the sweep records it, exits 1, and
+# leaves no qemu behind.
+"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
+  --vm-silence 5 --out "$work/frozen" 2>"$work/frozen.log" &
+pid=$!
+wait_for "$work/frozen.log" "nftables/3000: rule updates" 180 || fail "the vm sweep never reached its rule load"
+kill -STOP "$(pgrep -f "qemu-system-x86_64.*svcb-t0")"
+wait "$pid"
+code=$?
+[[ $code == 1 ]] || fail "sweep with a frozen guest: exit $code, want 1: $(tail -3 "$work/frozen.log")"
+jq -e '.progress.state == "finished" and (.progress.failed | length) == 1
+       and (.progress.failed[0].error | contains("stopped answering"))
+       and ([.latency[] | select(.mode == "nftables")] | length) == 0' "$work/frozen/results.json" >/dev/null \
+  || fail "results with a frozen guest: $(jq -c .progress "$work/frozen/results.json")"
+no_guest || fail "a frozen qemu was left behind"
+[[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a frozen guest"
 
 # kill -9: the guest outlives svcbench; the next `testbed down` stops it.
 "$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --rate 1000 --repeats 1 \
