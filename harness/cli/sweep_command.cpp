@@ -60,7 +60,7 @@ int sweep_command(const std::vector<std::string>& args) {
   SweepConfig c;
   c.node_kind = node_kind;
   c.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
-  c.vm_silence_seconds = cl.get_number("vm-silence", 120, 2, 86400);
+  c.vm_silence_seconds = cl.get_number("vm-silence", VmShell::kDefaultSilenceSeconds, 2, 86400);
   c.quick = cl.has("quick");
   if (c.quick) {
     c.service_counts = {10, 100, 1000};

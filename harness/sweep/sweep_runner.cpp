@@ -77,7 +77,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.repeats = j.at("update_repeats").get<int>();
     c.quick = j.at("quick").get<bool>();
     c.node_kind = j.value("node", "netns");
-    c.vm_silence_seconds = j.value("vm_silence_s", 120.0);
+    c.vm_silence_seconds = j.value("vm_silence_s", VmShell::kDefaultSilenceSeconds);
     const std::string cidr = j.at("cluster_cidr").get<std::string>();
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);

@@ -9,6 +9,7 @@
 #include "address_plan.h"
 #include "iptables_renderer.h"
 #include "synthetic_services.h"
+#include "vm_node.h"
 
 namespace svcbench {
 
@@ -26,7 +27,7 @@ struct SweepConfig {
   std::vector<std::string> eal_args;  // empty: the testbed's af_packet devices
   std::string node_kind = "netns";    // "netns" | "vm"
   std::string vm_image_dir;           // the vm node's kernel + initramfs (scripts/build-vm-image)
-  double vm_silence_seconds = 120;    // the guest counts as not answering after this long without a heartbeat
+  double vm_silence_seconds = VmShell::kDefaultSilenceSeconds;  // guest silent this long: not answering
   bool quick = false;
 };
 

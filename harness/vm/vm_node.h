@@ -16,7 +16,8 @@ class VmShell : public NodeShell {
  public:
   // silence_seconds: how long the agent's heartbeat may stand still before the guest counts
   // as not answering. A command itself may run as long as it takes while the guest is alive.
-  explicit VmShell(std::string share_dir, double silence_seconds = 120)
+  static constexpr double kDefaultSilenceSeconds = 120;
+  explicit VmShell(std::string share_dir, double silence_seconds = kDefaultSilenceSeconds)
       : share_(std::move(share_dir)), silence_(silence_seconds) {}
   // Throws SetupError "the vm guest stopped answering ..." after that silence, and
   // Interrupted when SIGINT/SIGTERM arrives while waiting (the caller tears the guest down).

@@ -3,12 +3,8 @@
 # the node DNAT-ed to the right endpoints, and a capture aimed elsewhere is mapped onto the
 # loaded Services with --map-services (and refused without it).
 set -uo pipefail
-svcbench=${SVCBENCH:?path to the svcbench binary}
-[[ $(id -u) -eq 0 ]] || { echo "run_pcap: needs root; skipped"; exit 77; }
-work=$(mktemp -d /tmp/svcb-runpcap-XXXXXX)
-cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
+node_test run_pcap
 
 "$svcbench" testbed up 2>/dev/null || fail "testbed up"
 "$svcbench" rules --base-jumps | ip netns exec svcb-node iptables-legacy-restore --noflush || fail "base jumps"

@@ -4,12 +4,8 @@
 # node down. The host kernel has no xt_nfacct, so kube-proxy's nfacct counters (--nfacct) are
 # refused by iptables-restore; nftables mode does not use them.
 set -uo pipefail
-svcbench=${SVCBENCH:?path to the svcbench binary}
-[[ $(id -u) -eq 0 ]] || { echo "sweep_failure: needs root; skipped"; exit 77; }
-work=$(mktemp -d /tmp/svcb-fail-XXXXXX)
-cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
+node_test sweep_failure
 ip netns add svcb-probe || fail "cannot create a probe namespace"
 ip netns exec svcb-probe iptables-legacy -A INPUT -m nfacct --nfacct-name svcb -j ACCEPT 2>/dev/null
 accepted=$?

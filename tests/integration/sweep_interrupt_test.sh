@@ -5,12 +5,8 @@
 # --resume finishes the rest. After kill -9, `testbed up` and `testbed down` clean up.
 # The moments are random within each phase: the seed is printed, SVCB_SIGNAL_SEED=N repeats it.
 set -uo pipefail
-svcbench=${SVCBENCH:?path to the svcbench binary}
-[[ $(id -u) -eq 0 ]] || { echo "sweep_interrupt: needs root; skipped"; exit 77; }
-work=$(mktemp -d /tmp/svcb-sweep-XXXXXX)
-cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
+node_test sweep_interrupt
 seed=${SVCB_SIGNAL_SEED:-$RANDOM}
 RANDOM=$seed
 echo "sweep_interrupt: seed $seed"

@@ -2,11 +2,8 @@
 # testbed up/down leave nothing behind, down is idempotent, and leftovers of a killed run
 # (namespaces, root-namespace svcb-* links) are cleaned by the next up or down.
 set -euo pipefail
-svcbench=${SVCBENCH:?path to the svcbench binary}
-[[ $(id -u) -eq 0 ]] || { echo "testbed_lifecycle: needs root; skipped"; exit 77; }
-cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
+node_test testbed_lifecycle
 leftovers() { { ip netns list | grep -c '^svcb-' || true; } ; }
 root_links() { { ls /sys/class/net | grep -c '^svcb-' || true; } ; }
 

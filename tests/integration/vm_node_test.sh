@@ -3,16 +3,12 @@
 # in the guest and packets cross it DNAT-ed to the right endpoints, and teardown leaves no
 # qemu, tap or namespace behind — also when the image is missing.
 set -uo pipefail
-svcbench=${SVCBENCH:?path to the svcbench binary}
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
 bin_dir=${VM_BIN_DIR:?directory with svcb-vm-agent and svcb-ipvs-netlink}
 image=${VM_IMAGE_DIR:?where the vm image goes}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-[[ $(id -u) -eq 0 ]] || { echo "vm_node: needs root; skipped"; exit 77; }
+node_test vm_node
 command -v qemu-system-x86_64 >/dev/null || { echo "vm_node: qemu-system-x86 not installed; skipped"; exit 77; }
-work=$(mktemp -d /tmp/svcb-vm-XXXXXX)
-cleanup() { "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 no_guest() { ! pgrep -f "qemu-system-x86_64.*svcb-t0" >/dev/null; }
 
 "$root/scripts/build-vm-image" "$bin_dir" "$image" || fail "image build"
