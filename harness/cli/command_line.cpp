@@ -32,13 +32,16 @@ CommandLine::CommandLine(const std::string& command, const std::vector<OptionSpe
         inline_value = true;
       }
       const OptionSpec* spec = find(name);
-      if (!spec) throw UsageError("unknown option --" + name + " for `" + command_ + "`; see `" + command_ + " --help`");
+      if (!spec)
+        throw UsageError("unknown option --" + name + " for `" + command_ + "`; see `" + command_ +
+                         " --help`");
       if (spec->value.empty()) {
         if (inline_value) throw UsageError("--" + name + " takes no value");
         values_[name] = "1";
       } else {
         if (!inline_value) {
-          if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value (" + spec->value + ")");
+          if (i + 1 >= args.size())
+            throw UsageError("--" + name + " needs a value (" + spec->value + ")");
           value = args[++i];
         }
         values_[name] = value;
@@ -61,11 +64,13 @@ uint64_t CommandLine::get_count(const std::string& name, uint64_t fallback, uint
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size())
     throw UsageError("--" + name + " must be a whole number, not '" + text + "'");
-  if (v > max) throw UsageError("--" + name + " " + text + " is absurd; the most is " + std::to_string(max));
+  if (v > max)
+    throw UsageError("--" + name + " " + text + " is absurd; the most is " + std::to_string(max));
   return v;
 }
 
-double CommandLine::get_number(const std::string& name, double fallback, double min, double max) const {
+double CommandLine::get_number(const std::string& name, double fallback, double min,
+                               double max) const {
   if (!has(name)) return fallback;
   const std::string text = get(name);
   double v = 0;
@@ -76,7 +81,8 @@ double CommandLine::get_number(const std::string& name, double fallback, double 
   return v;
 }
 
-std::vector<std::string> CommandLine::get_list(const std::string& name, const std::string& fallback) const {
+std::vector<std::string> CommandLine::get_list(const std::string& name,
+                                               const std::string& fallback) const {
   std::vector<std::string> out;
   std::stringstream ss(get(name, fallback));
   std::string item;
@@ -90,8 +96,10 @@ std::string CommandLine::usage(const std::string& synopsis, const std::vector<Op
   std::string out = "usage: " + synopsis + "\n\noptions:\n";
   for (const auto& s : specs) {
     std::string left = "  --" + s.name + (s.value.empty() ? "" : " " + s.value);
-    if (left.size() < 30) left.resize(30, ' ');
-    else left += "\n" + std::string(30, ' ');
+    if (left.size() < 30)
+      left.resize(30, ' ');
+    else
+      left += "\n" + std::string(30, ' ');
     out += left + s.help + "\n";
   }
   out += "  --help                      this text\n";

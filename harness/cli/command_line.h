@@ -12,8 +12,8 @@
 namespace svcbench {
 
 struct OptionSpec {
-  std::string name;      // without dashes
-  std::string value;     // placeholder, empty for a flag
+  std::string name;   // without dashes
+  std::string value;  // placeholder, empty for a flag
   std::string help;
 };
 

@@ -16,7 +16,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  rules         print the ruleset kube-proxy would write (and a matching pcap)\n"
     "  pcap inspect  print JSON facts about a pcap/pcapng file\n"
-    "  testbed       up | down | status of the netns node\n"
+    "  testbed       up | down | status of the node under test (--node netns|vm)\n"
     "  run           one measurement against the node as it is\n"
     "  sweep         modes x Service counts: rule updates and latency, results.json\n\n"
     "`svcbench <command> --help` describes each command.\n";
@@ -37,15 +37,16 @@ int main(int argc, char** argv) {
     if (command == "testbed") return svcbench::testbed_command(args);
     if (command == "run") return svcbench::run_command_line(args);
     if (command == "sweep") return svcbench::sweep_command(args);
-    std::fprintf(stderr, "svcbench: unknown command '%s'; see `svcbench --help`\n", command.c_str());
+    std::fprintf(stderr, "svcbench: unknown command '%s'; see `svcbench --help`\n",
+                 command.c_str());
     return 2;
   } catch (const svcbench::UsageError& e) {
     std::fprintf(stderr, "svcbench %s: %s\n", command.c_str(), e.what());
     return 2;
   } catch (const std::exception& e) {
     if (svcbench::interrupted()) {  // whatever failed, failed because of the signal
-      std::fprintf(stderr, "svcbench %s: interrupted by signal %d; the node was torn down\n", command.c_str(),
-                   svcbench::interrupt_signal());
+      std::fprintf(stderr, "svcbench %s: interrupted by signal %d; the node was torn down\n",
+                   command.c_str(), svcbench::interrupt_signal());
       return 128 + svcbench::interrupt_signal();
     }
     // A missing tool, no root, bad input files, a rule load the kernel rejects: one line,

@@ -6,15 +6,17 @@
 #include "errors.h"
 #include "iptables_dump.h"
 #include "iptables_renderer.h"
-#include "ipvs_renderer.h"
 #include "kubernetes_import.h"
-#include "nftables_renderer.h"
+#include "mode_registry.h"
 #include "pcap_file.h"
 #include "synthetic_services.h"
 #include "traffic_plan.h"
 
 namespace svcbench {
 namespace {
+
+// `--mode iptables` names the payload both iptables backends load.
+constexpr const char* kIptablesAlias = "iptables";
 
 const std::vector<OptionSpec> kSpecs = {
     {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload), nftables or ipvs"},
@@ -48,7 +50,8 @@ ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan)
   spec.services = cl.get_count("services", 0, 1'000'000);
   if (spec.services == 0) throw UsageError("--services must be at least 1");
   if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), spec))
-    throw UsageError("--endpoints takes E or MIN-MAX (0 to 1000), not '" + cl.get("endpoints") + "'");
+    throw UsageError("--endpoints takes E or MIN-MAX (0 to 1000), not '" + cl.get("endpoints") +
+                     "'");
   spec.seed = cl.get_count("seed", 1, UINT64_MAX);
   spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
   spec.node_port_share = cl.get_number("nodeport-share", 0, 0, 1);
@@ -64,7 +67,9 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
   IptablesOptions o;
   if (cl.has("cluster-cidr")) {
     auto c = Cidr::parse(cl.get("cluster-cidr"));
-    if (!c) throw UsageError("--cluster-cidr '" + cl.get("cluster-cidr") + "' is not a CIDR like 198.18.128.0/17");
+    if (!c)
+      throw UsageError("--cluster-cidr '" + cl.get("cluster-cidr") +
+                       "' is not a CIDR like 198.18.128.0/17");
     o.cluster_cidr = c;
   }
   o.nfacct = cl.has("nfacct");
@@ -75,18 +80,25 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
 int rules_command(const std::vector<std::string>& args) {
   CommandLine cl("svcbench rules", kSpecs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench rules --mode iptables|nftables|ipvs (--services N [--endpoints E] [--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]", kSpecs).c_str(), stdout);
+    std::fputs(CommandLine::usage(
+                   "svcbench rules --mode iptables|nftables|ipvs (--services N [--endpoints E] "
+                   "[--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]",
+                   kSpecs)
+                   .c_str(),
+               stdout);
     return 0;
   }
-  if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
-  const std::string mode = cl.get("mode", "iptables");
-  const bool nftables = mode == "nftables";
-  const bool ipvs = mode == "ipvs";
-  if (mode != "iptables" && mode != "iptables-legacy" && mode != "iptables-nft" && !nftables && !ipvs)
-    throw UsageError("unknown mode '" + mode + "'; available: iptables, iptables-legacy, iptables-nft, nftables, ipvs");
-  if ((nftables || ipvs) && (cl.has("base-jumps") || cl.has("nfacct")))
+  if (!cl.positional().empty())
+    throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  const std::string name = cl.get("mode", kIptablesAlias);
+  if (name != kIptablesAlias && !has_mode(name))
+    throw UsageError("unknown mode '" + name + "'; available: " + kIptablesAlias + ", " +
+                     mode_names());
+  const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
+  if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");
-  if (ipvs && cl.has("canonical")) throw UsageError("--canonical goes with --mode iptables or nftables");
+  if (!mode.has_canonical && cl.has("canonical"))
+    throw UsageError("--canonical goes with --mode iptables or nftables");
   if (cl.has("base-jumps")) {
     std::fputs(render_iptables_base_jumps().c_str(), stdout);
     return 0;
@@ -94,21 +106,9 @@ int rules_command(const std::vector<std::string>& args) {
   AddressPlan plan;
   ServiceSet services = services_from_options(cl, plan);
   IptablesOptions options = iptables_options_from(cl);
-  std::string text;
-  if (ipvs) {
-    text = render_ipvs(services, with_proxy_options<IpvsOptions>(options));
-  } else if (nftables) {
-    const auto ruleset = build_nftables(services, with_proxy_options<NftablesOptions>(options));
-    if (cl.has("canonical")) {
-      for (const auto& line : nftables_dump_lines(ruleset)) text += line + "\n";
-    } else {
-      text = nftables_full_sync(ruleset, true);
-    }
-  } else {
-    text = render_iptables(services, options).text;
-    if (cl.has("canonical")) text = canonical_iptables_dump(text);
-  }
+  const std::string text = mode.render(services, options, cl.has("canonical"));
   if (cl.has("pcap")) {
+    // One packet per frontend, in KUBE-SERVICES order (the same Services in every mode).
     auto dispatch = read_service_dispatch(render_iptables(services, options).text);
     std::vector<std::vector<uint8_t>> frames;
     for (const auto& d : dispatch) {
@@ -119,8 +119,10 @@ int rules_command(const std::vector<std::string>& args) {
     if (frames.empty()) throw UsageError("no Service frontend to write packets for");
     write_pcap(cl.get("pcap"), frames);
   }
-  if (cl.has("out")) write_file_atomically(cl.get("out"), text);
-  else std::fwrite(text.data(), 1, text.size(), stdout);
+  if (cl.has("out"))
+    write_file_atomically(cl.get("out"), text);
+  else
+    std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
 

@@ -1,169 +1,157 @@
 // svcbench run: one measurement against the node as it is loaded now.
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "atomic_file.h"
 #include "command_line.h"
-#include "dataplane_mode.h"
-#include "dpdk_ports.h"
 #include "errors.h"
+#include "generator_setup.h"
 #include "interruption.h"
-#include "netns_testbed.h"
-#include "replay_engine.h"
+#include "measure_point.h"
+#include "mode_registry.h"
+#include "results_document.h"
 #include "run_context.h"
-#include "vm_node.h"
+#include "testbed.h"
 
 namespace svcbench {
 namespace {
 
-const std::vector<OptionSpec> kSpecs = {
-    {"mode", "MODE", "the mode loaded on the node: iptables-legacy (default), iptables-nft or nftables"},
-    {"phase", "PHASE", "new-flow, established or both (default both)"},
-    {"target", "POS", "first, middle, last, uniform or all (default all)"},
-    {"packets", "N", "measured packets per phase x target (default 2000)"},
-    {"rate", "PPS", "packets per second, 0 = top speed (default 5000)"},
-    {"burst", "N", "packets per tx burst, 1-64 (default 1: per-packet latency)"},
-    {"pcap", "FILE", "replay this capture instead of generated packets"},
-    {"map-services", "", "with --pcap: map the capture's flows onto the node's Services"},
-    {"capture-timing", "", "with --pcap: keep the capture's inter-packet gaps"},
-    {"speed", "X", "with --capture-timing: replay X times faster (default 1)"},
-    {"loops", "N", "with --pcap: replay the capture N times (default 1)"},
-    {"baseline", "", "back-to-back: generator ports joined without the node"},
-    {"tx-port", "NAME", "DPDK port to send on (default net_af_packet0)"},
-    {"rx-port", "NAME", "DPDK port to receive on (default net_af_packet1)"},
-    {"dst-mac", "MAC", "destination MAC (default: the node's ingress link)"},
-    {"out", "PATH", "write the JSON here instead of stdout"},
-    {"allow-any-address", "", "send to Service/endpoint addresses outside 198.18.0.0/15 too"},
-};
-
-// Only the RFC 2544 benchmarking range is ever a destination, unless the user says otherwise.
-void require_benchmarking_range(const TrafficPlan& traffic, bool allowed) {
-  if (allowed) return;
-  const AddressPlan plan;
-  auto outside = [&](Ipv4Address a) { return !plan.benchmarking_range.contains(a); };
-  for (const auto& t : traffic.templates) {
-    const Ipv4Address dst = destination_of(t.frame.data(), t.layout);
-    if (outside(dst))
-      throw UsageError("destination " + dst.str() + " is outside the benchmarking range " +
-                       plan.benchmarking_range.str() + "; load Services from the address plan (sweep --from remaps), use --map-services, or pass --allow-any-address");
-  }
-  for (const auto& f : traffic.flows)
-    for (const auto& e : f.endpoints)
-      if (outside(e.address))
-        throw UsageError("endpoint " + e.address.str() + " of " + f.address.str() + " is outside the benchmarking range " +
-                         plan.benchmarking_range.str() + "; pass --allow-any-address to send anyway");
+std::vector<OptionSpec> specs() {
+  return {
+      {"mode", "MODE",
+       "the mode loaded on the node: " + mode_names() + " (default iptables-legacy)"},
+      {"phase", "PHASE", "new-flow, established or both (default both)"},
+      {"target", "POS", "first, middle, last, uniform or all (default all)"},
+      {"packets", "N", "measured packets per phase x target (default 2000)"},
+      {"rate", "PPS", "packets per second, 0 = top speed (default: the node's, 5000 on netns)"},
+      {"burst", "N", "packets per tx burst, 1-64 (default 1: per-packet latency)"},
+      {"pcap", "FILE", "replay this capture instead of generated packets"},
+      {"map-services", "", "with --pcap: map the capture's flows onto the node's Services"},
+      {"capture-timing", "", "with --pcap: keep the capture's inter-packet gaps"},
+      {"speed", "X", "with --capture-timing: replay X times faster (default 1)"},
+      {"loops", "N", "with --pcap: replay the capture N times (default 1)"},
+      {"baseline", "", "back-to-back: generator ports joined without the node"},
+      {"tx-port", "NAME", "DPDK port to send on (default: the node's link, net_af_packet0)"},
+      {"rx-port", "NAME", "DPDK port to receive on (default: the node's link, net_af_packet1)"},
+      {"dst-mac", "MAC", "destination MAC (default: the node's ingress link)"},
+      {"out", "PATH", "write the JSON here instead of stdout"},
+      {"allow-any-address", "", "send to Service/endpoint addresses outside 198.18.0.0/15 too"},
+  };
 }
 
 }  // namespace
 
 int run_command_line(const std::vector<std::string>& args) {
+  const auto kSpecs = specs();
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(), stdout);
-    std::fputs("\nWithout EAL arguments the netns testbed's af_packet devices are used (--no-huge);\n"
-               "on bare metal pass e.g. `-- -l 1 -a 0000:3b:00.0 -a 0000:3b:00.1` and --tx-port/--rx-port.\n", stdout);
+    std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
+               stdout);
+    std::fputs(
+        "\nWithout EAL arguments the node's links are used through af_packet devices (--no-huge);\n"
+        "on bare metal pass e.g. `-- -l 1 -a 0000:3b:00.0 -a 0000:3b:00.1` and "
+        "--tx-port/--rx-port.\n",
+        stdout);
     return 0;
   }
-  if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
-  if (!running_as_root()) throw SetupError("svcbench run drives DPDK and the node and needs root: rerun with sudo");
+  if (!cl.positional().empty())
+    throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  if (!running_as_root())
+    throw SetupError("svcbench run drives DPDK and the node and needs root: rerun with sudo");
   const std::string mode_name = cl.get("mode", "iptables-legacy");
-  std::vector<Phase> phases;
+  find_mode(mode_name);  // an unknown mode is a usage error before anything else
+  PointRequest request;
+  request.phases.clear();
   const std::string phase = cl.get("phase", "both");
-  if (phase == "new-flow" || phase == "both") phases.push_back(Phase::kNewFlow);
-  if (phase == "established" || phase == "both") phases.push_back(Phase::kEstablished);
-  if (phases.empty()) throw UsageError("--phase must be new-flow, established or both");
-  std::vector<TargetPosition> targets;
+  if (phase == "new-flow" || phase == "both") request.phases.push_back(Phase::kNewFlow);
+  if (phase == "established" || phase == "both") request.phases.push_back(Phase::kEstablished);
+  if (request.phases.empty()) throw UsageError("--phase must be new-flow, established or both");
   const std::string target = cl.get("target", "all");
-  if (target == "all") targets = {TargetPosition::kFirst, TargetPosition::kMiddle, TargetPosition::kLast, TargetPosition::kUniform};
-  else targets = {parse_target(target)};
-  ReplaySettings settings;
+  if (target != "all") request.targets = {parse_target(target)};
+  ReplaySettings& settings = request.replay;
   settings.packets = cl.get_count("packets", 2000, 100'000'000);
   if (settings.packets == 0) throw UsageError("--packets must be at least 1");
-  settings.rate_pps = cl.get_count("rate", 5000, 100'000'000);
-  settings.burst = static_cast<uint16_t>(cl.get_count("burst", 1, 64));
+  settings.burst = static_cast<uint16_t>(cl.get_count("burst", 1, ReplaySettings::kMaxBurst));
   if (settings.burst == 0) throw UsageError("--burst must be 1 to 64");
   const bool baseline = cl.has("baseline");
   const bool pcap = cl.has("pcap");
   if (!pcap && (cl.has("map-services") || cl.has("capture-timing") || cl.has("loops")))
     throw UsageError("--map-services, --capture-timing and --loops go with --pcap FILE");
+  if (baseline && pcap) throw UsageError("--baseline sends generated packets; drop --pcap");
   std::vector<CapturedFrame> captured;
   if (pcap) captured = read_ethernet_frames(cl.get("pcap"));  // validate before touching anything
-  const uint64_t loops = cl.get_count("loops", 1, 1'000'000);
+  request.capture = pcap ? &captured : nullptr;
+  request.map_services = cl.has("map-services");
+  request.loops = cl.get_count("loops", 1, 1'000'000);
   settings.capture_timing = cl.has("capture-timing");
   settings.speed = cl.get_number("speed", 1.0, 0.001, 1000);
+  request.allow_any_address = cl.has("allow-any-address");
+  if (cl.has("dst-mac") && !parse_mac(cl.get("dst-mac")))
+    throw UsageError("--dst-mac '" + cl.get("dst-mac") + "' is not a MAC like aa:bb:cc:dd:ee:ff");
   install_interrupt_handlers();
 
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
-  auto status = NetnsTestbed::status();
   const bool custom_eal = cl.has_passthrough();
-  if (!custom_eal && !status.up) throw SetupError("the netns node is not up: run `svcbench testbed up` first");
-  std::vector<ServiceDispatch> dispatch;
-  std::unique_ptr<DataplaneMode> mode;
-  const bool vm = status.node_kind == "vm";
-  auto node = current_node_shell();
-  if (!baseline) {
-    mode = make_dataplane_mode(mode_name, node, {});
-    dispatch = mode->loaded_dispatch();
-    if (dispatch.empty() && !pcap)
-      throw UsageError("the node has no Services loaded in " + mode_name + ": load a ruleset first (svcbench rules ... | ip netns exec svcb-node iptables-restore)");
-  }
-  const std::string dst_mac_text = cl.get("dst-mac", baseline ? NetnsTestbed::mac_of(TestbedNames::kGeneratorNs, TestbedNames::kBaselineRx)
-                                                    : vm      ? std::string(VmNode::kGuestIngressMac)
-                                                              : status.node_ingress_mac);
-  auto dst_mac = parse_mac(dst_mac_text);
-  if (!dst_mac) throw UsageError("--dst-mac '" + dst_mac_text + "' is not a MAC like aa:bb:cc:dd:ee:ff");
+  std::unique_ptr<Node> node;
+  if (!recorded_node_kind().empty())
+    node = current_node({});
+  else if (!custom_eal)
+    throw SetupError("no node is up: run `svcbench testbed up` first");
+  else if (!baseline)
+    throw SetupError(
+        "no node is up to measure: run `svcbench testbed up` (or use --baseline with your own "
+        "ports)");
+  settings.rate_pps = cl.get_count("rate", node ? node->default_rate_pps() : 5000, 100'000'000);
 
-  auto context = collect_run_context(custom_eal ? "remote" : status.node_kind, vm && VmNode::accelerator() == "tcg");
-  if (vm) context["accelerator"] = VmNode::accelerator();
-  if (!custom_eal) context.update(node->tool_versions());
-  nlohmann::json out = {{"context", context},
-                        {"latency", nlohmann::json::array()}};
+  PortChoice choice;
+  choice.eal_args = cl.passthrough();
+  // With --baseline the named ports are the back-to-back pair.
+  (baseline ? choice.baseline_tx_port : choice.tx_port) = cl.get("tx-port");
+  (baseline ? choice.baseline_rx_port : choice.rx_port) = cl.get("rx-port");
+  if (baseline && custom_eal && choice.baseline_tx_port.empty())
+    throw UsageError("with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME");
+  choice.dst_mac = cl.get("dst-mac");
+  const GeneratorPorts ports = choose_generator_ports(node.get(), choice);
+
+  nlohmann::json context = collect_run_context();
+  if (node)
+    context.update(node->context());
+  else
+    context["node_kind"] = "none";
+  ResultsDocument doc("", context,
+                      {{"mode", baseline ? "baseline" : mode_name},
+                       {"phase", phase},
+                       {"target", target},
+                       {"packets", settings.packets},
+                       {"rate_pps", settings.rate_pps},
+                       {"burst", settings.burst}});
   {
-    DpdkEnvironment env(custom_eal ? cl.passthrough() : DpdkEnvironment::af_packet_args(generator_links(status.node_kind)),
-                        custom_eal ? "" : TestbedNames::kGeneratorNs);
-    const std::string tx_name = cl.get("tx-port", baseline ? "net_af_packet2" : "net_af_packet0");
-    const std::string rx_name = cl.get("rx-port", baseline ? "net_af_packet3" : "net_af_packet1");
-    TrafficGenerator gen(env, env.port_by_name(tx_name), env.port_by_name(rx_name), *dst_mac, AddressPlan{});
-    for (Phase ph : phases) {
-      for (TargetPosition t : pcap ? std::vector<TargetPosition>{TargetPosition::kUniform} : targets) {
-        if (interrupted()) break;
-        TrafficPlan traffic;
-        size_t skipped = 0;
-        if (pcap) {
-          traffic = plan_pcap_traffic(captured, dispatch, cl.has("map-services"), &skipped);
-          settings.packets = traffic.templates.size() * loops;
-          settings.rewrite_source = ph == Phase::kNewFlow && !settings.capture_timing;
-        } else {
-          std::vector<ServiceDispatch> loaded = dispatch;
-          if (baseline) {
-            // Nothing translates on the baseline path: aim at the plan's first ClusterIP.
-            ServiceDispatch d;
-            d.address = AddressPlan{}.cluster_ips.at(1);
-            d.port = 53;
-            d.protocol = Protocol::kUdp;
-            d.endpoints.push_back(Endpoint{});
-            loaded = {d};
-          }
-          traffic = plan_service_traffic(select_targets(loaded, t), AddressPlan{});
+    GeneratorSetup generators(ports, AddressPlan{});
+    if (baseline) {
+      SyntheticSpec spec;  // ten UDP frontends, nothing translates them
+      spec.services = 10;
+      spec.udp_share = 1;
+      const ServiceSet services = make_synthetic_services(spec, AddressPlan{});
+      PointResult point;
+      for (Phase ph : request.phases) {
+        for (TargetPosition t : request.targets) {
+          if (interrupted()) break;
+          ReplaySettings s = settings;
+          s.phase = ph;
+          point.latency.push_back(
+              measure_baseline(*generators.back_to_back(), services, t, s, AddressPlan{}));
         }
-        require_benchmarking_range(traffic, cl.has("allow-any-address"));
-        if (!baseline && !custom_eal) flush_conntrack(*node);
-        ReplaySettings s = settings;
-        s.phase = ph;
-        auto r = gen.replay(traffic, s, !baseline);
-        auto j = r.to_json();
-        j["mode"] = baseline ? "baseline" : mode_name;
-        j["services"] = dispatch.size();
-        j["phase"] = to_string(ph);
-        j["target"] = pcap ? "pcap" : to_string(t);
-        if (pcap) j["pcap_skipped_packets"] = skipped;
-        out["latency"].push_back(j);
       }
+      doc.add(point);
+    } else {
+      auto mode = make_dataplane_mode(mode_name, *node, {});
+      doc.add(measure_point(*node, *mode, generators.through_node(), request));
     }
   }
-  const std::string text = out.dump(1) + "\n";
-  if (cl.has("out")) write_file_atomically(cl.get("out"), text);
-  else std::fputs(text.c_str(), stdout);
+  doc.set_state(interrupted() ? "interrupted" : "finished");
+  if (cl.has("out"))
+    write_file_atomically(cl.get("out"), doc.text());
+  else
+    std::fputs(doc.text().c_str(), stdout);
   return interrupted() ? 128 + interrupt_signal() : 0;
 }
 

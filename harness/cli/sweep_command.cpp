@@ -1,22 +1,22 @@
-// svcbench sweep: modes x Service counts on the netns node.
+// svcbench sweep: modes x Service counts on one node.
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 
 #include "command_line.h"
-#include "dataplane_mode.h"
 #include "errors.h"
-#include "netns_testbed.h"
+#include "mode_registry.h"
 #include "sweep_runner.h"
+#include "testbed.h"
 #include "vm_node.h"
 
 namespace svcbench {
 
-
 int sweep_command(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {
-      {"modes", "LIST", "comma-separated (default iptables-legacy,iptables-nft,nftables)"},
+      {"modes", "LIST",
+       "comma-separated, of " + mode_names() + " (default: every mode the node's kernel has)"},
       {"services", "LIST", "Service counts (default 10,30,100,300,1000,3000,10000)"},
       {"out", "DIR", "results directory (results.json, summary.csv)"},
       {"resume", "DIR", "finish an interrupted sweep in DIR"},
@@ -34,48 +34,78 @@ int sweep_command(const std::vector<std::string>& args) {
       {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr (default 198.18.128.0/17)"},
       {"nfacct", "", "render kube-proxy's nfacct counters (kernel needs xt_nfacct)"},
       {"no-random-fully", "", "MASQUERADE without --random-fully"},
+      {"tx-port", "NAME", "with EAL arguments: DPDK port towards the node (e.g. 0000:3b:00.0)"},
+      {"rx-port", "NAME", "with EAL arguments: DPDK port back from the node"},
+      {"baseline-tx-port", "NAME",
+       "with EAL arguments: back-to-back pair for the baseline (else none)"},
+      {"baseline-rx-port", "NAME", "with EAL arguments: the other end of that pair"},
+      {"dst-mac", "MAC", "destination MAC of frames to the node (default: its ingress link)"},
   };
   CommandLine cl("svcbench sweep", specs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] [--resume DIR] [-- EAL arguments]", specs).c_str(), stdout);
+    std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] "
+                                  "[--resume DIR] [-- EAL arguments]",
+                                  specs)
+                   .c_str(),
+               stdout);
     return 0;
   }
-  if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
-  if (!running_as_root()) throw SetupError("svcbench sweep programs a node and needs root: rerun with sudo");
-  const std::string node_kind = cl.get("node", "netns");
-  if (node_kind != "netns" && node_kind != "vm") throw UsageError("unknown node kind '" + node_kind + "'; use netns or vm");
+  if (!cl.positional().empty())
+    throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
+  if (!running_as_root())
+    throw SetupError("svcbench sweep programs a node and needs root: rerun with sudo");
+  const std::string node_kind = cl.get("node", kDefaultNodeKind);
+  const auto node = make_node(node_kind, {});  // an unknown kind is a usage error here
+  PortChoice ports;
+  if (cl.has_passthrough()) ports.eal_args = cl.passthrough();
+  ports.tx_port = cl.get("tx-port");
+  ports.rx_port = cl.get("rx-port");
+  ports.baseline_tx_port = cl.get("baseline-tx-port");
+  ports.baseline_rx_port = cl.get("baseline-rx-port");
+  ports.dst_mac = cl.get("dst-mac");
+  if (!ports.dst_mac.empty() && !parse_mac(ports.dst_mac))
+    throw UsageError("--dst-mac '" + ports.dst_mac + "' is not a MAC like aa:bb:cc:dd:ee:ff");
+  if (!ports.eal_args.empty() && (ports.tx_port.empty() || ports.rx_port.empty()))
+    throw UsageError(
+        "with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME (e.g. "
+        "net_af_packet0 or 0000:3b:00.0)");
+  if (ports.eal_args.empty() && (cl.has("tx-port") || cl.has("rx-port") ||
+                                 cl.has("baseline-tx-port") || cl.has("baseline-rx-port")))
+    throw UsageError(
+        "--tx-port, --rx-port and the baseline ports name ports of your EAL arguments: give them "
+        "after --");
   if (cl.has("resume")) {
-    // A resumed sweep is the recorded one: only EAL arguments may differ.
+    // A resumed sweep is the recorded one: only the generator's ports may differ.
     for (const auto& s : specs)
-      if (s.name != "resume" && s.name != "node" && cl.has(s.name))
+      if (s.name != "resume" && s.name != "node" && !s.name.ends_with("-port") &&
+          s.name != "dst-mac" && cl.has(s.name))
         throw UsageError("--resume continues the recorded sweep; drop --" + s.name);
     const std::string dir = cl.get("resume");
     if (!std::filesystem::exists(dir + "/results.json"))
       throw UsageError(dir + "/results.json does not exist; nothing to resume");
     SweepConfig c = sweep_config_from_results(dir);
-    c.vm_image_dir = default_vm_image_dir();
-    if (cl.has_passthrough()) c.eal_args = cl.passthrough();
+    c.node.vm_image_dir = default_vm_image_dir();
+    c.ports = ports;
     return run_sweep(c);
   }
   SweepConfig c;
   c.node_kind = node_kind;
-  c.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
-  c.vm_silence_seconds = cl.get_number("vm-silence", VmShell::kDefaultSilenceSeconds, 2, 86400);
+  c.ports = ports;
+  c.node.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
+  c.node.vm_silence_seconds =
+      cl.get_number("vm-silence", NodeOptions::kDefaultVmSilenceSeconds, 2, 86400);
   c.quick = cl.has("quick");
   if (c.quick) {
     c.service_counts = {10, 100, 1000};
     c.packets = 500;
     c.repeats = 2;
   }
-  // ipvs needs a kernel with IP_VS: part of the default sweep on the vm node only.
-  c.modes = cl.get_list("modes", node_kind == "vm" ? "iptables-legacy,iptables-nft,nftables,ipvs"
-                                                   : "iptables-legacy,iptables-nft,nftables");
-  for (const auto& m : c.modes)
-    if (std::find(known_modes().begin(), known_modes().end(), m) == known_modes().end())
-      throw UsageError("unknown mode '" + m + "'; available: iptables-legacy, iptables-nft, nftables, ipvs");
-  if (node_kind == "netns" && std::find(c.modes.begin(), c.modes.end(), "ipvs") != c.modes.end() &&
-      !std::filesystem::exists("/proc/net/ip_vs"))
-    throw UsageError("mode ipvs needs a kernel with IP_VS and this host's has none: use --node vm");
+  // ipvs needs a kernel with IP_VS: in the default sweep where the node has it (vm here).
+  if (cl.has("modes"))
+    c.modes = cl.get_list("modes", "");
+  else
+    c.modes = modes_for(*node);
+  for (const auto& m : c.modes) require_mode_supported(find_mode(m), *node);
   if (cl.has("services")) {
     c.service_counts.clear();
     for (const auto& s : cl.get_list("services", "")) {
@@ -83,33 +113,33 @@ int sweep_command(const std::vector<std::string>& args) {
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
       if (ec != std::errc() || p != s.data() + s.size() || n == 0)
         throw UsageError("--services takes counts like 10,100,1000, not '" + s + "'");
-      if (n > 200'000) throw UsageError("--services " + s + " is more than the node can hold in this sweep (200,000)");
+      if (n > 200'000)
+        throw UsageError("--services " + s +
+                         " is more than the node can hold in this sweep (200,000)");
       c.service_counts.push_back(n);
     }
   }
   c.out_dir = cl.get("out");
   if (c.out_dir.empty()) throw UsageError("say where results go: --out DIR (or --resume DIR)");
   if (std::filesystem::exists(c.out_dir + "/results.json"))
-    throw UsageError(c.out_dir + " already holds results.json; use --resume " + c.out_dir + " or another --out");
+    throw UsageError(c.out_dir + " already holds results.json; use --resume " + c.out_dir +
+                     " or another --out");
   if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), c.spec))
     throw UsageError("--endpoints takes E or MIN-MAX, not '" + cl.get("endpoints") + "'");
-  if (c.spec.endpoints_min == 0) throw UsageError("--endpoints must be at least 1 for latency runs");
+  if (c.spec.endpoints_min == 0)
+    throw UsageError("--endpoints must be at least 1 for latency runs");
   c.spec.seed = cl.get_count("seed", 1, UINT64_MAX);
   c.spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
   c.from_file = cl.get("from");
   if (!c.from_file.empty()) c.service_counts = {0};
   c.packets = cl.get_count("packets", c.packets, 10'000'000);
   if (c.packets == 0) throw UsageError("--packets must be at least 1");
-  // Pace an emulated guest below what it forwards so latency is the path's, not a queue's:
-  // under TCG a new connection to the last of 10,000 Services costs the guest 1.8 ms with
-  // iptables-nft, so 1,000/s saturated it (results/20261127T122432Z-vm); 250/s does not.
-  if (node_kind == "vm") c.rate_pps = 250;
-  c.rate_pps = cl.get_count("rate", c.rate_pps, 100'000'000);
+  // Paced below what the node forwards, so latency is the path's and not a queue's.
+  c.rate_pps = cl.get_count("rate", node->default_rate_pps(), 100'000'000);
   c.repeats = static_cast<int>(cl.get_count("repeats", static_cast<uint64_t>(c.repeats), 1000));
   if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
   c.iptables = iptables_options_from(cl);
   if (!c.iptables.cluster_cidr) c.iptables.cluster_cidr = AddressPlan{}.pods;
-  if (cl.has_passthrough()) c.eal_args = cl.passthrough();
   return run_sweep(c);
 }
 

@@ -1,41 +1,28 @@
-// The sweep: for each mode and Service count, load the node, time rule updates, then replay
-// traffic for every phase and target; a back-to-back baseline first. Progress goes to
-// stderr; results.json is rewritten after every point.
+// The sweep: for each mode and Service count, measure_point on one node; a back-to-back
+// baseline first. Progress goes to stderr; results.json is rewritten after every point, and
+// only complete points keep numbers in it, so --resume measures exactly what is missing.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "address_plan.h"
-#include "iptables_renderer.h"
-#include "synthetic_services.h"
-#include "vm_node.h"
+#include "node.h"
+#include "replay.h"
+#include "results_document.h"
+#include "sweep_config.h"
 
 namespace svcbench {
 
-struct SweepConfig {
-  std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables"};
-  std::vector<size_t> service_counts = {10, 30, 100, 300, 1000, 3000, 10000};
-  std::string out_dir;
-  std::string resume_dir;           // when set, out_dir == resume_dir
-  std::string from_file;            // a cluster's kubectl JSON instead of synthetic Services
-  SyntheticSpec spec;               // services overridden per point
-  IptablesOptions iptables;
-  uint64_t packets = 2000;          // per phase x target point
-  uint64_t rate_pps = 5000;
-  int repeats = 3;                  // per update operation
-  std::vector<std::string> eal_args;  // empty: the testbed's af_packet devices
-  std::string node_kind = "netns";    // "netns" | "vm"
-  std::string vm_image_dir;           // the vm node's kernel + initramfs (scripts/build-vm-image)
-  double vm_silence_seconds = VmShell::kDefaultSilenceSeconds;  // guest silent this long: not answering
-  bool quick = false;
-};
-
-// The configuration an earlier run recorded in its results.json "config" block, so that
-// --resume finishes exactly that sweep. Throws UsageError when it is incomplete.
-SweepConfig sweep_config_from_results(const std::string& directory);
-
-// Returns the process exit code: 0 done, 1 some points failed, 130/143 interrupted.
+// Brings the node up, measures every point not yet completed, tears the node down however
+// it ends. Returns the process exit code: 0 done, 1 some points failed, 128+N interrupted.
 int run_sweep(const SweepConfig& config);
+
+// The points of a sweep on a node that is up, sent through `through_node` (and the baseline
+// through `back_to_back`, when there is one): skips points `doc` has completed, records each
+// point's numbers or its failure and saves `doc` after each. What run_sweep and --resume run,
+// and what unit tests drive with a fake node and replayer. Returns the number of failed points.
+int sweep_points(const SweepConfig& config, Node& node, PacketReplayer& through_node,
+                 PacketReplayer* back_to_back, ResultsDocument& doc,
+                 const ServiceSet& imported = {});
+// The Services of `--from FILE`, remapped into the address plan; empty for a synthetic sweep.
+// Throws UsageError for a file that is not a cluster's kubectl JSON.
+ServiceSet imported_services(const SweepConfig& config);
 
 }  // namespace svcbench

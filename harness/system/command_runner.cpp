@@ -27,7 +27,8 @@ std::string find_tool(const std::string& tool) {
     if (dir.empty()) continue;
     std::string candidate = dir + "/" + tool;
     struct stat st {};
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0)
       return candidate;
   }
   return "";
@@ -49,7 +50,8 @@ CommandResult run_command(const Command& command) {
     std::string ns_path = "/run/netns/" + command.netns;
     ns_fd = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (ns_fd < 0)
-      throw SetupError("network namespace " + command.netns + " does not exist: run `svcbench testbed up`");
+      throw SetupError("network namespace " + command.netns +
+                       " does not exist: run `svcbench testbed up`");
   }
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
@@ -128,21 +130,24 @@ CommandResult run_command(const Command& command) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   if (result.exit_code == 126 && !command.netns.empty())
     throw SetupError("cannot enter network namespace " + command.netns + " (are you root?)");
   return result;
 }
 
+std::string tool_failure(const std::string& tool, const CommandResult& result) {
+  std::string first = result.err.substr(0, result.err.find('\n'));
+  if (first.empty()) first = result.out.substr(0, result.out.find('\n'));
+  return "(" + tool + " exit " + std::to_string(result.exit_code) + "): " + first;
+}
+
 CommandResult run_checked(const Command& command, const std::string& what) {
   CommandResult r = run_command(command);
-  if (!r.ok()) {
-    std::string first = r.err.substr(0, r.err.find('\n'));
-    if (first.empty()) first = r.out.substr(0, r.out.find('\n'));
-    throw SetupError(what + " failed (" + command.argv[0] + " exit " + std::to_string(r.exit_code) +
-                     "): " + first);
-  }
+  if (!r.ok()) throw SetupError(what + " failed " + tool_failure(command.argv[0], r));
   return r;
 }
 

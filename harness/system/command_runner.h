@@ -8,23 +8,27 @@
 namespace svcbench {
 
 struct CommandResult {
-  int exit_code = -1;     // the tool's exit code; 128+N when killed by signal N
-  double seconds = 0.0;   // wall time from spawn to exit (monotonic clock)
-  std::string out;        // stdout
-  std::string err;        // stderr
+  int exit_code = -1;    // the tool's exit code; 128+N when killed by signal N
+  double seconds = 0.0;  // wall time from spawn to exit (monotonic clock)
+  std::string out;       // stdout
+  std::string err;       // stderr
   bool ok() const { return exit_code == 0; }
 };
 
 struct Command {
   std::vector<std::string> argv;
-  std::string netns;        // run inside /run/netns/<netns>; empty: the caller's namespace
-  std::string input;        // written to the tool's stdin
+  std::string netns;  // run inside /run/netns/<netns>; empty: the caller's namespace
+  std::string input;  // written to the tool's stdin
   bool capture_output = true;
 };
 
 // Throws SetupError when the tool cannot be started (not installed) or the namespace is
 // missing; a tool that runs and fails is reported through exit_code.
 CommandResult run_command(const Command& command);
+
+// How a failed tool reads in an error: "(TOOL exit N): first line it printed" (stderr, else
+// stdout). The one formatting every "... failed" and "... rejected" message uses.
+std::string tool_failure(const std::string& tool, const CommandResult& result);
 
 // Like run_command, but a non-zero exit throws SetupError with the tool's first stderr line.
 CommandResult run_checked(const Command& command, const std::string& what);

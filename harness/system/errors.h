@@ -1,5 +1,7 @@
-// Errors that reach the user as one line. UsageError: the user asked for something that
-// cannot work (exit 2). SetupError: the machine is missing something (exit 1 unless noted).
+// Errors that reach the user as one line on stderr and exit code 2 (main() decides it).
+// UsageError: the user asked for something that cannot work. SetupError: the machine or the
+// node is missing something, or a tool on it failed. (A sweep whose points partly failed
+// records them and exits 1; a signal exits 128 + its number.)
 #pragma once
 
 #include <stdexcept>

@@ -30,7 +30,7 @@ std::string cpu_model() {
 }
 }  // namespace
 
-nlohmann::json collect_run_context(const std::string& node_kind, bool emulated) {
+nlohmann::json collect_run_context() {
   utsname u{};
   uname(&u);
   char host[256] = {};
@@ -42,8 +42,6 @@ nlohmann::json collect_run_context(const std::string& node_kind, bool emulated) 
   c["cores"] = std::thread::hardware_concurrency();
   c["kernel"] = std::string(u.release);
   c["dpdk"] = SVCBENCH_DPDK_VERSION;
-  c["node_kind"] = node_kind;
-  c["emulated"] = emulated;
   c["svcbench_revision"] = svcbench_revision();
   return c;
 }

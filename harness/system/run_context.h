@@ -6,9 +6,9 @@
 
 namespace svcbench {
 
-// node_kind: "netns" | "vm" | "remote"; emulated: the node runs under software emulation.
-// The node's tool versions come from the node itself (NodeShell::tool_versions).
-nlohmann::json collect_run_context(const std::string& node_kind, bool emulated);
+// The host's part: date, host, CPU, cores, kernel, DPDK, svcbench's revision. The node adds
+// its own (Node::context(): node_kind, emulated, its tool versions).
+nlohmann::json collect_run_context();
 
 std::string svcbench_revision();  // git describe of the build
 std::string utc_timestamp();      // 2026-11-27T10:00:00Z

@@ -41,24 +41,14 @@ uint64_t LatencyHistogram::percentile(double percent) const {
   return max_;
 }
 
-nlohmann::json LatencyHistogram::summary() const {
-  return {{"min", min()},
-          {"p50", percentile(50)},
-          {"p90", percentile(90)},
-          {"p99", percentile(99)},
-          {"p999", percentile(99.9)},
-          {"max", max()},
-          {"mean", std::round(mean() * 10) / 10}};
-}
-
-nlohmann::json LatencyHistogram::cdf() const {
-  nlohmann::json points = nlohmann::json::array();
+std::vector<std::pair<uint64_t, double>> LatencyHistogram::cdf() const {
+  std::vector<std::pair<uint64_t, double>> points;
   uint64_t seen = 0;
   for (size_t i = 0; i < kCounts; ++i) {
     if (!counts_[i]) continue;
     seen += counts_[i];
-    points.push_back({lowest_value_at(i) + width_at(i) - 1,
-                      static_cast<double>(seen) / static_cast<double>(total_)});
+    points.emplace_back(lowest_value_at(i) + width_at(i) - 1,
+                        static_cast<double>(seen) / static_cast<double>(total_));
   }
   return points;
 }

@@ -3,15 +3,17 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace svcbench {
 
 class LatencyHistogram {
  public:
-  static constexpr int kSubBucketBits = 7;                   // 128 values in bucket 0
-  static constexpr int kBuckets = 41;                        // up to 2^46 ns (~19 h)
+  static constexpr int kSubBucketBits = 7;  // 128 values in bucket 0
+  static constexpr int kBuckets = 41;       // up to 2^46 ns (~19 h)
   static constexpr size_t kCounts = 128 + (kBuckets - 1) * 64;
 
   // value_ns: any non-negative latency in nanoseconds; larger than the range is clamped.
@@ -28,14 +30,14 @@ class LatencyHistogram {
   uint64_t count() const { return total_; }
   uint64_t min() const { return total_ ? min_ : 0; }
   uint64_t max() const { return max_; }
-  double mean() const { return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0; }
+  double mean() const {
+    return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0;
+  }
   // Value (ns) at or below which `percent` of recorded values lie; the midpoint of the
   // sub-bucket, clamped to [min, max]. 0 when empty.
   uint64_t percentile(double percent) const;
-  // {"min","p50","p90","p99","p999","max","mean"} in ns.
-  nlohmann::json summary() const;
-  // [[value_ns, cumulative_fraction], ...] for non-empty sub-buckets (for CDF plots).
-  nlohmann::json cdf() const;
+  // (value_ns, cumulative fraction) at the top of each non-empty sub-bucket (for CDF plots).
+  std::vector<std::pair<uint64_t, double>> cdf() const;
 
   static size_t index_of(uint64_t v) {
     if (v < 128) return static_cast<size_t>(v);

@@ -19,10 +19,24 @@ std::optional<MacAddress> parse_mac(const std::string& text) {
 }
 
 namespace {
-void put16(uint8_t* p, uint16_t v) { v = htons(v); std::memcpy(p, &v, 2); }
-void put32(uint8_t* p, uint32_t v) { v = htonl(v); std::memcpy(p, &v, 4); }
-uint16_t get16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return ntohs(v); }
-uint32_t get32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return ntohl(v); }
+void put16(uint8_t* p, uint16_t v) {
+  v = htons(v);
+  std::memcpy(p, &v, 2);
+}
+void put32(uint8_t* p, uint32_t v) {
+  v = htonl(v);
+  std::memcpy(p, &v, 4);
+}
+uint16_t get16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return ntohs(v);
+}
+uint32_t get32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return ntohl(v);
+}
 
 uint32_t sum16(const uint8_t* p, size_t n, uint32_t acc = 0) {
   for (size_t i = 0; i + 1 < n; i += 2) acc += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
@@ -62,9 +76,9 @@ std::vector<uint8_t> build_frame(const FlowSpec& flow, FrameLayout* layout_out) 
   put16(l4, flow.src_port);
   put16(l4 + 2, flow.dst_port);
   if (tcp) {
-    put32(l4 + 4, 1);   // sequence number
-    l4[12] = 5 << 4;    // data offset
-    l4[13] = 0x02;      // SYN
+    put32(l4 + 4, 1);  // sequence number
+    l4[12] = 5 << 4;   // data offset
+    l4[13] = 0x02;     // SYN
     put16(l4 + 14, 64240);
   } else {
     put16(l4 + 4, static_cast<uint16_t>(8 + flow.payload_bytes));
@@ -148,6 +162,22 @@ Ipv4Address destination_of(const uint8_t* f, const FrameLayout& layout) {
 
 uint16_t destination_port_of(const uint8_t* f, const FrameLayout& layout) {
   return get16(f + layout.l4 + 2);
+}
+
+void patch_payload_u64(uint8_t* f, const FrameLayout& layout, size_t offset, uint64_t value) {
+  uint8_t* at = f + layout.payload + offset;
+  if (layout.protocol == Protocol::kTcp) {
+    uint8_t fresh[8];
+    std::memcpy(fresh, &value, 8);
+    // HC' = ~(~HC + sum(~m) + sum(m')) over the changed 16-bit words (RFC 1624, eqn. 3).
+    uint32_t acc = static_cast<uint16_t>(~get16(f + layout.l4 + 16));
+    for (size_t i = 0; i < 8; i += 2)
+      acc += static_cast<uint16_t>(~get16(at + i)) + get16(fresh + i);
+    std::memcpy(at, fresh, 8);
+    put16(f + layout.l4 + 16, fold(acc));
+    return;
+  }
+  std::memcpy(at, &value, 8);
 }
 
 bool ensure_payload(std::vector<uint8_t>& frame, const FrameLayout& layout, size_t bytes) {

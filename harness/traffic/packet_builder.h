@@ -14,6 +14,10 @@
 namespace svcbench {
 
 using MacAddress = std::array<uint8_t, 6>;
+
+// The largest frame the generator sends: one mbuf's data room (DPDK's default, 2048 bytes).
+// Captures holding larger frames (jumbo, TSO-sized) are refused when read.
+constexpr size_t kMaxFrameBytes = 2048;
 std::optional<MacAddress> parse_mac(const std::string& text);  // "aa:bb:cc:dd:ee:ff"
 
 struct FrameLayout {
@@ -49,6 +53,12 @@ void set_destination(uint8_t* frame, const FrameLayout& layout, Ipv4Address dst,
 void set_macs(uint8_t* frame, const MacAddress& src, const MacAddress& dst);
 Ipv4Address destination_of(const uint8_t* frame, const FrameLayout& layout);
 uint16_t destination_port_of(const uint8_t* frame, const FrameLayout& layout);
+
+// Overwrites the 8 bytes at `offset` (even) from the L4 payload's start with `value` as stored
+// in memory, and keeps the TCP checksum valid by updating it incrementally (RFC 1624): the
+// burst loop restamps a packet just before each tx_burst without summing it again. A UDP
+// checksum of zero (none, as fix_checksums leaves it) stays zero.
+void patch_payload_u64(uint8_t* frame, const FrameLayout& layout, size_t offset, uint64_t value);
 
 // Makes room for `bytes` of payload after the L4 header (grows the frame, fixes IP total
 // length and UDP length). Returns false when the frame is not IPv4 UDP/TCP.

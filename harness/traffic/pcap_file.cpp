@@ -17,7 +17,8 @@ PcapReader::PcapReader(const std::string& path) : path_(path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) throw UsageError(path + ": " + strerror(errno));
   if (S_ISDIR(st.st_mode)) throw UsageError(path + " is a directory, not a pcap file");
-  if (!S_ISREG(st.st_mode)) throw UsageError(path + " is not a regular file; give a pcap or pcapng file");
+  if (!S_ISREG(st.st_mode))
+    throw UsageError(path + " is not a regular file; give a pcap or pcapng file");
   if (st.st_size == 0) throw UsageError(path + " is empty, not a pcap or pcapng file");
   char err[PCAP_ERRBUF_SIZE] = {};
   handle_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
@@ -94,19 +95,28 @@ std::vector<CapturedFrame> read_ethernet_frames(const std::string& path) {
   CapturedFrame f;
   size_t replayable = 0;
   while (reader.next(f)) {
+    if (f.bytes.size() > kMaxFrameBytes)
+      throw UsageError(
+          path + ": packet " + std::to_string(frames.size() + 1) + " is " +
+          std::to_string(f.bytes.size()) + " bytes, larger than the " +
+          std::to_string(kMaxFrameBytes) +
+          " bytes the generator sends in one frame (jumbo or TSO-sized capture): capture with "
+          "offloads off (ethtool -K IFACE gro off tso off) or drop such packets");
     if (parse_layout(f.bytes.data(), f.bytes.size())) ++replayable;
     frames.push_back(f);
   }
   if (frames.empty()) throw UsageError(path + " has no packets to replay");
   if (replayable == 0)
-    throw UsageError(path + " has no IPv4 UDP/TCP packet to replay (" + std::to_string(frames.size()) +
+    throw UsageError(path + " has no IPv4 UDP/TCP packet to replay (" +
+                     std::to_string(frames.size()) +
                      " packets, all zero-length, cut short, non-IP or another protocol)");
   return frames;
 }
 
 void write_pcap(const std::string& path, const std::vector<std::vector<uint8_t>>& frames,
                 uint64_t gap_ns) {
-  pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  pcap_t* dead =
+      pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
   const std::string tmp = path + ".partial." + std::to_string(getpid());
   pcap_dumper_t* dumper = pcap_dump_open(dead, tmp.c_str());
   if (!dumper) {

@@ -24,7 +24,7 @@ class PcapReader {
   PcapReader(const PcapReader&) = delete;
   PcapReader& operator=(const PcapReader&) = delete;
 
-  int link_type() const;              // DLT_*
+  int link_type() const;               // DLT_*
   std::string link_type_name() const;  // "EN10MB"
   // False at the end of the file; throws UsageError on a truncated or corrupt record.
   bool next(CapturedFrame& frame);
@@ -37,8 +37,9 @@ class PcapReader {
 // Facts about a capture: packets, bytes, link type, duration, IPv4/TCP/UDP counts, flows.
 nlohmann::json inspect_pcap(const std::string& path);
 
-// Reads every frame; throws UsageError when the capture is empty, not Ethernet, or has no
-// IPv4 UDP/TCP frame at all (zero-length records, ARP only, ...).
+// Reads every frame; throws UsageError when the capture is empty, not Ethernet, has a frame
+// larger than kMaxFrameBytes, or has no IPv4 UDP/TCP frame at all (zero-length records, ARP only,
+// ...).
 std::vector<CapturedFrame> read_ethernet_frames(const std::string& path);
 
 // Writes Ethernet frames as a nanosecond pcap, atomically. Throws SetupError.

@@ -12,10 +12,14 @@ namespace svcbench {
 
 const char* to_string(TargetPosition t) {
   switch (t) {
-    case TargetPosition::kFirst: return "first";
-    case TargetPosition::kMiddle: return "middle";
-    case TargetPosition::kLast: return "last";
-    case TargetPosition::kUniform: return "uniform";
+    case TargetPosition::kFirst:
+      return "first";
+    case TargetPosition::kMiddle:
+      return "middle";
+    case TargetPosition::kLast:
+      return "last";
+    case TargetPosition::kUniform:
+      return "uniform";
   }
   return "uniform";
 }
@@ -38,10 +42,14 @@ std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& 
   if (usable.empty())
     throw UsageError("the node's KUBE-SERVICES chain has no Service with endpoints to target");
   switch (target) {
-    case TargetPosition::kFirst: return {usable.front()};
-    case TargetPosition::kMiddle: return {usable[usable.size() / 2]};
-    case TargetPosition::kLast: return {usable.back()};
-    case TargetPosition::kUniform: return usable;
+    case TargetPosition::kFirst:
+      return {usable.front()};
+    case TargetPosition::kMiddle:
+      return {usable[usable.size() / 2]};
+    case TargetPosition::kLast:
+      return {usable.back()};
+    case TargetPosition::kUniform:
+      return usable;
   }
   return usable;
 }
@@ -74,7 +82,8 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
   std::map<std::tuple<uint32_t, uint16_t, int>, uint32_t> by_frontend;
   std::vector<uint32_t> tcp_services, udp_services;
   for (uint32_t i = 0; i < services.size(); ++i) {
-    by_frontend[{services[i].address.value, services[i].port, static_cast<int>(services[i].protocol)}] = i;
+    by_frontend[{services[i].address.value, services[i].port,
+                 static_cast<int>(services[i].protocol)}] = i;
     (services[i].protocol == Protocol::kTcp ? tcp_services : udp_services).push_back(i);
   }
   // A capture flow (5-tuple) keeps its Service for the whole replay.
@@ -126,8 +135,10 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
   }
   if (skipped) *skipped = dropped;
   if (out.templates.empty())
-    throw UsageError(map_onto ? "the capture has no IPv4 UDP/TCP packets that can be mapped onto the node's Services"
-                              : "no packet of the capture targets a Service loaded on the node; use --map-services");
+    throw UsageError(
+        map_onto
+            ? "the capture has no IPv4 UDP/TCP packets that can be mapped onto the node's Services"
+            : "no packet of the capture targets a Service loaded on the node; use --map-services");
   return out;
 }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "address_plan.h"
-#include "iptables_dump.h"
 #include "packet_builder.h"
 #include "pcap_file.h"
+#include "service_dispatch.h"
 
 namespace svcbench {
 
@@ -24,8 +24,8 @@ const char* to_string(Phase phase);  // "new-flow" | "established"
 struct TrafficTemplate {
   std::vector<uint8_t> frame;
   FrameLayout layout;
-  uint32_t flow = 0;         // index into TrafficPlan::flows
-  uint64_t offset_ns = 0;    // capture time relative to the first frame
+  uint32_t flow = 0;       // index into TrafficPlan::flows
+  uint64_t offset_ns = 0;  // capture time relative to the first frame
 };
 
 struct TrafficPlan {

@@ -5,35 +5,33 @@
 #include <memory>
 
 #include "command_runner.h"
-#include "dataplane_mode.h"
-#include "dpdk_ports.h"
-#include "netns_testbed.h"
-#include "replay_engine.h"
+#include "generator_setup.h"
+#include "measure_point.h"
+#include "mode_registry.h"
+#include "netns_node.h"
 #include "synthetic_services.h"
+#include "testbed.h"
 
 namespace svcbench {
 namespace {
 
-class NetnsNode : public ::testing::Test {
+class NetnsNodeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     lock_ = std::make_unique<TestbedLock>();
-    testbed_ = std::make_unique<NetnsTestbed>();
-    testbed_->up();
-    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::af_packet_args(generator_links("netns")), TestbedNames::kGeneratorNs);
-    const auto node_mac = *parse_mac(NetnsTestbed::mac_of(TestbedNames::kNodeNs, TestbedNames::kNodeIngress));
-    generator_ = std::make_unique<TrafficGenerator>(*env_, env_->port_by_name("net_af_packet0"),
-                                                    env_->port_by_name("net_af_packet1"), node_mac, AddressPlan{});
+    node_ = make_node("netns", {});
+    node_->up();
+    generators_ = std::make_unique<GeneratorSetup>(choose_generator_ports(node_.get(), {}), AddressPlan{});
+    generator_ = &generators_->through_node();
   }
   static void TearDownTestSuite() {
-    generator_.reset();
-    env_.reset();
-    NetnsTestbed::down();
-    testbed_.reset();
+    generators_.reset();
+    node_->down();
+    node_.reset();
     lock_.reset();
   }
 
-  static std::shared_ptr<NodeShell> node() { return std::make_shared<NetnsShell>(TestbedNames::kNodeNs); }
+  static Node& node() { return *node_; }
   static IptablesOptions options() {
     IptablesOptions o;
     o.cluster_cidr = AddressPlan{}.pods;
@@ -46,7 +44,7 @@ class NetnsNode : public ::testing::Test {
     return make_synthetic_services(spec, AddressPlan{});
   }
   ReplayResult send(const std::vector<ServiceDispatch>& targets, Phase phase, uint64_t packets) {
-    flush_conntrack(*node());
+    node().flush_conntrack();
     ReplaySettings s;
     s.phase = phase;
     s.packets = packets;
@@ -55,21 +53,21 @@ class NetnsNode : public ::testing::Test {
   }
 
   static std::unique_ptr<TestbedLock> lock_;
-  static std::unique_ptr<NetnsTestbed> testbed_;
-  static std::unique_ptr<DpdkEnvironment> env_;
-  static std::unique_ptr<TrafficGenerator> generator_;
+  static std::unique_ptr<Node> node_;
+  static std::unique_ptr<GeneratorSetup> generators_;
+  static PacketReplayer* generator_;
 };
 
-std::unique_ptr<TestbedLock> NetnsNode::lock_;
-std::unique_ptr<NetnsTestbed> NetnsNode::testbed_;
-std::unique_ptr<DpdkEnvironment> NetnsNode::env_;
-std::unique_ptr<TrafficGenerator> NetnsNode::generator_;
+std::unique_ptr<TestbedLock> NetnsNodeTest::lock_;
+std::unique_ptr<Node> NetnsNodeTest::node_;
+std::unique_ptr<GeneratorSetup> NetnsNodeTest::generators_;
+PacketReplayer* NetnsNodeTest::generator_ = nullptr;
 
 // The host's own namespace mounted under an svcb- name, and a namespace svcbench did not make
 // under the node's name: svcbench runs nothing in either (here `true`, harmless if it did).
-TEST_F(NetnsNode, RefusesNamespacesItDidNotCreate) {
+TEST_F(NetnsNodeTest, RefusesNamespacesItDidNotCreate) {
   auto expect_refused = [](const std::string& netns, const std::string& because) {
-    NetnsShell shell(netns);
+    NetnsNode shell({}, netns);
     try {
       shell.run({"true"});
       ADD_FAILURE() << "ran a command in " << netns;
@@ -84,10 +82,10 @@ TEST_F(NetnsNode, RefusesNamespacesItDidNotCreate) {
   expect_refused("svcb-rootalias", "host's own namespace");
   run_checked({{"ip", "netns", "add", "svcb-foreign"}, "", "", true}, "a namespace svcbench did not create");
   expect_refused("svcb-foreign", "not created by");
-  EXPECT_TRUE(node()->run({"true"}).ok());  // the node `up` made is still fine
+  EXPECT_TRUE(node().run({"true"}).ok());  // the node `up` made is still fine
 }
 
-TEST_F(NetnsNode, RenderedRulesetLoadsInEveryMode) {
+TEST_F(NetnsNodeTest, RenderedRulesetLoadsInEveryMode) {
   for (const char* name : {"iptables-legacy", "iptables-nft", "nftables"}) {
     auto mode = make_dataplane_mode(name, node(), options());
     auto set = services(50);
@@ -102,7 +100,7 @@ TEST_F(NetnsNode, RenderedRulesetLoadsInEveryMode) {
   }
 }
 
-TEST_F(NetnsNode, PacketsArriveDnatedToTheRightEndpointsEvenly) {
+TEST_F(NetnsNodeTest, PacketsArriveDnatedToTheRightEndpointsEvenly) {
   auto mode = make_dataplane_mode("iptables-legacy", node(), options());
   mode->initial_load(services(20, 4));
   auto dispatch = mode->loaded_dispatch();
@@ -120,7 +118,7 @@ TEST_F(NetnsNode, PacketsArriveDnatedToTheRightEndpointsEvenly) {
   mode->reset();
 }
 
-TEST_F(NetnsNode, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
+TEST_F(NetnsNodeTest, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
   auto mode = make_dataplane_mode("iptables-legacy", node(), options());
   auto measure = [&](size_t n) {
     mode->initial_load(services(n));
@@ -140,7 +138,7 @@ TEST_F(NetnsNode, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
   mode->reset();
 }
 
-TEST_F(NetnsNode, NftablesDnatsEvenlyAndStaysFlat) {
+TEST_F(NetnsNodeTest, NftablesDnatsEvenlyAndStaysFlat) {
   auto mode = make_dataplane_mode("nftables", node(), options());
   mode->initial_load(services(20, 4));
   auto r = send(select_targets(mode->loaded_dispatch(), TargetPosition::kFirst), Phase::kNewFlow, 4000);
@@ -159,7 +157,7 @@ TEST_F(NetnsNode, NftablesDnatsEvenlyAndStaysFlat) {
   mode->reset();
 }
 
-TEST_F(NetnsNode, PartialSyncAddsAndRemovesOneService) {
+TEST_F(NetnsNodeTest, PartialSyncAddsAndRemovesOneService) {
   for (const char* name : {"iptables-legacy", "iptables-nft", "nftables"}) {
     auto mode = make_dataplane_mode(name, node(), options());
     auto base = services(30);
@@ -190,20 +188,14 @@ TEST_F(NetnsNode, PartialSyncAddsAndRemovesOneService) {
   }
 }
 
-TEST_F(NetnsNode, BaselineLinkDeliversEverything) {
-  auto env_mac = *parse_mac(NetnsTestbed::mac_of(TestbedNames::kGeneratorNs, TestbedNames::kBaselineRx));
-  TrafficGenerator back_to_back(*env_, env_->port_by_name("net_af_packet2"), env_->port_by_name("net_af_packet3"),
-                                env_mac, AddressPlan{});
-  ServiceDispatch d;
-  d.address = AddressPlan{}.cluster_ips.at(1);
-  d.port = 53;
-  d.protocol = Protocol::kUdp;
+TEST_F(NetnsNodeTest, BaselineLinkDeliversEverything) {
   ReplaySettings s;
   s.packets = 1000;
-  auto r = back_to_back.replay(plan_service_traffic({d}, AddressPlan{}), s, false);
-  EXPECT_EQ(r.rx, 1000u);
-  EXPECT_EQ(r.duplicates, 0u);
-  EXPECT_GT(r.latency.percentile(50), 0u);
+  const auto e = measure_baseline(*generators_->back_to_back(), services(10), TargetPosition::kUniform, s, AddressPlan{});
+  EXPECT_EQ(e.replay.rx, 1000u);
+  EXPECT_EQ(e.replay.duplicates, 0u);
+  EXPECT_EQ(e.replay.misrouted, 0u);  // every frame arrives at the frontend it was sent to
+  EXPECT_GT(e.replay.latency.percentile(50), 0u);
 }
 
 }  // namespace

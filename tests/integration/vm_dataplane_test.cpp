@@ -6,12 +6,10 @@
 #include <cstdlib>
 #include <memory>
 
-#include "dataplane_mode.h"
-#include "dpdk_ports.h"
-#include "netns_testbed.h"
-#include "replay_engine.h"
+#include "generator_setup.h"
+#include "mode_registry.h"
 #include "synthetic_services.h"
-#include "vm_node.h"
+#include "testbed.h"
 
 namespace svcbench {
 namespace {
@@ -20,37 +18,34 @@ class VmNodeModes : public ::testing::TestWithParam<const char*> {
  protected:
   static void SetUpTestSuite() {
     lock_ = std::make_unique<TestbedLock>();
-    NetnsTestbed testbed;
-    testbed.up("vm");
-    VmNode::start(std::getenv("VM_IMAGE_DIR"), AddressPlan{});
-    node_ = std::make_shared<VmShell>(VmNode::kShareDir);
-    env_ = std::make_unique<DpdkEnvironment>(DpdkEnvironment::af_packet_args(generator_links("vm")), TestbedNames::kGeneratorNs);
-    generator_ = std::make_unique<TrafficGenerator>(*env_, env_->port_by_name("net_af_packet0"),
-                                                    env_->port_by_name("net_af_packet1"),
-                                                    *parse_mac(VmNode::kGuestIngressMac), AddressPlan{});
+    NodeOptions options;
+    options.vm_image_dir = std::getenv("VM_IMAGE_DIR");
+    node_ = make_node("vm", options);
+    node_->up();
+    generators_ = std::make_unique<GeneratorSetup>(choose_generator_ports(node_.get(), {}), AddressPlan{});
+    generator_ = &generators_->through_node();
   }
   static void TearDownTestSuite() {
-    generator_.reset();
-    env_.reset();
+    generators_.reset();
+    node_->down();
     node_.reset();
-    NetnsTestbed::down();
     lock_.reset();
   }
   static std::unique_ptr<TestbedLock> lock_;
-  static std::shared_ptr<NodeShell> node_;
-  static std::unique_ptr<DpdkEnvironment> env_;
-  static std::unique_ptr<TrafficGenerator> generator_;
+  static std::unique_ptr<Node> node_;
+  static std::unique_ptr<GeneratorSetup> generators_;
+  static PacketReplayer* generator_;
 };
 
 std::unique_ptr<TestbedLock> VmNodeModes::lock_;
-std::shared_ptr<NodeShell> VmNodeModes::node_;
-std::unique_ptr<DpdkEnvironment> VmNodeModes::env_;
-std::unique_ptr<TrafficGenerator> VmNodeModes::generator_;
+std::unique_ptr<Node> VmNodeModes::node_;
+std::unique_ptr<GeneratorSetup> VmNodeModes::generators_;
+PacketReplayer* VmNodeModes::generator_ = nullptr;
 
 TEST_P(VmNodeModes, AddsAndRemovesOneService) {
   IptablesOptions options;
   options.cluster_cidr = AddressPlan{}.pods;
-  auto mode = make_dataplane_mode(GetParam(), node_, options);
+  auto mode = make_dataplane_mode(GetParam(), *node_, options);
   SyntheticSpec spec;
   spec.services = 30;
   spec.endpoints_min = spec.endpoints_max = 3;

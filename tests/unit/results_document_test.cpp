@@ -21,14 +21,23 @@ class ResultsDocumentTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-nlohmann::json entry(const std::string& mode, size_t services) { return {{"mode", mode}, {"services", services}}; }
+PointResult point(const std::string& mode, size_t services, bool with_update = false) {
+  PointResult p;
+  LatencyEntry l;
+  l.mode = mode;
+  l.services = services;
+  l.target = "first";
+  p.latency.push_back(l);
+  if (with_update) p.updates.push_back({mode, services, "add-service", {0.25, 0.5, 0.75}});
+  return p;
+}
 
 TEST_F(ResultsDocumentTest, ForgetPointDropsOnlyThatPointsEntriesAndFailure) {
   ResultsDocument doc(dir_, {{"node_kind", "netns"}}, {{"modes", {"nftables"}}});
-  doc.add_latency(entry("nftables", 10));
-  doc.add_latency(entry("nftables", 100));
-  doc.add_latency(entry("iptables-legacy", 100));
-  doc.add_update(entry("nftables", 100));
+  doc.add(point("nftables", 10));
+  doc.add(point("nftables", 100, true));
+  doc.add(point("iptables-legacy", 100));
+  EXPECT_EQ(doc.json()["updates"][0]["seconds"]["median"], 0.5);
   doc.mark_failed("nftables/100", "rule load rejected");
   doc.mark_failed("nftables/1000", "guest stopped answering");
   doc.forget_point("nftables", 100);

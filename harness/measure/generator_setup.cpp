@@ -1,0 +1,82 @@
+#include "generator_setup.h"
+
+#include "errors.h"
+
+namespace svcbench {
+namespace {
+
+MacAddress mac_or_throw(const std::string& text, const char* what) {
+  auto mac = parse_mac(text);
+  if (!mac)
+    throw UsageError(std::string(what) + " '" + text + "' is not a MAC like aa:bb:cc:dd:ee:ff");
+  return *mac;
+}
+
+}  // namespace
+
+GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice) {
+  GeneratorPorts p;
+  GeneratorLinks links;
+  if (node) links = node->generator_links();
+  if (choice.eal_args.empty()) {
+    if (!node)
+      throw SetupError(
+          "no node is up: run `svcbench testbed up` first, or give EAL arguments after --");
+    const auto devices = DpdkEnvironment::af_packet_devices(
+        {links.to_node, links.from_node, links.baseline_tx, links.baseline_rx});
+    p.eal_args = devices.eal_args;
+    p.tx = devices.port_names[0];
+    p.rx = devices.port_names[1];
+    p.baseline_tx = devices.port_names[2];
+    p.baseline_rx = devices.port_names[3];
+  } else {
+    // The user's EAL creates the ports; only the user knows their names.
+    if (choice.tx_port.empty() || choice.rx_port.empty())
+      throw UsageError(
+          "with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME (e.g. "
+          "net_af_packet0 or 0000:3b:00.0)");
+    p.eal_args = choice.eal_args;
+  }
+  p.netns = links.netns;  // virtual devices on the node's links live there; PCI ports do not care
+  if (!choice.tx_port.empty()) p.tx = choice.tx_port;
+  if (!choice.rx_port.empty()) p.rx = choice.rx_port;
+  if (!choice.baseline_tx_port.empty() || !choice.baseline_rx_port.empty()) {
+    if (choice.baseline_tx_port.empty() || choice.baseline_rx_port.empty())
+      throw UsageError("name both baseline ports: --baseline-tx-port NAME --baseline-rx-port NAME");
+    p.baseline_tx = choice.baseline_tx_port;
+    p.baseline_rx = choice.baseline_rx_port;
+  }
+  p.dst_mac = choice.dst_mac.empty() ? links.node_ingress_mac : choice.dst_mac;
+  p.baseline_dst_mac = links.baseline_rx_mac;
+  if (!p.dst_mac.empty()) mac_or_throw(p.dst_mac, "--dst-mac");
+  return p;
+}
+
+GeneratorSetup::GeneratorSetup(GeneratorPorts ports, const AddressPlan& plan)
+    : ports_(std::move(ports)), plan_(plan), env_(ports_.eal_args, ports_.netns) {}
+
+PacketReplayer& GeneratorSetup::through_node() {
+  if (ports_.dst_mac.empty())
+    throw UsageError("say where frames go: --dst-mac MAC (the node's ingress port)");
+  if (!through_)
+    through_ = std::make_unique<TrafficGenerator>(env_, env_.port_by_name(ports_.tx),
+                                                  env_.port_by_name(ports_.rx),
+                                                  mac_or_throw(ports_.dst_mac, "--dst-mac"), plan_);
+  return *through_;
+}
+
+PacketReplayer* GeneratorSetup::back_to_back() {
+  if (ports_.baseline_tx.empty()) return nullptr;
+  if (!back_to_back_) {
+    // The baseline peer's MAC when it is a link of ours; on ports the user named, the frames
+    // go out unchanged and the RX port is promiscuous.
+    const std::string mac =
+        ports_.baseline_dst_mac.empty() ? "02:00:00:00:00:00" : ports_.baseline_dst_mac;
+    back_to_back_ = std::make_unique<TrafficGenerator>(env_, env_.port_by_name(ports_.baseline_tx),
+                                                       env_.port_by_name(ports_.baseline_rx),
+                                                       mac_or_throw(mac, "baseline MAC"), plan_);
+  }
+  return back_to_back_.get();
+}
+
+}  // namespace svcbench

@@ -1,0 +1,54 @@
+// The DPDK side of a measurement: which ports carry what and the EAL that creates them,
+// either the af_packet devices on a node's generator links or the user's own EAL arguments
+// and port names (PCI ports on bare metal), then the generators on those ports.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dpdk_environment.h"
+#include "node.h"
+#include "traffic_generator.h"
+
+namespace svcbench {
+
+// What the user named on the command line; empty fields take the node's defaults.
+struct PortChoice {
+  std::vector<std::string> eal_args;  // after `--`; empty: af_packet on the node's links
+  std::string tx_port, rx_port;       // DPDK port names through the node
+  std::string baseline_tx_port, baseline_rx_port;
+  std::string dst_mac;  // frames to the node (default: its ingress MAC)
+};
+
+struct GeneratorPorts {
+  std::vector<std::string> eal_args;
+  std::string netns;                     // entered before EAL probes (virtual devices)
+  std::string tx, rx;                    // through the node
+  std::string baseline_tx, baseline_rx;  // back-to-back; empty: no baseline
+  std::string dst_mac, baseline_dst_mac;
+};
+
+// node: the node that is up (null: none, the user must name everything). Throws UsageError
+// naming what is missing (EAL arguments without --tx-port/--rx-port, no MAC to send to).
+GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice);
+
+// EAL and the generators, created on first use (so a run starts only the ports it sends on).
+class GeneratorSetup {
+ public:
+  GeneratorSetup(GeneratorPorts ports, const AddressPlan& plan);
+  // UsageError when no destination MAC is known (no node up and no --dst-mac).
+  PacketReplayer& through_node();
+  // nullptr when no baseline ports were named.
+  PacketReplayer* back_to_back();
+  const GeneratorPorts& ports() const { return ports_; }
+
+ private:
+  GeneratorPorts ports_;
+  AddressPlan plan_;
+  DpdkEnvironment env_;
+  std::unique_ptr<TrafficGenerator> through_, back_to_back_;
+};
+
+}  // namespace svcbench

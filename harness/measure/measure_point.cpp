@@ -1,0 +1,142 @@
+#include "measure_point.h"
+
+#include <cstdio>
+
+#include "errors.h"
+#include "interruption.h"
+#include "update_timing.h"
+
+namespace svcbench {
+namespace {
+
+void say(const PointRequest& request, const std::string& line) {
+  if (request.progress) request.progress(line);
+}
+
+std::string saturation_warning(const LatencyEntry& e) {
+  const ReplayResult& r = e.replay;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s %s: the node fell behind (%llu of %llu packets back, %.0f of %.0f pps); "
+                "latency is queueing, min %.0f us",
+                to_string(e.phase), e.target.c_str(), static_cast<unsigned long long>(r.rx),
+                static_cast<unsigned long long>(r.tx), r.rx_pps(), r.tx_pps(),
+                static_cast<double>(r.latency.min()) / 1000);
+  return line;
+}
+
+}  // namespace
+
+void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& plan) {
+  auto outside = [&](Ipv4Address a) { return !plan.benchmarking_range.contains(a); };
+  for (const auto& t : traffic.templates) {
+    const Ipv4Address dst = destination_of(t.frame.data(), t.layout);
+    if (outside(dst))
+      throw UsageError("destination " + dst.str() + " is outside the benchmarking range " +
+                       plan.benchmarking_range.str() +
+                       "; load Services from the address plan (sweep --from remaps), use "
+                       "--map-services, or pass --allow-any-address");
+  }
+  for (const auto& f : traffic.flows)
+    for (const auto& e : f.endpoints)
+      if (outside(e.address))
+        throw UsageError("endpoint " + e.address.str() + " of " + f.address.str() +
+                         " is outside the benchmarking range " + plan.benchmarking_range.str() +
+                         "; pass --allow-any-address to send anyway");
+}
+
+PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                          const PointRequest& request) {
+  PointResult point;
+  size_t services = 0;
+  if (request.load) {
+    services = request.load->services.size();
+    say(request, "rule updates");
+    const auto timings =
+        time_updates(mode, *request.load, request.spec, request.plan, request.update_repeats);
+    for (const auto& op : update_operations()) {
+      auto it = timings.seconds.find(op);
+      if (it != timings.seconds.end())
+        point.updates.push_back({mode.name(), services, op, it->second});
+    }
+  }
+  const auto dispatch = mode.loaded_dispatch();
+  if (!request.load) services = dispatch.size();
+  if (dispatch.empty() && !request.capture)
+    throw UsageError(
+        "the node has no Services loaded in " + mode.name() +
+        ": load a ruleset first (svcbench rules ... | ip netns exec svcb-node iptables-restore)");
+  say(request, "traffic");
+  for (Phase phase : request.phases) {
+    const std::vector<TargetPosition> targets =
+        request.capture ? std::vector<TargetPosition>{TargetPosition::kUniform} : request.targets;
+    for (TargetPosition target : targets) {
+      if (interrupted()) return point;
+      LatencyEntry entry;
+      entry.mode = mode.name();
+      entry.services = services;
+      entry.phase = phase;
+      ReplaySettings settings = request.replay;
+      settings.phase = phase;
+      TrafficPlan traffic;
+      if (request.capture) {
+        size_t skipped = 0;
+        traffic = plan_pcap_traffic(*request.capture, dispatch, request.map_services, &skipped);
+        settings.packets = traffic.templates.size() * request.loops;
+        settings.rewrite_source = phase == Phase::kNewFlow && !settings.capture_timing;
+        entry.target = "pcap";
+        entry.pcap_skipped_packets = skipped;
+      } else {
+        const auto selected = select_targets(dispatch, target);
+        traffic = plan_service_traffic(selected, request.plan);
+        entry.target = to_string(target);
+        entry.target_positions = selected.size() == 1 ? selected[0].position : dispatch.size();
+        entry.with_cdf = target == TargetPosition::kUniform;
+      }
+      if (!request.allow_any_address) require_benchmarking_range(traffic, request.plan);
+      node.flush_conntrack();
+      entry.replay = through_node.replay(traffic, settings, true);
+      if (interrupted()) return point;
+      if (entry.replay.saturated()) say(request, saturation_warning(entry));
+      point.latency.push_back(std::move(entry));
+    }
+  }
+  return point;
+}
+
+std::vector<ServiceDispatch> untranslated_targets(const ServiceSet& services) {
+  std::vector<ServiceDispatch> out;
+  for (const auto& s : services.services) {
+    for (const auto& p : s.ports) {
+      ServiceDispatch d;
+      d.position = out.size();
+      d.address = s.cluster_ip;
+      d.port = p.port;
+      d.protocol = p.protocol;
+      d.comment = s.port_name(p);
+      Endpoint itself;
+      itself.address = d.address;
+      itself.port = d.port;
+      d.endpoints = {itself};  // nothing translates between the back-to-back ports
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+LatencyEntry measure_baseline(PacketReplayer& back_to_back, const ServiceSet& services,
+                              TargetPosition target, const ReplaySettings& settings,
+                              const AddressPlan& plan) {
+  const auto selected = select_targets(untranslated_targets(services), target);
+  auto traffic = plan_service_traffic(selected, plan);
+  require_benchmarking_range(traffic, plan);
+  LatencyEntry e;
+  e.mode = "baseline";
+  e.services = 0;
+  e.phase = settings.phase;
+  e.target = to_string(target);
+  e.replay = back_to_back.replay(traffic, settings, true);
+  return e;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,54 @@
+// Measuring one point: one mode at one Service count on a node. `run` and `sweep` both come
+// here. When the request carries Services, kube-proxy's rule updates are timed first (which
+// leaves them loaded); then the dispatch table is read back from the node and traffic is sent
+// for each phase x target (or a capture is replayed), every packet checked against the
+// endpoints its Service was DNAT-ed to. The back-to-back baseline is measured beside it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dataplane_mode.h"
+#include "node.h"
+#include "pcap_file.h"
+#include "point_result.h"
+#include "replay.h"
+#include "synthetic_services.h"
+
+namespace svcbench {
+
+struct PointRequest {
+  const ServiceSet* load =
+      nullptr;             // load these and time the updates; null: measure what is loaded
+  int update_repeats = 3;  // runs per update operation (with `load`)
+  SyntheticSpec spec;      // how update timing makes the Service it adds and removes
+  AddressPlan plan;
+  std::vector<Phase> phases = {Phase::kNewFlow, Phase::kEstablished};
+  std::vector<TargetPosition> targets = {TargetPosition::kFirst, TargetPosition::kMiddle,
+                                         TargetPosition::kLast, TargetPosition::kUniform};
+  const std::vector<CapturedFrame>* capture = nullptr;  // replay this instead of aiming at targets
+  bool map_services = false;  // with a capture: map its flows onto the loaded Services
+  uint64_t loops = 1;         // with a capture: times it is replayed
+  ReplaySettings replay;
+  bool allow_any_address = false;  // send to addresses outside the benchmarking range too
+  // Progress lines ("rule updates", "traffic", a saturation warning); may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+// Stops early (keeping what it measured) once a signal arrived; the caller checks interrupted().
+// Throws SetupError/UsageError when the node rejects the rules or has nothing to target.
+PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                          const PointRequest& request);
+
+// Frontends that nothing translates: each Service port's cluster IP, its own "endpoint".
+std::vector<ServiceDispatch> untranslated_targets(const ServiceSet& services);
+// The back-to-back baseline: traffic at `services`' frontends over the generator's own link.
+LatencyEntry measure_baseline(PacketReplayer& back_to_back, const ServiceSet& services,
+                              TargetPosition target, const ReplaySettings& settings,
+                              const AddressPlan& plan);
+
+// UsageError when a destination or endpoint lies outside the plan's benchmarking range.
+void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& plan);
+
+}  // namespace svcbench

@@ -1,0 +1,92 @@
+#include "results_document.h"
+
+#include <filesystem>
+
+#include "atomic_file.h"
+#include "errors.h"
+#include "results_json.h"
+
+namespace svcbench {
+
+ResultsDocument::ResultsDocument(std::string directory, nlohmann::json context,
+                                 nlohmann::json config)
+    : dir_(std::move(directory)) {
+  doc_ = nlohmann::json::object();
+  doc_["context"] = std::move(context);
+  doc_["config"] = std::move(config);
+  doc_["latency"] = nlohmann::json::array();
+  doc_["updates"] = nlohmann::json::array();
+  doc_["baseline"] = nullptr;
+  doc_["progress"] = {{"state", "running"},
+                      {"completed", nlohmann::json::array()},
+                      {"failed", nlohmann::json::array()}};
+}
+
+ResultsDocument ResultsDocument::load(const std::string& directory) {
+  const std::string path = directory + "/results.json";
+  auto j = nlohmann::json::parse(read_file(path), nullptr, false);
+  auto list = [&](const char* key) {
+    return j["progress"].contains(key) && j["progress"][key].is_array();
+  };
+  if (j.is_discarded() || !j.is_object() || !j.contains("context") || !j.contains("progress") ||
+      !j["progress"].is_object() || !list("completed") || !list("failed") ||
+      !j.contains("latency") || !j["latency"].is_array() || !j.contains("updates") ||
+      !j["updates"].is_array())
+    throw UsageError(path + " is not an svcbench results.json; cannot resume from it");
+  ResultsDocument d(directory, j["context"], j["config"]);
+  d.doc_ = std::move(j);
+  return d;
+}
+
+void ResultsDocument::add(const PointResult& point) {
+  for (const auto& u : point.updates) doc_["updates"].push_back(to_json(u));
+  for (const auto& l : point.latency) doc_["latency"].push_back(to_json(l));
+}
+
+void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
+
+void ResultsDocument::mark_completed(const std::string& point) {
+  doc_["progress"]["completed"].push_back(point);
+}
+
+void ResultsDocument::mark_failed(const std::string& point, const std::string& error) {
+  doc_["progress"]["failed"].push_back({{"point", point}, {"error", error}});
+}
+
+bool ResultsDocument::completed(const std::string& point) const {
+  for (const auto& p : doc_["progress"]["completed"])
+    if (p == point) return true;
+  return false;
+}
+
+void ResultsDocument::forget_point(const std::string& mode, size_t services) {
+  auto of_point = [&](const nlohmann::json& e) {
+    return e.value("mode", "") == mode && e.value("services", size_t{0}) == services;
+  };
+  for (const char* list : {"latency", "updates"}) {
+    auto& entries = doc_[list];
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& e : entries)
+      if (!of_point(e)) kept.push_back(std::move(e));
+    entries = std::move(kept);
+  }
+  const std::string point = mode + "/" + std::to_string(services);
+  auto& failed = doc_["progress"]["failed"];
+  nlohmann::json still_failed = nlohmann::json::array();
+  for (auto& f : failed)
+    if (f.value("point", "") != point) still_failed.push_back(std::move(f));
+  failed = std::move(still_failed);
+}
+
+void ResultsDocument::set_state(const std::string& state) {
+  doc_["progress"]["state"] = state;
+  if (state != "failed") doc_["progress"].erase("error");  // a resumed run is past it
+}
+
+void ResultsDocument::save() const {
+  std::filesystem::create_directories(dir_);
+  write_file_atomically(dir_ + "/results.json", text());
+  write_file_atomically(dir_ + "/summary.csv", summary_csv(doc_));
+}
+
+}  // namespace svcbench

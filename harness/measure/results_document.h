@@ -1,0 +1,48 @@
+// results.json: the source of truth of a run, `svcbench run`'s and a sweep's. It starts with
+// the context block, then the latency and update entries (schema in README.md), and is
+// rewritten atomically after every sweep point so an interrupted run still leaves a file
+// that parses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "point_result.h"
+
+namespace svcbench {
+
+class ResultsDocument {
+ public:
+  ResultsDocument(std::string directory, nlohmann::json context, nlohmann::json config);
+  // Loads DIR/results.json of an earlier run (for --resume); throws UsageError.
+  static ResultsDocument load(const std::string& directory);
+
+  // A point's numbers (its update and latency entries, in that order).
+  void add(const PointResult& point);
+  void set_baseline(const LatencyEntry& entry);
+  void mark_completed(const std::string& point);
+  void mark_failed(const std::string& point, const std::string& error);
+  bool completed(const std::string& point) const;
+  // Drops the latency and update entries of point MODE/SERVICES and its failure record:
+  // a point's numbers are in the file only once it completed.
+  void forget_point(const std::string& mode, size_t services);
+  // "setting up" (node not ready yet) | "running" | "finished" | "interrupted" | "failed";
+  // any state but "failed" drops an earlier error.
+  void set_state(const std::string& state);
+  // Why a sweep stopped before its points (the node could not be set up): progress.error.
+  void set_error(const std::string& error) { doc_["progress"]["error"] = error; }
+  void set_context(nlohmann::json context) { doc_["context"] = std::move(context); }
+  const nlohmann::json& json() const { return doc_; }
+  nlohmann::json& config() { return doc_["config"]; }
+
+  // Writes results.json and summary.csv atomically.
+  void save() const;
+  // results.json's text (what `svcbench run` prints or writes to --out).
+  std::string text() const { return doc_.dump(1) + "\n"; }
+
+ private:
+  std::string dir_;
+  nlohmann::json doc_;
+};
+
+}  // namespace svcbench

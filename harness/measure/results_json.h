@@ -1,0 +1,23 @@
+// The one writer of result rows: typed entries to results.json's JSON and summary.csv's
+// rows (schema in README.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "latency_histogram.h"
+#include "point_result.h"
+
+namespace svcbench {
+
+// {"min","p50","p90","p99","p999","max","mean"} in ns.
+nlohmann::json latency_summary_json(const LatencyHistogram& histogram);
+// packets_tx ... saturated, latency_ns, endpoint_spread_max_deviation (+ latency_cdf).
+nlohmann::json replay_json(const ReplayResult& result, bool with_cdf);
+nlohmann::json to_json(const LatencyEntry& entry);
+// {"mode", "services", "operation", "seconds": {"median","min","max","runs"}}
+nlohmann::json to_json(const UpdateEntry& entry);
+// summary.csv of a results document: one row per baseline, latency and update entry.
+std::string summary_csv(const nlohmann::json& document);
+
+}  // namespace svcbench

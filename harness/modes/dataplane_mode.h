@@ -1,0 +1,36 @@
+// The seam between svcbench and a kube-proxy mode: how rules get onto the node and how to
+// read back what is loaded. One implementation per mode (iptables on either backend,
+// nftables, ipvs), registered in mode_registry.h. Every timed call returns the seconds the
+// real tool took on the node.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "node.h"
+#include "service_dispatch.h"
+#include "service_model.h"
+
+namespace svcbench {
+
+class DataplaneMode {
+ public:
+  virtual ~DataplaneMode() = default;
+  virtual std::string name() const = 0;
+
+  // Removes everything this mode programs on the node. Untimed.
+  virtual void reset() = 0;
+  // kube-proxy's first sync on an empty node (base-chain jumps untimed, then the restore).
+  virtual double initial_load(const ServiceSet& services) = 0;
+  // A full sync over an already loaded node (kube-proxy's needFullSync).
+  virtual double full_resync(const ServiceSet& services) = 0;
+  // A partial sync from `before` (what is loaded) to `after`.
+  virtual double partial_sync(const ServiceSet& before, const ServiceSet& after) = 0;
+
+  // What the node has loaded, in the tool's own dump format.
+  virtual std::string loaded_ruleset() = 0;
+  // The Service dispatch table read back from the loaded ruleset, in match order.
+  virtual std::vector<ServiceDispatch> loaded_dispatch() = 0;
+};
+
+}  // namespace svcbench

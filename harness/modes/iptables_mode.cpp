@@ -1,0 +1,77 @@
+#include "iptables_mode.h"
+
+#include "command_runner.h"
+#include "errors.h"
+#include "iptables_dump.h"
+#include "sync_plan.h"
+
+namespace svcbench {
+
+IptablesMode::IptablesMode(IptablesBackend backend, Node& node, IptablesOptions options)
+    : backend_(backend), node_(node), options_(std::move(options)) {
+  node_.require_tool(tool("-restore"), "iptables");
+  node_.require_tool(tool("-save"), "iptables");
+}
+
+std::string IptablesMode::name() const {
+  return backend_ == IptablesBackend::kLegacy ? "iptables-legacy" : "iptables-nft";
+}
+
+std::string IptablesMode::tool(const char* suffix) const {
+  return std::string(backend_ == IptablesBackend::kLegacy ? "iptables-legacy" : "iptables-nft") +
+         suffix;
+}
+
+double IptablesMode::restore(const std::string& payload, const std::string& what) {
+  // kube-proxy: iptables-restore --noflush --counters (NoFlushTables, RestoreCounters).
+  auto r = node_.run({tool("-restore"), "--noflush", "--counters"}, payload);
+  if (!r.ok())
+    throw SetupError(name() + " " + what + ": the kernel rejected the ruleset " +
+                     tool_failure(tool("-restore"), r));
+  return r.seconds;
+}
+
+void IptablesMode::reset() {
+  // Restoring empty tables without --noflush flushes every chain and deletes user chains.
+  node_.run_checked({tool("-restore")}, name() + " reset", "*nat\nCOMMIT\n*filter\nCOMMIT\n");
+}
+
+double IptablesMode::initial_load(const ServiceSet& services) {
+  reset();
+  restore(render_iptables_base_jumps(), "base-chain jumps");
+  return restore(render_iptables(services, options_).text, "initial load");
+}
+
+double IptablesMode::full_resync(const ServiceSet& services) {
+  return restore(render_iptables(services, options_).text, "full resync");
+}
+
+double IptablesMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
+  return restore(plan_partial_sync(before, after, options_).text, "partial sync");
+}
+
+std::string IptablesMode::loaded_ruleset() {
+  return node_.run_checked({tool("-save"), "-c"}, name() + " save").out;
+}
+
+std::vector<ServiceDispatch> IptablesMode::loaded_dispatch() {
+  auto r = node_.run_checked({tool("-save"), "-t", "nat"}, name() + " save");
+  return read_service_dispatch(r.out);
+}
+
+std::unique_ptr<DataplaneMode> make_iptables_legacy_mode(Node& node,
+                                                         const IptablesOptions& options) {
+  return std::make_unique<IptablesMode>(IptablesBackend::kLegacy, node, options);
+}
+
+std::unique_ptr<DataplaneMode> make_iptables_nft_mode(Node& node, const IptablesOptions& options) {
+  return std::make_unique<IptablesMode>(IptablesBackend::kNft, node, options);
+}
+
+std::string render_iptables_text(const ServiceSet& services, const IptablesOptions& options,
+                                 bool canonical) {
+  std::string text = render_iptables(services, options).text;
+  return canonical ? canonical_iptables_dump(text) : text;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,110 @@
+#include "ipvs_mode.h"
+
+#include "errors.h"
+#include "ipvs_listing.h"
+
+namespace svcbench {
+namespace {
+
+// The chains kube-proxy's IPVS mode links from the base chains (iptablesJumpChain).
+constexpr const char* kBaseJumps =
+    "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n"
+    "-I OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+    "-I PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+    "-I POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING\n"
+    "COMMIT\n*filter\n:KUBE-FORWARD - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-PROXY-FIREWALL - "
+    "[0:0]\n"
+    ":KUBE-IPVS-FILTER - [0:0]\n:KUBE-IPVS-OUT-FILTER - [0:0]\n"
+    "-I FORWARD -m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD\n"
+    "-I INPUT -m comment --comment \"kubernetes health check rules\" -j KUBE-NODE-PORT\n"
+    "-I INPUT -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL\n"
+    "-I FORWARD -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL\n"
+    "-I INPUT -m comment --comment \"kubernetes ipvs access filter\" -j KUBE-IPVS-FILTER\n"
+    "-I OUTPUT -m comment --comment \"kubernetes ipvs access filter\" -j KUBE-IPVS-OUT-FILTER\n"
+    "COMMIT\n";
+
+}  // namespace
+
+IpvsMode::IpvsMode(Node& node, IpvsOptions options) : node_(node), options_(std::move(options)) {
+  netlink_tool_ = node_.svcbench_tool("svcb-ipvs-netlink");
+  auto probe = node_.run({"cat", "/proc/net/ip_vs"});
+  if (!probe.ok())
+    throw UsageError("mode ipvs needs a kernel with IP_VS; the " + node_.kind() +
+                     " node has none (this host's kernel lacks CONFIG_IP_VS): use --node vm");
+}
+
+double IpvsMode::apply(const IpvsProgramme& to, const IpvsProgramme* from,
+                       const std::string& what) {
+  double seconds = 0;
+  auto timed = [&](const std::vector<std::string>& argv, const std::string& input,
+                   const char* step) {
+    if (input.empty()) return;
+    seconds += node_.run_checked(argv, "ipvs " + what + " (" + step + ")", input).seconds;
+  };
+  timed({"ipset", "restore"}, ipvs_ipset_restore(to, from), "ipset restore");
+  timed({"/usr/bin/ip", "-batch", "-"}, ipvs_address_batch(to, from), "binding addresses");
+  // One netlink request per virtual/real server, as kube-proxy issues them.
+  timed({netlink_tool_}, ipvs_ipvsadm_restore(to, from, options_.scheduler), "virtual servers");
+  timed({"iptables-legacy-restore", "--noflush", "--counters"}, to.iptables, "iptables rules");
+  return seconds;
+}
+
+void IpvsMode::reset() {
+  node_.run({"ipvsadm", "-C"});
+  node_.run({"/usr/bin/ip", "link", "del", "kube-ipvs0"});
+  node_.run_checked({"iptables-legacy-restore"}, "ipvs reset", "*nat\nCOMMIT\n*filter\nCOMMIT\n");
+  node_.run({"ipset", "destroy"});
+}
+
+double IpvsMode::initial_load(const ServiceSet& services) {
+  reset();
+  node_.run_checked({"/usr/bin/ip", "link", "add", "kube-ipvs0", "type", "dummy"},
+                    "creating kube-ipvs0");
+  for (const char* s : {"net.ipv4.vs.conntrack=1", "net.ipv4.vs.expire_nodest_conn=1",
+                        "net.ipv4.vs.expire_quiescent_template=1"})
+    node_.run_checked({"sysctl", "-w", s}, "ipvs sysctl");
+  node_.run_checked({"iptables-legacy-restore", "--noflush"}, "ipvs base-chain jumps", kBaseJumps);
+  return apply(build_ipvs(services, options_), nullptr, "initial load");
+}
+
+double IpvsMode::full_resync(const ServiceSet& services) {
+  // A full sync re-reads the kernel's state (virtual servers, bound addresses) and
+  // re-asserts every set entry and the iptables rules; nothing changes, nothing is re-added.
+  const auto p = build_ipvs(services, options_);
+  double seconds = node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").seconds;
+  seconds +=
+      node_
+          .run_checked({"/usr/bin/ip", "-o", "addr", "show", "dev", "kube-ipvs0"}, "ipvs addresses")
+          .seconds;
+  seconds +=
+      node_.run_checked({"ipset", "restore"}, "ipvs resync (ipset)", ipvs_ipset_restore(p, nullptr))
+          .seconds;
+  seconds += node_
+                 .run_checked({"iptables-legacy-restore", "--noflush", "--counters"},
+                              "ipvs resync (iptables)", p.iptables)
+                 .seconds;
+  return seconds;
+}
+
+double IpvsMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
+  const auto from = build_ipvs(before, options_);
+  return apply(build_ipvs(after, options_), &from, "partial sync");
+}
+
+std::string IpvsMode::loaded_ruleset() {
+  return node_.run({"ipvsadm", "-Ln"}).out + node_.run({"iptables-legacy-save"}).out;
+}
+
+std::vector<ServiceDispatch> IpvsMode::loaded_dispatch() {
+  return read_ipvs_dispatch(node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").out);
+}
+
+std::unique_ptr<DataplaneMode> make_ipvs_mode(Node& node, const IptablesOptions& options) {
+  return std::make_unique<IpvsMode>(node, with_proxy_options<IpvsOptions>(options));
+}
+
+std::string render_ipvs_text(const ServiceSet& services, const IptablesOptions& options, bool) {
+  return render_ipvs(services, with_proxy_options<IpvsOptions>(options));
+}
+
+}  // namespace svcbench

@@ -1,0 +1,75 @@
+#include "nftables_mode.h"
+
+#include "command_runner.h"
+#include "errors.h"
+#include "nftables_listing.h"
+#include "sync_plan.h"
+
+namespace svcbench {
+
+NftablesMode::NftablesMode(Node& node, NftablesOptions options)
+    : node_(node), options_(std::move(options)) {
+  node_.require_tool("nft", "nftables");
+}
+
+double NftablesMode::run(const std::string& transaction, const std::string& what) {
+  auto r = node_.run({"nft", "-f", "-"}, transaction);
+  if (!r.ok())
+    throw SetupError("nftables " + what + ": the kernel rejected the transaction " +
+                     tool_failure("nft", r));
+  return r.seconds;
+}
+
+void NftablesMode::reset() {
+  // knftables' idiom for "delete if present": add, then delete.
+  run("add table ip kube-proxy\ndelete table ip kube-proxy\n", "reset");
+  stale_chains_.clear();
+}
+
+double NftablesMode::initial_load(const ServiceSet& services) {
+  reset();
+  return run(nftables_full_sync(build_nftables(services, options_), true), "initial load");
+}
+
+double NftablesMode::full_resync(const ServiceSet& services) {
+  return run(nftables_full_sync(build_nftables(services, options_), false), "full resync");
+}
+
+double NftablesMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
+  double seconds = 0;
+  if (!stale_chains_.empty()) {
+    seconds += run(nftables_delete_chains(stale_chains_), "stale chain deletion");
+    stale_chains_.clear();
+  }
+  std::vector<std::string> stale;
+  const auto tx =
+      nftables_partial_sync(build_nftables(before, options_), build_nftables(after, options_),
+                            changed_services(before, after), &stale);
+  seconds += run(tx, "partial sync");
+  stale_chains_ = std::move(stale);
+  return seconds;
+}
+
+std::string NftablesMode::loaded_ruleset() {
+  auto r = node_.run({"nft", "list", "table", "ip", "kube-proxy"});
+  return r.ok() ? r.out : "";
+}
+
+std::vector<ServiceDispatch> NftablesMode::loaded_dispatch() {
+  return read_nftables_dispatch(loaded_ruleset());
+}
+
+std::unique_ptr<DataplaneMode> make_nftables_mode(Node& node, const IptablesOptions& options) {
+  return std::make_unique<NftablesMode>(node, with_proxy_options<NftablesOptions>(options));
+}
+
+std::string render_nftables_text(const ServiceSet& services, const IptablesOptions& options,
+                                 bool canonical) {
+  const auto ruleset = build_nftables(services, with_proxy_options<NftablesOptions>(options));
+  if (!canonical) return nftables_full_sync(ruleset, true);
+  std::string text;
+  for (const auto& line : nftables_dump_lines(ruleset)) text += line + "\n";
+  return text;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,117 @@
+#include "netns_node.h"
+
+#include <filesystem>
+
+#include "errors.h"
+#include "testbed.h"
+
+namespace svcbench {
+namespace {
+using N = TestbedNames;
+}  // namespace
+
+void NetnsNode::up() {
+  down();
+  const AddressPlan& plan = options_.plan;
+  try {
+    create_generator_namespace();
+    ip({"netns", "add", kNodeNs}, "creating namespace svcb-node");
+    ip({"link", "add", kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        kNodeIngress, "netns", kNodeNs},
+       "creating link A");
+    ip({"link", "add", kRxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        kNodeEgress, "netns", kNodeNs},
+       "creating link B");
+    sysctl_in(kNodeNs, "net.ipv6.conf.all.disable_ipv6", "1");
+    sysctl_in(kNodeNs, "net.ipv6.conf.default.disable_ipv6", "1");
+    ip({"-n", kNodeNs, "link", "set", "lo", "up"}, "bringing up lo");
+    for (const char* link : {kTxLink, kRxLink})
+      ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+    ip({"-n", kNodeNs, "addr", "add", plan.node_ingress_address().str() + prefix, "dev",
+        kNodeIngress},
+       "addressing svcb-n0");
+    ip({"-n", kNodeNs, "addr", "add", plan.node_egress_address().str() + prefix, "dev",
+        kNodeEgress},
+       "addressing svcb-n1");
+    for (const char* link : {kNodeIngress, kNodeEgress})
+      ip({"-n", kNodeNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    sysctl_in(kNodeNs, "net.ipv4.ip_forward", "1");
+    for (const char* conf : {"all", "default", kNodeIngress, kNodeEgress})
+      sysctl_in(kNodeNs, std::string("net.ipv4.conf.") + conf + ".rp_filter", "0");
+    // Endpoints live behind link B: a static neighbour makes the node forward there without ARP.
+    const std::string rx_mac = mac_of(N::kGeneratorNs, kRxLink);
+    ip({"-n", kNodeNs, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac, "nud",
+        "permanent", "dev", kNodeEgress},
+       "adding the endpoint neighbour");
+    ip({"-n", kNodeNs, "route", "replace", plan.pods.str(), "via", plan.endpoint_next_hop().str(),
+        "dev", kNodeEgress},
+       "routing the pod range");
+    // Clients are never answered, but give their addresses a neighbour too so the node never ARPs.
+    const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
+    for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+      ip({"-n", kNodeNs, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac, "nud",
+          "permanent", "dev", kNodeIngress},
+         "adding a client neighbour");
+    write_testbed_record(kind(), {N::kGeneratorNs, kNodeNs});
+  } catch (...) {
+    down();
+    throw;
+  }
+}
+
+void NetnsNode::down() { remove_testbed_leftovers(); }
+
+nlohmann::json NetnsNode::status() {
+  const auto namespaces = svcb_namespaces();
+  auto has = [&](const char* ns) {
+    return std::find(namespaces.begin(), namespaces.end(), ns) != namespaces.end();
+  };
+  bool up = has(N::kGeneratorNs) && has(kNodeNs);
+  std::string mac;
+  if (up) {
+    try {
+      mac = mac_of(kNodeNs, kNodeIngress);
+    } catch (const std::exception&) {
+      up = false;
+    }
+  }
+  return {{"up", up},
+          {"node", kind()},
+          {"accelerator", ""},
+          {"namespaces", namespaces},
+          {"root_links", svcb_root_links()},
+          {"node_ingress_mac", mac}};
+}
+
+CommandResult NetnsNode::run(const std::vector<std::string>& argv, const std::string& input) {
+  require_owned_namespace(netns_);
+  return run_command({argv, netns_, input, true});
+}
+
+std::string NetnsNode::svcbench_tool(const std::string& name) const {
+  std::error_code ec;
+  return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
+}
+
+bool NetnsNode::kernel_has_ip_vs() const { return std::filesystem::exists("/proc/net/ip_vs"); }
+
+GeneratorLinks NetnsNode::generator_links() {
+  for (const char* ns : {N::kGeneratorNs, kNodeNs})
+    require_owned_namespace(ns);  // before DPDK attaches
+  return {N::kGeneratorNs,
+          kTxLink,
+          kRxLink,
+          N::kBaselineTx,
+          N::kBaselineRx,
+          mac_of(kNodeNs, kNodeIngress),
+          mac_of(N::kGeneratorNs, N::kBaselineRx)};
+}
+
+nlohmann::json NetnsNode::context() {
+  nlohmann::json c = {{"node_kind", kind()}, {"emulated", false}};
+  c.update(tool_versions());
+  return c;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,96 @@
+// A node under test: the Linux machine whose Service dataplane svcbench programs and measures.
+// Every kind (a namespace on this host, a qemu guest, later a user-mode Linux guest or a
+// remote host) answers the same questions: bring it up and down, run a tool on it (timed on
+// its own clock), which links the generator sends on and where frames are addressed, what
+// the results' context says of it, and how fast to pace traffic at it by default.
+// The kind is named here and in the CLI's list of kinds, and compared nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "address_plan.h"
+#include "command_runner.h"
+
+namespace svcbench {
+
+// The generator's ends of a node's data links, as interfaces in a namespace of this host
+// (DPDK attaches virtual devices to them). PCI ports on bare metal are named by the user.
+struct GeneratorLinks {
+  std::string netns;                     // where the interfaces live (DPDK enters it)
+  std::string to_node, from_node;        // Service traffic in; DNAT-ed traffic back
+  std::string baseline_tx, baseline_rx;  // the back-to-back pair, no node between
+  std::string node_ingress_mac;          // destination MAC of frames to the node
+  std::string baseline_rx_mac;           // destination MAC of back-to-back frames
+};
+
+// The node kind when none is named: the embedded netns node.
+inline constexpr const char* kDefaultNodeKind = "netns";
+
+struct NodeOptions {
+  AddressPlan plan;
+  std::string vm_image_dir;  // the vm node's kernel + initramfs (scripts/build-vm-image)
+  // How long the vm guest agent's heartbeat may stand still before the guest counts as not
+  // answering; a command itself may run as long as it takes while the guest is alive.
+  static constexpr double kDefaultVmSilenceSeconds = 120;
+  double vm_silence_seconds = kDefaultVmSilenceSeconds;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  virtual std::string kind() const = 0;
+
+  // Creates the node and its links, replacing leftovers; throws SetupError naming the step
+  // that failed, after undoing what it created.
+  virtual void up() = 0;
+  // Removes what up() created, also after a killed run. Idempotent.
+  virtual void down() = 0;
+  // `testbed status`: {"up", "node", "namespaces", "root_links", "node_ingress_mac", ...}.
+  virtual nlohmann::json status() = 0;
+
+  // Runs a tool on the node; CommandResult::seconds is measured on the node, around the tool.
+  // Throws SetupError when the tool cannot be started there.
+  virtual CommandResult run(const std::vector<std::string>& argv,
+                            const std::string& input = "") = 0;
+  // Throws SetupError naming the Debian package when the node lacks `tool`.
+  virtual void require_tool(const std::string& tool, const std::string& package) = 0;
+  // Where one of svcbench's own node-side tools (svcb-ipvs-netlink) is, as seen from the node.
+  virtual std::string svcbench_tool(const std::string& name) const = 0;
+  // Whether the node's kernel has IP_VS (kube-proxy's IPVS mode); answerable before up().
+  virtual bool kernel_has_ip_vs() const = 0;
+
+  // The generator's links to the node that is up.
+  virtual GeneratorLinks generator_links() = 0;
+  // The node's part of the results' context: node_kind, emulated, its tool versions, and
+  // what else the kind knows (accelerator, guest kernel).
+  virtual nlohmann::json context() = 0;
+  // Packets per second a latency run offers by default: below what the node forwards, so
+  // latency is the path's and not a queue's.
+  virtual uint64_t default_rate_pps() const = 0;
+
+  // Throws SetupError "<what> failed on the KIND node (TOOL exit N): ..." on a non-zero exit.
+  CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,
+                            const std::string& input = "");
+  // Versions of the rule tools as the node has them: {"iptables_legacy", "iptables_nft",
+  // "nft", "ipvsadm"}; "not installed" or "unavailable (...)" where one is missing or cannot run.
+  nlohmann::json tool_versions();
+  // Empties the node's conntrack table, so the next packets are new flows.
+  void flush_conntrack();
+};
+
+// The kinds `--node` accepts, for the CLI's help and checks.
+const std::vector<std::string>& node_kinds();
+// A node of that kind (nothing is created until up()); UsageError for an unknown kind.
+std::unique_ptr<Node> make_node(const std::string& kind, const NodeOptions& options);
+// The node `svcbench testbed up` brought up (the kind it recorded); SetupError when none is.
+std::unique_ptr<Node> current_node(const NodeOptions& options);
+// `testbed status` whether anything is up or not.
+nlohmann::json testbed_status(const NodeOptions& options);
+// `testbed down`: every kind's down(), so whatever was up (or left behind) is gone.
+void remove_every_node();
+
+}  // namespace svcbench

@@ -1,0 +1,63 @@
+// What every node kind on this host shares: the generator namespace with its back-to-back
+// baseline pair, the record of what `testbed up` created (and the ownership check against
+// it), the lock that keeps two svcbench processes off one testbed, and the removal of
+// everything named svcb-*, also what a killed run left behind.
+//
+//   svcb-gen: svcb-b0 (DPDK TX) <== baseline veth ==> svcb-b1 (DPDK RX)   back-to-back, no node
+//             + the kind's own links towards its node (veths, taps)
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace svcbench {
+
+struct TestbedNames {
+  static constexpr const char* kGeneratorNs = "svcb-gen";
+  static constexpr const char* kBaselineTx = "svcb-b0";
+  static constexpr const char* kBaselineRx = "svcb-b1";
+};
+
+// True when running as root (namespaces and rule tools need it).
+bool running_as_root();
+
+// Creates svcb-gen with the baseline pair up, IPv6 off, lo up. Throws SetupError naming the step.
+void create_generator_namespace();
+
+// Records what `up` created: the node kind and the identity of each namespace (for
+// require_owned_namespace and for `testbed status` / current_node()).
+void write_testbed_record(const std::string& kind, const std::vector<std::string>& namespaces);
+// The kind `up` recorded, "" when nothing is up.
+std::string recorded_node_kind();
+// Throws SetupError unless `netns` is a namespace `up` created and still that same one:
+// never the host's own namespace mounted under the name, nor a namespace someone else made.
+void require_owned_namespace(const std::string& netns);
+
+// Every svcb-* namespace, every svcb-* link left in the root namespace, DPDK runtime
+// directories of svcbench processes that are gone, and the record. Idempotent.
+void remove_testbed_leftovers();
+std::vector<std::string> svcb_namespaces();
+std::vector<std::string> svcb_root_links();
+
+// MAC address of an interface inside a namespace ("aa:bb:...").
+std::string mac_of(const std::string& netns, const std::string& link);
+// `ip ARGS` in the root namespace (it creates links directly inside their namespaces);
+// throws SetupError "<what> failed (...)".
+void ip(const std::vector<std::string>& args, const std::string& what);
+void sysctl_in(const std::string& netns, const std::string& key, const std::string& value);
+
+// Held by whoever drives the testbed (a sweep, a run, testbed up/down), so that a second
+// svcbench cannot tear down or reprogram the node under a running one. Released on exit,
+// also after kill -9 (flock).
+class TestbedLock {
+ public:
+  TestbedLock();  // throws SetupError naming the holder when another process has it
+  ~TestbedLock();
+  TestbedLock(const TestbedLock&) = delete;
+  TestbedLock& operator=(const TestbedLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace svcbench

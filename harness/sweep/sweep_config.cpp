@@ -1,0 +1,58 @@
+#include "sweep_config.h"
+
+#include "errors.h"
+#include "results_document.h"
+
+namespace svcbench {
+
+nlohmann::json config_json(const SweepConfig& c) {
+  return {{"modes", c.modes},
+          {"services", c.service_counts},
+          {"endpoints_per_service", {c.spec.endpoints_min, c.spec.endpoints_max}},
+          {"seed", c.spec.seed},
+          {"udp_share", c.spec.udp_share},
+          {"from", c.from_file},
+          {"packets_per_point", c.packets},
+          {"rate_pps", c.rate_pps},
+          {"update_repeats", c.repeats},
+          {"burst", 1},
+          {"quick", c.quick},
+          {"node", c.node_kind},
+          {"vm_silence_s", c.node.vm_silence_seconds},
+          {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
+          {"nfacct", c.iptables.nfacct},
+          {"random_fully", c.iptables.random_fully}};
+}
+
+SweepConfig sweep_config_from_results(const std::string& directory) {
+  const auto doc = ResultsDocument::load(directory);
+  const auto& j = doc.json()["config"];
+  SweepConfig c;
+  try {
+    c.modes = j.at("modes").get<std::vector<std::string>>();
+    c.service_counts = j.at("services").get<std::vector<size_t>>();
+    c.spec.endpoints_min = j.at("endpoints_per_service").at(0).get<size_t>();
+    c.spec.endpoints_max = j.at("endpoints_per_service").at(1).get<size_t>();
+    c.spec.seed = j.at("seed").get<uint64_t>();
+    c.spec.udp_share = j.at("udp_share").get<double>();
+    c.from_file = j.at("from").get<std::string>();
+    c.packets = j.at("packets_per_point").get<uint64_t>();
+    c.rate_pps = j.at("rate_pps").get<uint64_t>();
+    c.repeats = j.at("update_repeats").get<int>();
+    c.quick = j.at("quick").get<bool>();
+    c.node_kind = j.value("node", kDefaultNodeKind);
+    c.node.vm_silence_seconds = j.value("vm_silence_s", c.node.vm_silence_seconds);
+    const std::string cidr = j.at("cluster_cidr").get<std::string>();
+    if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
+    c.iptables.nfacct = j.value("nfacct", false);
+    c.iptables.random_fully = j.value("random_fully", true);
+  } catch (const nlohmann::json::exception&) {
+    throw UsageError(directory +
+                     "/results.json has no complete \"config\" block; cannot resume it");
+  }
+  c.resume_dir = directory;
+  c.out_dir = directory;
+  return c;
+}
+
+}  // namespace svcbench

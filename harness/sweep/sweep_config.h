@@ -1,0 +1,40 @@
+// What a sweep measures: modes x Service counts on one node kind, with the traffic and
+// update settings; recorded in results.json's "config" block so --resume finishes exactly
+// that sweep.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "generator_setup.h"
+#include "iptables_renderer.h"
+#include "node.h"
+#include "synthetic_services.h"
+
+namespace svcbench {
+
+struct SweepConfig {
+  std::vector<std::string> modes = {"iptables-legacy", "iptables-nft", "nftables"};
+  std::vector<size_t> service_counts = {10, 30, 100, 300, 1000, 3000, 10000};
+  std::string out_dir;
+  std::string resume_dir;  // when set, out_dir == resume_dir
+  std::string from_file;   // a cluster's kubectl JSON instead of synthetic Services
+  SyntheticSpec spec;      // services overridden per point
+  IptablesOptions iptables;
+  uint64_t packets = 2000;  // per phase x target point
+  uint64_t rate_pps = 5000;
+  int repeats = 3;   // per update operation
+  PortChoice ports;  // empty: the af_packet devices on the node's links
+  std::string node_kind = kDefaultNodeKind;
+  NodeOptions node;  // the vm node's image and silence
+  bool quick = false;
+};
+
+// The "config" block of results.json.
+nlohmann::json config_json(const SweepConfig& config);
+// The configuration an earlier run recorded in DIR/results.json, so that --resume finishes
+// exactly that sweep. Throws UsageError when it is incomplete.
+SweepConfig sweep_config_from_results(const std::string& directory);
+
+}  // namespace svcbench

@@ -1,0 +1,148 @@
+#include "dpdk_environment.h"
+
+#include <fcntl.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "errors.h"
+
+namespace svcbench {
+
+void enter_netns(const std::string& name) {
+  const std::string path = "/run/netns/" + name;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw SetupError("network namespace " + name + " does not exist: run `svcbench testbed up`");
+  int rc = setns(fd, CLONE_NEWNET);
+  close(fd);
+  if (rc != 0)
+    throw SetupError("cannot enter namespace " + name + ": " + strerror(errno) + " (run as root)");
+}
+
+DpdkEnvironment::VirtualDevices DpdkEnvironment::af_packet_devices(
+    const std::vector<std::string>& interfaces) {
+  VirtualDevices d;
+  d.eal_args = {"-l",
+                "0",
+                "--no-huge",
+                "-m",
+                "256",
+                "--no-pci",
+                "--no-telemetry",
+                "--log-level",
+                "lib.eal:error",
+                "--log-level",
+                "pmd.net.af_packet:error"};
+  for (size_t i = 0; i < interfaces.size(); ++i) {
+    d.port_names.push_back("net_af_packet" + std::to_string(i));
+    d.eal_args.push_back("--vdev");
+    d.eal_args.push_back(d.port_names.back() + ",iface=" + interfaces[i] +
+                         ",blocksz=4096,framesz=2048,framecnt=1024,qpairs=1");
+  }
+  return d;
+}
+
+DpdkEnvironment::DpdkEnvironment(std::vector<std::string> eal_args, const std::string& netns) {
+  if (!netns.empty()) enter_netns(netns);
+  bool has_prefix = std::any_of(eal_args.begin(), eal_args.end(), [](const std::string& a) {
+    return a.starts_with("--file-prefix") || a == "--in-memory";
+  });
+  if (!has_prefix) eal_args.push_back("--file-prefix=svcb-" + std::to_string(getpid()));
+  std::vector<std::string> storage = {"svcbench"};
+  storage.insert(storage.end(), eal_args.begin(), eal_args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(storage.size()), argv.data()) < 0) {
+    std::string reason = rte_strerror(rte_errno);
+    bool no_huge = std::find(eal_args.begin(), eal_args.end(), "--no-huge") != eal_args.end();
+    throw SetupError("DPDK EAL init failed (" + reason + ")" +
+                     (no_huge ? std::string("; check the --vdev/-a device arguments")
+                              : std::string("; reserve hugepages (echo 512 > "
+                                            "/proc/sys/vm/nr_hugepages) or pass --no-huge")));
+  }
+  if (!has_prefix) owned_runtime_dir_ = rte_eal_get_runtime_dir();  // ours to remove
+  static_assert(RTE_MBUF_DEFAULT_DATAROOM >= kMaxFrameBytes,
+                "a frame the generator accepts must fit one mbuf");
+  pool_ = rte_pktmbuf_pool_create("svcb_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                  static_cast<int>(rte_socket_id()));
+  if (!pool_)
+    throw SetupError(std::string("DPDK mempool creation failed: ") + rte_strerror(rte_errno) +
+                     "; give EAL more memory (-m)");
+}
+
+DpdkEnvironment::~DpdkEnvironment() {
+  for (uint16_t port : started_) {
+    rte_eth_dev_stop(port);
+    rte_eth_dev_close(port);
+  }
+  rte_eal_cleanup();
+  // DPDK leaves its runtime directory (/run/dpdk/svcb-PID) behind; `testbed down` would remove
+  // it later, but a clean exit leaves nothing.
+  std::error_code ec;
+  if (!owned_runtime_dir_.empty()) std::filesystem::remove_all(owned_runtime_dir_, ec);
+}
+
+std::string DpdkEnvironment::probed_port_names() const {
+  std::string names;
+  uint16_t port = 0;
+  RTE_ETH_FOREACH_DEV(port) {
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    if (rte_eth_dev_get_name_by_port(port, name) == 0)
+      names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  return names.empty() ? "no ports" : names;
+}
+
+uint16_t DpdkEnvironment::port_by_name(const std::string& name) const {
+  uint16_t port = 0;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0)
+    throw UsageError("DPDK has no port named " + name + " (EAL probed " + probed_port_names() +
+                     "); name one of those with --tx-port/--rx-port");
+  return port;
+}
+
+void DpdkEnvironment::start_port(uint16_t port) {
+  if (std::find(started_.begin(), started_.end(), port) != started_.end()) return;
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
+    throw SetupError("port " + std::to_string(port) + ": dev info: " + rte_strerror(-rc));
+  rte_eth_conf conf{};
+  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc != 0)
+    throw SetupError("port " + std::to_string(port) + ": configure: " + rte_strerror(-rc));
+  uint16_t rxd = 1024, txd = 1024;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+  const int socket = rte_eth_dev_socket_id(port);
+  const unsigned s = socket < 0 ? rte_socket_id() : static_cast<unsigned>(socket);
+  if (int rc = rte_eth_rx_queue_setup(port, 0, rxd, s, nullptr, pool_); rc != 0)
+    throw SetupError("port " + std::to_string(port) + ": rx queue: " + rte_strerror(-rc));
+  rte_eth_txconf txconf = info.default_txconf;
+  txconf.offloads = conf.txmode.offloads;
+  if (int rc = rte_eth_tx_queue_setup(port, 0, txd, s, &txconf); rc != 0)
+    throw SetupError("port " + std::to_string(port) + ": tx queue: " + rte_strerror(-rc));
+  if (int rc = rte_eth_dev_start(port); rc != 0)
+    throw SetupError("port " + std::to_string(port) + ": start: " + rte_strerror(-rc));
+  rte_eth_promiscuous_enable(port);
+  started_.push_back(port);
+}
+
+MacAddress DpdkEnvironment::mac_of(uint16_t port) const {
+  rte_ether_addr addr{};
+  rte_eth_macaddr_get(port, &addr);
+  MacAddress mac;
+  std::memcpy(mac.data(), addr.addr_bytes, 6);
+  return mac;
+}
+
+uint64_t DpdkEnvironment::tsc_hz() const { return rte_get_tsc_hz(); }
+
+}  // namespace svcbench

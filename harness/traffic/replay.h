@@ -1,0 +1,56 @@
+// What one replay asks (ReplaySettings) and what it measured (ReplayResult), and the seam
+// every sender of traffic implements (PacketReplayer): the DPDK TrafficGenerator at a real
+// node, or a fake in unit tests of the logic above it. Plain data: no JSON, no DPDK.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "latency_histogram.h"
+#include "traffic_plan.h"
+
+namespace svcbench {
+
+struct ReplaySettings {
+  Phase phase = Phase::kNewFlow;
+  uint64_t packets = 2000;      // measured packets (per loop when replaying a capture)
+  uint64_t rate_pps = 5000;     // 0: top speed
+  bool capture_timing = false;  // honour the templates' offset_ns (pcap replay)
+  double speed = 1.0;           // capture timing multiplier (2.0 = twice as fast)
+  uint16_t burst = 1;           // packets per tx_burst, 1..kMaxBurst; 1 gives per-packet latency
+  uint32_t established_flows = 256;
+  uint32_t drain_ms = 200;     // wait for stragglers after the last packet
+  bool rewrite_source = true;  // new-flow: fresh 5-tuple per packet; else template's
+  static constexpr uint16_t kMaxBurst = 64;
+};
+
+struct ReplayResult {
+  uint64_t tx = 0, rx = 0, lost = 0, duplicates = 0, reordered = 0, misrouted = 0;
+  uint64_t foreign = 0;    // received frames without this run's signature
+  uint64_t tx_failed = 0;  // the port refused them after retries
+  double seconds = 0;      // first to last measured transmission
+  double rx_seconds = 0;   // first measured transmission to the last arrival
+  LatencyHistogram latency;
+  // Per flow, how many packets reached each of its endpoints (DNAT spread).
+  std::vector<std::vector<uint64_t>> endpoint_hits;
+  double tx_pps() const { return seconds > 0 ? static_cast<double>(tx) / seconds : 0; }
+  double rx_pps() const { return rx_seconds > 0 ? static_cast<double>(rx) / rx_seconds : 0; }
+  // The node could not keep up with the offered rate: packets were lost, or they came back
+  // more than 10% slower than they were sent. Latency then measures the node's queue, not
+  // its per-packet cost (the minimum still approximates that).
+  bool saturated() const { return lost > 0 || (tx > 1 && rx_pps() < 0.9 * tx_pps()); }
+  // Largest relative deviation of an endpoint's share from 1/E over flows with >= 1
+  // endpoint and enough packets; 0 when nothing to judge.
+  double worst_spread_deviation(uint64_t min_packets = 100) const;
+};
+
+class PacketReplayer {
+ public:
+  virtual ~PacketReplayer() = default;
+  // Sends `traffic` as `settings` say and matches what comes back. validate_dnat: check that
+  // each received packet's destination is one of its flow's endpoints.
+  virtual ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings,
+                              bool validate_dnat) = 0;
+};
+
+}  // namespace svcbench

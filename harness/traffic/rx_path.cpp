@@ -1,0 +1,81 @@
+#include "rx_path.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "packet_signature.h"
+
+namespace svcbench {
+
+RxPath::RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz)
+    : port_(port),
+      traffic_(traffic),
+      validate_(validate_dnat),
+      ns_per_cycle_(1e9 / static_cast<double>(tsc_hz)) {}
+
+void RxPath::begin(uint32_t run, uint64_t expected, ReplayResult& result) {
+  run_ = run;
+  expected_ = expected;
+  seen_.assign((expected + 63) / 64, 0);
+  highest_ = 0;
+  any_ = false;
+  last_arrival_tsc_ = 0;
+  result_ = &result;
+}
+
+void RxPath::poll() {
+  rte_mbuf* mbufs[kBurst];
+  const uint16_t n = rte_eth_rx_burst(port_, 0, mbufs, kBurst);
+  if (n == 0) return;
+  const uint64_t now = rte_rdtsc();
+  ReplayResult& r = *result_;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = mbufs[i];
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
+    const size_t len = rte_pktmbuf_data_len(m);
+    auto layout = parse_layout(data, len);
+    if (!layout || len < layout->payload + sizeof(PacketSignature)) {
+      ++r.foreign;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    const PacketSignature sig = PacketSignature::load(data + layout->payload);
+    if (sig.magic != PacketSignature::kMagic || sig.run != run_ || sig.sequence >= expected_ ||
+        (!traffic_.flows.empty() && sig.flow >= traffic_.flows.size())) {
+      ++r.foreign;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    uint64_t& word = seen_[sig.sequence >> 6];
+    const uint64_t bit = uint64_t{1} << (sig.sequence & 63);
+    if (word & bit) {
+      ++r.duplicates;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    word |= bit;
+    ++r.rx;
+    last_arrival_tsc_ = now;
+    if (any_ && sig.sequence < highest_) ++r.reordered;
+    if (!any_ || sig.sequence > highest_) highest_ = sig.sequence;
+    any_ = true;
+    r.latency.record(static_cast<uint64_t>(static_cast<double>(now - sig.tx_tsc) * ns_per_cycle_));
+    if (validate_ && !traffic_.flows.empty()) {
+      const auto& eps = traffic_.flows[sig.flow].endpoints;
+      const Ipv4Address dst = destination_of(data, *layout);
+      const uint16_t dport = destination_port_of(data, *layout);
+      bool matched = false;
+      for (size_t e = 0; e < eps.size(); ++e) {
+        if (eps[e].address == dst && eps[e].port == dport) {
+          ++r.endpoint_hits[sig.flow][e];
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) ++r.misrouted;
+    }
+    rte_pktmbuf_free(m);
+  }
+}
+
+}  // namespace svcbench

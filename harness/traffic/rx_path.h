@@ -1,0 +1,43 @@
+// The generator's receive side: one rx_burst at a time, each frame matched by its signature
+// to the run that sent it; latency (rx TSC - tx TSC), loss bitmap, duplicates, reordering,
+// and the endpoint the node DNAT-ed it to. begin() sizes everything; poll() never allocates.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "replay.h"
+
+namespace svcbench {
+
+class RxPath {
+ public:
+  static constexpr uint16_t kBurst = 64;
+
+  // validate_dnat: a packet whose destination is not one of its flow's endpoints is misrouted.
+  RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz);
+  // Counts frames of `run` with sequence numbers below `expected` into `result`; anything else
+  // is foreign. Setup: allocates the sequence bitmap.
+  void begin(uint32_t run, uint64_t expected, ReplayResult& result);
+  // One rx_burst: matches, records and frees what arrived.
+  void poll();
+  // TSC of the last matched arrival (0: none yet).
+  uint64_t last_arrival_tsc() const { return last_arrival_tsc_; }
+
+ private:
+  uint16_t port_;
+  const TrafficPlan& traffic_;
+  bool validate_;
+  double ns_per_cycle_;
+  uint32_t run_ = 0;
+  uint64_t expected_ = 0;
+  std::vector<uint64_t> seen_;  // bitmap over sequence numbers
+  uint64_t highest_ = 0;
+  bool any_ = false;
+  uint64_t last_arrival_tsc_ = 0;
+  ReplayResult* result_ = nullptr;
+};
+
+}  // namespace svcbench

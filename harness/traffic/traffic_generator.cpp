@@ -1,0 +1,134 @@
+#include "traffic_generator.h"
+
+#include <rte_cycles.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "interruption.h"
+#include "rx_path.h"
+#include "tx_path.h"
+
+namespace svcbench {
+
+double ReplayResult::worst_spread_deviation(uint64_t min_packets) const {
+  double worst = 0;
+  for (const auto& hits : endpoint_hits) {
+    if (hits.size() < 2) continue;
+    uint64_t total = 0;
+    for (auto h : hits) total += h;
+    if (total < min_packets) continue;
+    const double expected = static_cast<double>(total) / static_cast<double>(hits.size());
+    for (auto h : hits)
+      worst = std::max(worst, std::abs(static_cast<double>(h) - expected) / expected);
+  }
+  return worst;
+}
+
+TrafficGenerator::TrafficGenerator(DpdkEnvironment& env, uint16_t tx_port, uint16_t rx_port,
+                                   MacAddress dst_mac, const AddressPlan& plan)
+    : env_(env), tx_port_(tx_port), rx_port_(rx_port), dst_mac_(dst_mac), plan_(plan) {
+  env_.start_port(tx_port_);
+  env_.start_port(rx_port_);
+  src_mac_ = env_.mac_of(tx_port_);
+}
+
+ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySettings& requested,
+                                      bool validate_dnat) {
+  ReplayResult result;
+  result.endpoint_hits.resize(traffic.flows.size());
+  for (size_t f = 0; f < traffic.flows.size(); ++f)
+    result.endpoint_hits[f].assign(traffic.flows[f].endpoints.size(), 0);
+  if (traffic.templates.empty() || requested.packets == 0) return result;
+
+  ReplaySettings settings = requested;
+  settings.burst = std::clamp<uint16_t>(settings.burst, 1, ReplaySettings::kMaxBurst);
+  const uint64_t hz = env_.tsc_hz();
+  const size_t n_templates = traffic.templates.size();
+  const bool established = settings.phase == Phase::kEstablished;
+  const uint32_t n_flows = std::max<uint32_t>(1, settings.established_flows);
+  TxPath tx(tx_port_, env_.pool(), traffic, settings, src_mac_, dst_mac_, plan_);
+  RxPath rx(rx_port_, traffic, validate_dnat, hz);
+
+  // Sends `count` packets of `run` at the configured pace, polling RX while it waits; returns
+  // how many the port took (the rest it refused after retries).
+  struct Sent {
+    uint64_t attempted = 0, taken = 0;
+  };
+  auto send = [&](uint64_t count, uint32_t run, bool measured, uint64_t tuple_base) {
+    rte_mbuf* mbufs[ReplaySettings::kMaxBurst];
+    tx.begin(run);
+    const uint64_t period = settings.rate_pps ? hz * settings.burst / settings.rate_pps : 0;
+    const uint64_t start = rte_rdtsc();
+    uint64_t next = start;
+    uint64_t sent = 0, taken = 0;
+    const double cycles_per_ns = static_cast<double>(hz) / 1e9 / std::max(settings.speed, 1e-6);
+    const uint64_t first_offset = traffic.templates.front().offset_ns;
+    const uint64_t span = traffic.templates.back().offset_ns - first_offset + 1000;
+    while (sent < count && !interrupted()) {
+      const uint64_t now = rte_rdtsc();
+      if (settings.capture_timing) {
+        const auto& t = traffic.templates[sent % n_templates];
+        const uint64_t due =
+            start + static_cast<uint64_t>(static_cast<double>(t.offset_ns - first_offset +
+                                                              sent / n_templates * span) *
+                                          cycles_per_ns);
+        if (now < due) {
+          rx.poll();
+          continue;
+        }
+      } else if (period && now < next) {
+        rx.poll();
+        continue;
+      }
+      const auto n = static_cast<uint16_t>(std::min<uint64_t>(settings.burst, count - sent));
+      if (!tx.prepare_burst(mbufs, {sent, n, run, measured, tuple_base})) {
+        rx.poll();  // the pool refills as the ports give mbufs back
+        continue;
+      }
+      next += period;
+      taken += tx.transmit_burst(mbufs, n, rx);
+      sent += n;
+      rx.poll();
+    }
+    return Sent{sent, taken};
+  };
+  // Polls RX until `until_rx` packets came back or drain_ms passed.
+  auto drain = [&](uint32_t ms, uint64_t until_rx, const ReplayResult& counted) {
+    const uint64_t deadline = rte_rdtsc() + hz * ms / 1000;
+    while (rte_rdtsc() < deadline && counted.rx < until_rx && !interrupted()) rx.poll();
+  };
+
+  // Warm-up (not measured): new-flow warms caches with tuples the measurement never uses;
+  // established sends one packet per flow so the node's conntrack knows them all.
+  {
+    ReplayResult warm;
+    warm.endpoint_hits = result.endpoint_hits;
+    rx.begin(++run_id_, 1, warm);  // every warm-up packet carries sequence 0
+    uint64_t warm_sent = 0;
+    if (established)
+      warm_sent = send(std::min<uint64_t>(n_flows, settings.packets), run_id_, false, 0).taken;
+    else if (settings.rewrite_source)
+      warm_sent =
+          send(std::min<uint64_t>(64, settings.packets), run_id_, false, TxPath::kWarmupTupleBase)
+              .taken;
+    // Sequence 0 counts once; the rest are "duplicates": wait until all are back or 50 ms.
+    const uint64_t deadline = rte_rdtsc() + hz * 50 / 1000;
+    while (rte_rdtsc() < deadline && warm.rx + warm.duplicates < warm_sent && !interrupted())
+      rx.poll();
+  }
+
+  rx.begin(++run_id_, settings.packets, result);
+  const uint64_t t0 = rte_rdtsc();
+  const Sent measured = send(settings.packets, run_id_, true, 0);
+  result.tx = measured.taken;
+  result.tx_failed = measured.attempted - measured.taken;
+  result.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(hz);
+  drain(settings.drain_ms, result.tx, result);
+  if (rx.last_arrival_tsc() > t0)
+    result.rx_seconds = static_cast<double>(rx.last_arrival_tsc() - t0) / static_cast<double>(hz);
+  result.lost = result.tx > result.rx ? result.tx - result.rx : 0;
+  return result;
+}
+
+}  // namespace svcbench

@@ -1,0 +1,166 @@
+// Fakes of the two seams below the measurement logic, for unit tests without root:
+// FakeNode records every command a mode sends to the node and answers it (keeping the
+// iptables tables the way iptables-restore --noflush would, so a test can read back what a
+// sequence of syncs leaves loaded), and FakeReplayer "sends" traffic by delivering every
+// packet to its flow's endpoints in turn. The real node and generator are tested in
+// tests/integration.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "node.h"
+#include "replay.h"
+
+namespace svcbench {
+
+struct RecordedCommand {
+  std::vector<std::string> argv;
+  std::string input;
+  std::string tool() const { return argv.empty() ? "" : argv[0]; }
+};
+
+// iptables' tables as iptables-restore leaves them: chains in declaration order, rules in order.
+class FakeIptables {
+ public:
+  // Applies a restore payload; noflush: only declared chains are flushed (kube-proxy's way).
+  void restore(const std::string& payload, bool noflush) {
+    std::istringstream in(payload);
+    std::string line, table;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      if (line[0] == '*') {
+        table = line.substr(1);
+        if (!noflush) tables_[table] = {};
+      } else if (line == "COMMIT") {
+        table.clear();
+      } else if (line[0] == ':') {
+        const std::string chain = line.substr(1, line.find(' ') - 1);
+        auto& t = tables_[table];
+        if (!t.rules.contains(chain)) t.order.push_back(chain);
+        t.rules[chain].clear();
+      } else if (line.starts_with("-A ") || line.starts_with("-I ")) {
+        const std::string rest = line.substr(3);
+        const std::string chain = rest.substr(0, rest.find(' '));
+        auto& t = tables_[table];
+        if (!t.rules.contains(chain)) t.order.push_back(chain);
+        auto& rules = t.rules[chain];
+        if (line[1] == 'A')
+          rules.push_back(line);
+        else
+          rules.insert(rules.begin(), "-A " + rest);
+      } else if (line.starts_with("-X ")) {
+        const std::string chain = line.substr(3);
+        auto& t = tables_[table];
+        t.rules.erase(chain);
+        std::erase(t.order, chain);
+      }
+    }
+  }
+  // iptables-save of one table (or all when empty).
+  std::string save(const std::string& only = "") const {
+    std::string out;
+    for (const auto& [name, t] : tables_) {
+      if (!only.empty() && name != only) continue;
+      out += "*" + name + "\n";
+      for (const auto& chain : t.order) out += ":" + chain + " - [0:0]\n";
+      for (const auto& chain : t.order)
+        for (const auto& rule : t.rules.at(chain)) out += rule + "\n";
+      out += "COMMIT\n";
+    }
+    return out;
+  }
+
+ private:
+  struct Table {
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<std::string>> rules;
+  };
+  std::map<std::string, Table> tables_;
+};
+
+class FakeNode : public Node {
+ public:
+  std::vector<RecordedCommand> commands;
+  std::map<std::string, double> seconds_per_tool;  // node-clock time a tool "takes" (default 0.001)
+  bool ip_vs = true;
+  // When it returns a non-empty text, the command fails with exit 1 and that on stderr.
+  std::function<std::string(const RecordedCommand&)> reject;
+  std::map<std::string, FakeIptables> iptables;  // per restore/save prefix: "iptables-legacy", ...
+
+  std::string kind() const override { return "fake"; }
+  void up() override { is_up = true; }
+  void down() override { is_up = false; }
+  nlohmann::json status() override { return {{"up", is_up}, {"node", kind()}}; }
+  CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") override {
+    commands.push_back({argv, input});
+    CommandResult r;
+    r.exit_code = 0;
+    auto it = seconds_per_tool.find(argv[0]);
+    r.seconds = it == seconds_per_tool.end() ? 0.001 : it->second;
+    if (reject) {
+      const std::string why = reject(commands.back());
+      if (!why.empty()) {
+        r.exit_code = 1;
+        r.err = why + "\n";
+        return r;
+      }
+    }
+    const std::string& tool = argv[0];
+    auto has = [&](const char* flag) {
+      return std::find(argv.begin(), argv.end(), flag) != argv.end();
+    };
+    if (tool.ends_with("-restore") && tool.starts_with("iptables")) {
+      iptables[tool.substr(0, tool.size() - 8)].restore(input, has("--noflush"));
+    } else if (tool.ends_with("-save") && tool.starts_with("iptables")) {
+      r.out = iptables[tool.substr(0, tool.size() - 5)].save(has("-t") ? argv.back() : "");
+    } else if (tool == "cat" && argv.at(1) == "/proc/net/ip_vs") {
+      r.exit_code = ip_vs ? 0 : 1;
+    }
+    return r;
+  }
+  void require_tool(const std::string&, const std::string&) override {}
+  std::string svcbench_tool(const std::string& name) const override { return "/fake/" + name; }
+  bool kernel_has_ip_vs() const override { return ip_vs; }
+  GeneratorLinks generator_links() override { return {}; }
+  nlohmann::json context() override { return {{"node_kind", kind()}, {"emulated", false}}; }
+  uint64_t default_rate_pps() const override { return 5000; }
+
+  // The commands whose tool is `tool`, in order.
+  std::vector<RecordedCommand> of(const std::string& tool) const {
+    std::vector<RecordedCommand> out;
+    for (const auto& c : commands)
+      if (c.tool() == tool) out.push_back(c);
+    return out;
+  }
+  bool is_up = false;
+};
+
+// Delivers every packet, DNAT-ed to its flow's endpoints round-robin, with a made-up latency.
+class FakeReplayer : public PacketReplayer {
+ public:
+  std::vector<TrafficPlan> sent;  // every plan it was asked to replay
+  ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings, bool) override {
+    sent.push_back(traffic);
+    ReplayResult r;
+    r.endpoint_hits.resize(traffic.flows.size());
+    for (size_t f = 0; f < traffic.flows.size(); ++f)
+      r.endpoint_hits[f].assign(traffic.flows[f].endpoints.size(), 0);
+    for (uint64_t i = 0; i < settings.packets; ++i) {
+      const auto& t = traffic.templates[i % traffic.templates.size()];
+      auto& hits = r.endpoint_hits[t.flow];
+      if (!hits.empty()) ++hits[i % hits.size()];
+      r.latency.record(10'000 + i);
+    }
+    r.tx = r.rx = settings.packets;
+    r.seconds = r.rx_seconds =
+        static_cast<double>(settings.packets) /
+        static_cast<double>(settings.rate_pps ? settings.rate_pps : 1'000'000);
+    return r;
+  }
+};
+
+}  // namespace svcbench
