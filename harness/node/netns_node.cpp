@@ -1,5 +1,6 @@
 #include "netns_node.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "errors.h"

@@ -10,6 +10,13 @@
 #include "tx_path.h"
 
 namespace svcbench {
+namespace {
+// New-flow warm-up: this many packets, with tuples the measurement never uses, so the node's
+// caches are warm for the first measured packet.
+constexpr uint64_t kNewFlowWarmupPackets = 64;
+// How long the warm-up's stragglers may take to come back before the measured run starts.
+constexpr uint64_t kWarmupDrainMs = 50;
+}  // namespace
 
 double ReplayResult::worst_spread_deviation(uint64_t min_packets) const {
   double worst = 0;
@@ -110,10 +117,10 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
       warm_sent = send(std::min<uint64_t>(n_flows, settings.packets), run_id_, false, 0).taken;
     else if (settings.rewrite_source)
       warm_sent =
-          send(std::min<uint64_t>(64, settings.packets), run_id_, false, TxPath::kWarmupTupleBase)
+          send(std::min(kNewFlowWarmupPackets, settings.packets), run_id_, false, TxPath::kWarmupTupleBase)
               .taken;
-    // Sequence 0 counts once; the rest are "duplicates": wait until all are back or 50 ms.
-    const uint64_t deadline = rte_rdtsc() + hz * 50 / 1000;
+    // Sequence 0 counts once, the rest as duplicates: wait until all are back (or the time is up).
+    const uint64_t deadline = rte_rdtsc() + hz * kWarmupDrainMs / 1000;
     while (rte_rdtsc() < deadline && warm.rx + warm.duplicates < warm_sent && !interrupted())
       rx.poll();
   }
