@@ -1,5 +1,6 @@
 // svcbench run: one measurement against the node as it is loaded now.
 #include <cstdio>
+#include <utility>
 
 #include "atomic_file.h"
 #include "command_line.h"
@@ -85,8 +86,16 @@ int run_command_line(const std::vector<std::string>& args) {
   settings.capture_timing = cl.has("capture-timing");
   settings.speed = cl.get_number("speed", 1.0, 0.001, 1000);
   request.allow_any_address = cl.has("allow-any-address");
-  if (cl.has("dst-mac") && !parse_mac(cl.get("dst-mac")))
-    throw UsageError("--dst-mac '" + cl.get("dst-mac") + "' is not a MAC like aa:bb:cc:dd:ee:ff");
+  PortChoice choice;
+  choice.eal_args = cl.passthrough();
+  choice.tx_port = cl.get("tx-port");
+  choice.rx_port = cl.get("rx-port");
+  choice.dst_mac = cl.get("dst-mac");
+  check_port_choice(choice, true);
+  if (baseline) {  // the named ports are the back-to-back pair
+    std::swap(choice.tx_port, choice.baseline_tx_port);
+    std::swap(choice.rx_port, choice.baseline_rx_port);
+  }
   install_interrupt_handlers();
 
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
@@ -102,14 +111,6 @@ int run_command_line(const std::vector<std::string>& args) {
         "ports)");
   settings.rate_pps = cl.get_count("rate", node ? node->default_rate_pps() : 5000, 100'000'000);
 
-  PortChoice choice;
-  choice.eal_args = cl.passthrough();
-  // With --baseline the named ports are the back-to-back pair.
-  (baseline ? choice.baseline_tx_port : choice.tx_port) = cl.get("tx-port");
-  (baseline ? choice.baseline_rx_port : choice.rx_port) = cl.get("rx-port");
-  if (baseline && custom_eal && choice.baseline_tx_port.empty())
-    throw UsageError("with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME");
-  choice.dst_mac = cl.get("dst-mac");
   const GeneratorPorts ports = choose_generator_ports(node.get(), choice);
 
   nlohmann::json context = collect_run_context();

@@ -63,17 +63,7 @@ int sweep_command(const std::vector<std::string>& args) {
   ports.baseline_tx_port = cl.get("baseline-tx-port");
   ports.baseline_rx_port = cl.get("baseline-rx-port");
   ports.dst_mac = cl.get("dst-mac");
-  if (!ports.dst_mac.empty() && !parse_mac(ports.dst_mac))
-    throw UsageError("--dst-mac '" + ports.dst_mac + "' is not a MAC like aa:bb:cc:dd:ee:ff");
-  if (!ports.eal_args.empty() && (ports.tx_port.empty() || ports.rx_port.empty()))
-    throw UsageError(
-        "with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME (e.g. "
-        "net_af_packet0 or 0000:3b:00.0)");
-  if (ports.eal_args.empty() && (cl.has("tx-port") || cl.has("rx-port") ||
-                                 cl.has("baseline-tx-port") || cl.has("baseline-rx-port")))
-    throw UsageError(
-        "--tx-port, --rx-port and the baseline ports name ports of your EAL arguments: give them "
-        "after --");
+  check_port_choice(ports, true);
   if (cl.has("resume")) {
     // A resumed sweep is the recorded one: only the generator's ports may differ.
     for (const auto& s : specs)

@@ -14,6 +14,25 @@ MacAddress mac_or_throw(const std::string& text, const char* what) {
 
 }  // namespace
 
+void check_port_choice(const PortChoice& c, bool through_node) {
+  const bool named = !c.tx_port.empty() || !c.rx_port.empty() || !c.baseline_tx_port.empty() ||
+                     !c.baseline_rx_port.empty();
+  if (c.eal_args.empty() && named)
+    throw UsageError(
+        "--tx-port, --rx-port and the baseline ports name ports of your EAL arguments: give them "
+        "after --");
+  if (c.tx_port.empty() != c.rx_port.empty())
+    throw UsageError("name both ports: --tx-port NAME --rx-port NAME");
+  if (c.baseline_tx_port.empty() != c.baseline_rx_port.empty())
+    throw UsageError("name both baseline ports: --baseline-tx-port NAME --baseline-rx-port NAME");
+  const bool pair = through_node ? !c.tx_port.empty() : !c.baseline_tx_port.empty();
+  if (!c.eal_args.empty() && !pair)
+    throw UsageError(
+        "with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME (e.g. "
+        "net_af_packet0 or 0000:3b:00.0)");
+  if (!c.dst_mac.empty()) mac_or_throw(c.dst_mac, "--dst-mac");
+}
+
 GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice) {
   GeneratorPorts p;
   GeneratorLinks links;
@@ -30,25 +49,18 @@ GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice) {
     p.baseline_tx = devices.port_names[2];
     p.baseline_rx = devices.port_names[3];
   } else {
-    // The user's EAL creates the ports; only the user knows their names.
-    if (choice.tx_port.empty() || choice.rx_port.empty())
-      throw UsageError(
-          "with EAL arguments after --, name the ports: --tx-port NAME --rx-port NAME (e.g. "
-          "net_af_packet0 or 0000:3b:00.0)");
-    p.eal_args = choice.eal_args;
+    p.eal_args =
+        choice.eal_args;  // the user's EAL creates the ports; only the user knows their names
   }
   p.netns = links.netns;  // virtual devices on the node's links live there; PCI ports do not care
   if (!choice.tx_port.empty()) p.tx = choice.tx_port;
   if (!choice.rx_port.empty()) p.rx = choice.rx_port;
-  if (!choice.baseline_tx_port.empty() || !choice.baseline_rx_port.empty()) {
-    if (choice.baseline_tx_port.empty() || choice.baseline_rx_port.empty())
-      throw UsageError("name both baseline ports: --baseline-tx-port NAME --baseline-rx-port NAME");
+  if (!choice.baseline_tx_port.empty()) {
     p.baseline_tx = choice.baseline_tx_port;
     p.baseline_rx = choice.baseline_rx_port;
   }
   p.dst_mac = choice.dst_mac.empty() ? links.node_ingress_mac : choice.dst_mac;
   p.baseline_dst_mac = links.baseline_rx_mac;
-  if (!p.dst_mac.empty()) mac_or_throw(p.dst_mac, "--dst-mac");
   return p;
 }
 
@@ -56,6 +68,8 @@ GeneratorSetup::GeneratorSetup(GeneratorPorts ports, const AddressPlan& plan)
     : ports_(std::move(ports)), plan_(plan), env_(ports_.eal_args, ports_.netns) {}
 
 PacketReplayer& GeneratorSetup::through_node() {
+  if (ports_.tx.empty())
+    throw UsageError("name the ports towards the node: --tx-port NAME --rx-port NAME");
   if (ports_.dst_mac.empty())
     throw UsageError("say where frames go: --dst-mac MAC (the node's ingress port)");
   if (!through_)

@@ -30,8 +30,12 @@ struct GeneratorPorts {
   std::string dst_mac, baseline_dst_mac;
 };
 
-// node: the node that is up (null: none, the user must name everything). Throws UsageError
-// naming what is missing (EAL arguments without --tx-port/--rx-port, no MAC to send to).
+// UsageError for a choice that cannot work: port names without EAL arguments, EAL arguments
+// without the pair the measurement sends on (towards the node when `through_node`, else the
+// baseline pair), half a pair, a malformed MAC. The CLI calls it before anything is touched.
+void check_port_choice(const PortChoice& choice, bool through_node);
+
+// node: the node that is up (null: none, the user must name everything).
 GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice);
 
 // EAL and the generators, created on first use (so a run starts only the ports it sends on).

@@ -109,6 +109,13 @@ expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10
 expect 2 sweep --resume "$work/out-none"
 expect 2 run --packets lots
+# The generator's ports: named only for EAL arguments of the user's, in pairs, with a real MAC.
+expect_said 2 "give them after --" sweep --out "$work/out" --tx-port 0000:3b:00.0 --rx-port 0000:3b:00.1
+expect_said 2 "name the ports" sweep --out "$work/out" -- -l 0 -a 0000:3b:00.0
+expect_said 2 "name both baseline ports" sweep --out "$work/out" --tx-port a --rx-port b --baseline-tx-port c -- -l 0
+expect_said 2 "name both ports" run --baseline --tx-port a -- -l 0
+expect_said 2 "is not a MAC" sweep --out "$work/out" --dst-mac zz
+expect_said 2 "unknown node kind" sweep --node bare --out "$work/out"
 expect 2 run --burst 0
 expect 2 run --map-services
 expect 2 testbed sideways
