@@ -12,13 +12,14 @@ namespace svcbench {
 
 int testbed_command(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {
-      {"node", "KIND", "netns (default) or vm (qemu guest with Debian's kernel)"},
+      {"node", "KIND",
+       "netns (default), uml (user-mode Linux guest) or vm (qemu guest with Debian's kernel)"},
       {"vm-image", "DIR",
        "with --node vm: kernel + initramfs (default: beside the binary, build/vm)"}};
   CommandLine cl("svcbench testbed", specs, args);
   if (cl.help() || cl.positional().size() != 1) {
     std::fputs(
-        CommandLine::usage("svcbench testbed up|down|status [--node netns|vm]", specs).c_str(),
+        CommandLine::usage("svcbench testbed up|down|status [--node netns|uml|vm]", specs).c_str(),
         cl.help() ? stdout : stderr);
     return cl.help() ? 0 : 2;
   }

@@ -1,5 +1,6 @@
 #include "ipvs_mode.h"
 
+#include "command_runner.h"
 #include "errors.h"
 #include "ipvs_listing.h"
 
@@ -29,8 +30,9 @@ IpvsMode::IpvsMode(Node& node, IpvsOptions options) : node_(node), options_(std:
   netlink_tool_ = node_.svcbench_tool("svcb-ipvs-netlink");
   auto probe = node_.run({"cat", "/proc/net/ip_vs"});
   if (!probe.ok())
-    throw UsageError("mode ipvs needs a kernel with IP_VS; the " + node_.kind() +
-                     " node has none (this host's kernel lacks CONFIG_IP_VS): use --node vm");
+    throw SetupError(
+        "mode ipvs: the " + node_.kind() +
+        " node has no /proc/net/ip_vs (IP_VS not loaded): " + tool_failure("cat", probe));
 }
 
 double IpvsMode::apply(const IpvsProgramme& to, const IpvsProgramme* from,

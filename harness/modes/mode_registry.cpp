@@ -8,15 +8,37 @@
 namespace svcbench {
 
 const std::vector<ModeDescription>& dataplane_modes() {
+  using F = KernelFeature;
+  // name, help, kernel needs, iptables payload, canonical order, factory, renderer
   static const std::vector<ModeDescription> modes = {
-      {"iptables-legacy", "kube-proxy's iptables mode, iptables-restore on x_tables", false, true,
-       true, make_iptables_legacy_mode, render_iptables_text},
-      {"iptables-nft", "kube-proxy's iptables mode, iptables-restore on nf_tables", false, true,
-       true, make_iptables_nft_mode, render_iptables_text},
-      {"nftables", "kube-proxy's nftables mode: verdict maps, nft -f transactions", false, false,
-       true, make_nftables_mode, render_nftables_text},
-      {"ipvs", "kube-proxy's IPVS mode: ipsets, kube-ipvs0, virtual servers (needs IP_VS)", true,
-       false, false, make_ipvs_mode, render_ipvs_text},
+      {"iptables-legacy",
+       "kube-proxy's iptables mode, iptables-restore on x_tables",
+       {},
+       true,
+       true,
+       make_iptables_legacy_mode,
+       render_iptables_text},
+      {"iptables-nft",
+       "kube-proxy's iptables mode, iptables-restore on nf_tables",
+       {F::kNfTablesIpv4},
+       true,
+       true,
+       make_iptables_nft_mode,
+       render_iptables_text},
+      {"nftables",
+       "kube-proxy's nftables mode: verdict maps, nft -f transactions",
+       {F::kNfTablesIpv4},
+       false,
+       true,
+       make_nftables_mode,
+       render_nftables_text},
+      {"ipvs",
+       "kube-proxy's IPVS mode: ipsets, kube-ipvs0, virtual servers",
+       {F::kIpVs},
+       false,
+       false,
+       make_ipvs_mode,
+       render_ipvs_text},
   };
   return modes;
 }
@@ -39,17 +61,25 @@ const ModeDescription& find_mode(const std::string& name) {
   throw UsageError("unknown mode '" + name + "'; available: " + mode_names());
 }
 
+namespace {
+const KernelFeature* missing_feature(const ModeDescription& mode, const Node& node) {
+  for (const auto& f : mode.needs)
+    if (!node.kernel_has(f)) return &f;
+  return nullptr;
+}
+}  // namespace
+
 std::vector<std::string> modes_for(const Node& node) {
   std::vector<std::string> names;
   for (const auto& m : dataplane_modes())
-    if (!m.needs_ip_vs || node.kernel_has_ip_vs()) names.push_back(m.name);
+    if (!missing_feature(m, node)) names.push_back(m.name);
   return names;
 }
 
 void require_mode_supported(const ModeDescription& mode, const Node& node) {
-  if (mode.needs_ip_vs && !node.kernel_has_ip_vs())
-    throw UsageError("mode " + mode.name + " needs a kernel with IP_VS; the " + node.kind() +
-                     " node has none (this host's kernel lacks CONFIG_IP_VS): use --node vm");
+  if (const KernelFeature* f = missing_feature(mode, node))
+    throw UsageError("mode " + mode.name + " needs a kernel with " + config_option(*f) + "; the " +
+                     node.kind() + " node's kernel lacks it: use " + node_kinds_with(*f));
 }
 
 std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& name, Node& node,

@@ -15,7 +15,7 @@ namespace svcbench {
 struct ModeDescription {
   std::string name;               // "iptables-legacy", ...
   std::string summary;            // one line for --help
-  bool needs_ip_vs = false;       // the node's kernel must have IP_VS
+  std::vector<KernelFeature> needs;  // what the node's kernel must have
   bool iptables_payload = false;  // renders an iptables-restore payload (--base-jumps, --nfacct)
   bool has_canonical = false;     // `rules --canonical`: the order kube-proxy's tests compare in
   std::unique_ptr<DataplaneMode> (*make)(Node& node, const IptablesOptions& options);
@@ -31,7 +31,7 @@ const ModeDescription& find_mode(const std::string& name);
 std::string mode_names();
 // The modes a node can run: all whose kernel needs it meets (the sweep's default).
 std::vector<std::string> modes_for(const Node& node);
-// UsageError when `mode` needs what the node's kernel lacks (IPVS on this machine class).
+// UsageError naming the kernel option when `mode` needs what the node's kernel lacks.
 void require_mode_supported(const ModeDescription& mode, const Node& node);
 std::unique_ptr<DataplaneMode> make_dataplane_mode(const std::string& name, Node& node,
                                                    const IptablesOptions& options);

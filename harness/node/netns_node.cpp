@@ -95,7 +95,9 @@ std::string NetnsNode::svcbench_tool(const std::string& name) const {
   return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
 }
 
-bool NetnsNode::kernel_has_ip_vs() const { return std::filesystem::exists("/proc/net/ip_vs"); }
+bool NetnsNode::kernel_has(KernelFeature feature) const {
+  return feature != KernelFeature::kIpVs || std::filesystem::exists("/proc/net/ip_vs");
+}
 
 GeneratorLinks NetnsNode::generator_links() {
   for (const char* ns : {N::kGeneratorNs, kNodeNs})

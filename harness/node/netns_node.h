@@ -37,7 +37,8 @@ class NetnsNode : public Node {
   }
   // Built beside this svcbench binary.
   std::string svcbench_tool(const std::string& name) const override;
-  bool kernel_has_ip_vs() const override;
+  // This host's kernel: IP_VS only where /proc/net/ip_vs exists (not on this machine class).
+  bool kernel_has(KernelFeature feature) const override;
   GeneratorLinks generator_links() override;
   nlohmann::json context() override;
   uint64_t default_rate_pps() const override { return 5000; }

@@ -30,6 +30,13 @@ struct GeneratorLinks {
 // The node kind when none is named: the embedded netns node.
 inline constexpr const char* kDefaultNodeKind = "netns";
 
+// Kernel options a mode needs that not every node's kernel has.
+enum class KernelFeature {
+  kIpVs,          // CONFIG_IP_VS: kube-proxy's IPVS mode
+  kNfTablesIpv4,  // CONFIG_NF_TABLES_IPV4: nftables mode and the iptables-nft backend
+};
+const char* config_option(KernelFeature feature);  // "CONFIG_IP_VS"
+
 struct NodeOptions {
   AddressPlan plan;
   std::string vm_image_dir;  // the vm node's kernel + initramfs (scripts/build-vm-image)
@@ -60,8 +67,8 @@ class Node {
   virtual void require_tool(const std::string& tool, const std::string& package) = 0;
   // Where one of svcbench's own node-side tools (svcb-ipvs-netlink) is, as seen from the node.
   virtual std::string svcbench_tool(const std::string& name) const = 0;
-  // Whether the node's kernel has IP_VS (kube-proxy's IPVS mode); answerable before up().
-  virtual bool kernel_has_ip_vs() const = 0;
+  // Whether the node's kernel has `feature`; answerable before up().
+  virtual bool kernel_has(KernelFeature feature) const = 0;
 
   // The generator's links to the node that is up.
   virtual GeneratorLinks generator_links() = 0;
@@ -84,6 +91,8 @@ class Node {
 
 // The kinds `--node` accepts, for the CLI's help and checks.
 const std::vector<std::string>& node_kinds();
+// The kinds whose kernel has `feature` ("uml or vm"), for an error's fix.
+std::string node_kinds_with(KernelFeature feature);
 // A node of that kind (nothing is created until up()); UsageError for an unknown kind.
 std::unique_ptr<Node> make_node(const std::string& kind, const NodeOptions& options);
 // The node `svcbench testbed up` brought up (the kind it recorded); SetupError when none is.

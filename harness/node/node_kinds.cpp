@@ -5,6 +5,7 @@
 #include "netns_node.h"
 #include "node.h"
 #include "testbed.h"
+#include "uml_node.h"
 #include "vm_node.h"
 
 namespace svcbench {
@@ -46,13 +47,32 @@ void Node::flush_conntrack() {
   (void)run({"conntrack", "-F"});
 }
 
+const char* config_option(KernelFeature feature) {
+  switch (feature) {
+    case KernelFeature::kIpVs:
+      return "CONFIG_IP_VS";
+    case KernelFeature::kNfTablesIpv4:
+      return "CONFIG_NF_TABLES_IPV4";
+  }
+  return "?";
+}
+
 const std::vector<std::string>& node_kinds() {
-  static const std::vector<std::string> kinds = {"netns", "vm"};
+  static const std::vector<std::string> kinds = {"netns", "uml", "vm"};
+  return kinds;
+}
+
+std::string node_kinds_with(KernelFeature feature) {
+  std::string kinds;
+  for (const auto& k : node_kinds())
+    if (make_node(k, {})->kernel_has(feature))
+      kinds += (kinds.empty() ? "--node " : " or --node ") + k;
   return kinds;
 }
 
 std::unique_ptr<Node> make_node(const std::string& kind, const NodeOptions& options) {
   if (kind == "netns") return std::make_unique<NetnsNode>(options);
+  if (kind == "uml") return std::make_unique<UmlNode>(options);
   if (kind == "vm") return std::make_unique<VmNode>(options);
   std::string known;
   for (const auto& k : node_kinds()) known += (known.empty() ? "" : " or ") + k;

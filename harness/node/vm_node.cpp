@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "errors.h"
+#include "guest_agent.h"
 #include "interruption.h"
 #include "testbed.h"
 
@@ -27,13 +28,6 @@ namespace fs = std::filesystem;
 constexpr const char* kPidFile = "/run/svcbench/qemu.pid";
 constexpr const char* kAccelFile = "/run/svcbench/vm.accel";
 constexpr const char* kLogFile = "/run/svcbench/qemu.log";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 pid_t spawn_qemu(const std::string& image_dir, const std::string& accel) {
   std::vector<std::string> args = {
@@ -65,58 +59,11 @@ pid_t spawn_qemu(const std::string& image_dir, const std::string& accel) {
       "-device",
       std::string("virtio-net-pci,netdev=n1,mac=") + VmNode::kGuestEgressMac};
   if (accel == "kvm") args.insert(args.begin() + 5, {"-cpu", "host"});
-  const std::string path = find_tool("qemu-system-x86_64");
-  if (path.empty())
-    throw SetupError(
-        "qemu-system-x86_64 not found: install qemu-system-x86 (scripts/install-deps)");
-  const std::string ns = std::string("/run/netns/") + TestbedNames::kGeneratorNs;
-  int ns_fd = open(ns.c_str(), O_RDONLY | O_CLOEXEC);
-  if (ns_fd < 0)
-    throw SetupError("the generator namespace is missing: run `svcbench testbed up --node vm`");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) throw SetupError("fork failed starting qemu");
-  if (pid == 0) {
-    setsid();
-    if (setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
-    int log = open(kLogFile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(log, 1);
-    dup2(log, 2);
-    signal(SIGINT, SIG_IGN);
-    execv(path.c_str(), argv.data());
-    _exit(127);
-  }
-  close(ns_fd);
-  std::ofstream(kPidFile) << pid << "\n";
-  return pid;
+  return start_guest({args, "qemu-system-x86", TestbedNames::kGeneratorNs, kLogFile, kPidFile});
 }
 
-// Waits for the agent's ready file; false if qemu died or the time ran out.
-bool wait_for_agent(pid_t pid, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline && !interrupted()) {
-    if (fs::exists(std::string(VmNode::kShareDir) + "/agent.ready")) return true;
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
-void kill_guest(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid, nullptr, WNOHANG) == pid || kill(pid, 0) != 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-}
+// Only a qemu svcbench started names our tap in its command line.
+constexpr const char* kQemuMarker = "svcb-t0";
 
 }  // namespace
 
@@ -126,45 +73,7 @@ CommandResult VmNode::run(const std::vector<std::string>& argv, const std::strin
 
 CommandResult VmNode::run_in_guest(const std::vector<std::string>& argv, const std::string& input,
                                    double silence_seconds) {
-  const std::string share = kShareDir;
-  static std::atomic<uint64_t> counter{0};
-  char id[64];
-  std::snprintf(id, sizeof id, "%010d-%08llu", getpid(),
-                static_cast<unsigned long long>(counter++));
-  const std::string base = share + "/" + id;
-  if (!input.empty()) write_file_atomically(base + ".in", input);
-  std::string req;
-  for (const auto& a : argv) {
-    req += a;
-    req.push_back('\0');
-  }
-  write_file_atomically(base + ".req", req);
-  // Alive while the heartbeat moves; a command may take as long as it needs.
-  std::string beat = slurp(share + "/agent.alive");
-  auto last_beat = std::chrono::steady_clock::now();
-  for (int spin = 0; !fs::exists(base + ".done"); ++spin) {
-    if (interrupted()) throw Interrupted();
-    if (spin % 250 == 0) {
-      const auto now = std::chrono::steady_clock::now();
-      std::string current = slurp(share + "/agent.alive");
-      if (current != beat) {
-        beat = std::move(current);
-        last_beat = now;
-      } else if (std::chrono::duration<double>(now - last_beat).count() > silence_seconds) {
-        throw SetupError("the vm guest stopped answering (no heartbeat for " +
-                         std::to_string(static_cast<int>(silence_seconds)) + " s while running " +
-                         argv[0] + "); see " + kLogFile);
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  CommandResult r;
-  std::istringstream done(slurp(base + ".done"));
-  done >> r.exit_code >> r.seconds;
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
-  for (const char* ext : {".done", ".out", ".err"}) fs::remove(base + ext);
-  return r;
+  return run_through_agent(kShareDir, argv, input, silence_seconds, "vm", kLogFile);
 }
 
 void VmNode::up() {
@@ -233,21 +142,18 @@ void VmNode::start_guest() {
   // KVM where it runs Debian's kernel; on hosts whose KVM cannot (DESIGN.md), TCG.
   std::string accel = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "tcg";
   pid_t pid = spawn_qemu(image_dir, accel);
-  if (!wait_for_agent(pid, accel == "kvm" ? 20 : 90)) {
-    kill_guest(pid);
+  if (!wait_for_agent(kShareDir, pid, accel == "kvm" ? 20 : 90)) {
+    svcbench::stop_guest(kPidFile, kQemuMarker);
     if (accel == "kvm" && !interrupted()) {
       accel = "tcg";
       fs::remove_all(kShareDir);
       fs::create_directories(kShareDir);
       pid = spawn_qemu(image_dir, accel);
     }
-    if (accel != "tcg" || !wait_for_agent(pid, 90)) {
-      kill_guest(pid);
-      std::string log = slurp(kLogFile);
-      if (log.size() > 300) log = log.substr(log.size() - 300);
-      for (char& c : log)
-        if (c == '\n' || c == '\r') c = ' ';
-      throw SetupError("the vm guest did not boot (no agent after 90 s); qemu said: " + log);
+    if (accel != "tcg" || !wait_for_agent(kShareDir, pid, 90)) {
+      svcbench::stop_guest(kPidFile, kQemuMarker);
+      throw SetupError("the vm guest did not boot (no agent after 90 s); qemu said: " +
+                       log_tail(kLogFile));
     }
   }
   std::ofstream(kAccelFile) << accel << "\n";
@@ -289,14 +195,7 @@ void VmNode::start_guest() {
 
 void VmNode::stop_guest() {
   std::error_code ec;
-  if (fs::exists(kPidFile, ec)) {
-    pid_t pid = 0;
-    std::ifstream(kPidFile) >> pid;
-    // Only a qemu svcbench started: check its command line names our share.
-    std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
-    if (pid > 0 && cmdline.find("svcb-t0") != std::string::npos) kill_guest(pid);
-    fs::remove(kPidFile, ec);
-  }
+  svcbench::stop_guest(kPidFile, kQemuMarker);
   fs::remove(kAccelFile, ec);
   fs::remove_all(kShareDir, ec);
 }

@@ -37,7 +37,9 @@ class VmNode : public Node {
   void require_tool(const std::string&, const std::string&) override {}
   // The image puts them in /sbin.
   std::string svcbench_tool(const std::string& name) const override { return "/sbin/" + name; }
-  bool kernel_has_ip_vs() const override { return true; }  // Debian's kernel, modules in the image
+  bool kernel_has(KernelFeature) const override {
+    return true;
+  }  // Debian's kernel, modules in the image
   GeneratorLinks generator_links() override;
   // Under TCG: emulated, with a note to compare ratios only.
   nlohmann::json context() override;

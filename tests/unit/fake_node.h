@@ -124,7 +124,7 @@ class FakeNode : public Node {
   }
   void require_tool(const std::string&, const std::string&) override {}
   std::string svcbench_tool(const std::string& name) const override { return "/fake/" + name; }
-  bool kernel_has_ip_vs() const override { return ip_vs; }
+  bool kernel_has(KernelFeature f) const override { return f != KernelFeature::kIpVs || ip_vs; }
   GeneratorLinks generator_links() override { return {}; }
   nlohmann::json context() override { return {{"node_kind", kind()}, {"emulated", false}}; }
   uint64_t default_rate_pps() const override { return 5000; }

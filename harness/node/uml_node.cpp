@@ -1,0 +1,202 @@
+#include "uml_node.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "atomic_file.h"
+#include "errors.h"
+#include "guest_agent.h"
+#include "testbed.h"
+
+namespace svcbench {
+namespace {
+
+namespace fs = std::filesystem;
+using N = TestbedNames;
+const std::string kShare = std::string(UmlNode::kDir) + "/share";  // rw hostfs: /mnt in the guest
+const std::string kInit = std::string(UmlNode::kDir) + "/init.sh";
+const std::string kPidFile = std::string(UmlNode::kDir) + "/uml.pid";
+const std::string kLogFile = std::string(UmlNode::kDir) + "/uml.log";
+constexpr const char* kModulesDir = "/usr/lib/uml/modules";
+constexpr const char* kUmid = "svcb-uml";  // in linux.uml's command line: how stop_guest knows it
+constexpr int kAgentPollMs = 20;
+
+// The modules of the packaged kernel: /usr/lib/uml/modules/<release>.
+std::string module_release() {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kModulesDir, ec)) return e.path().filename();
+  throw SetupError(std::string("no user-mode Linux modules in ") + kModulesDir +
+                   ": install user-mode-linux (scripts/install-deps)");
+}
+
+// PID 1 of the guest: mounts, the modules svcbench's modes use (IPVS, ipset, iptables'
+// matches), then the agent over the share. The share is mounted before /run gets a tmpfs.
+std::string init_script(const std::string& agent) {
+  return "#!/bin/sh\n"
+         "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+         "mount -t proc proc /proc\n"
+         "mount -t sysfs sysfs /sys\n"
+         "mount -t hostfs -o " +
+         kShare +
+         " none /mnt\n"
+         "mount -t tmpfs tmpfs /run\n"
+         "mount -t tmpfs tmpfs /tmp\n"
+         "mount -t devtmpfs dev /dev 2>/dev/null\n"
+         "echo /mnt/modprobe >/proc/sys/kernel/modprobe\n"
+         "for m in nf_conntrack nf_nat ip_tables iptable_nat iptable_filter x_tables xt_conntrack "
+         "xt_comment \\\n"
+         "         xt_mark xt_statistic xt_addrtype xt_MASQUERADE xt_nat xt_tcpudp xt_recent "
+         "ipt_REJECT ip_set \\\n"
+         "         ip_set_hash_ip ip_set_hash_ipport ip_set_hash_ipportip ip_set_hash_ipportnet "
+         "ip_set_hash_net \\\n"
+         "         ip_set_bitmap_port xt_set ip_vs ip_vs_rr dummy; do\n"
+         "  /mnt/modprobe \"$m\" 2>/dev/null\n"
+         "done\n"
+         "echo \"svcb: guest up, kernel $(uname -r)\"\n"
+         "exec " +
+         agent + " /mnt " + std::to_string(kAgentPollMs) + "\n";
+}
+
+}  // namespace
+
+std::string UmlNode::svcbench_tool(const std::string& name) const {
+  std::error_code ec;
+  return (fs::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
+}
+
+void UmlNode::up() {
+  down();
+  try {
+    const std::string release = module_release();
+    const std::string agent = svcbench_tool("svcb-vm-agent");
+    if (access(agent.c_str(), X_OK) != 0)
+      throw SetupError(agent + " is missing: run scripts/build");
+    create_generator_namespace();
+    ip({"netns", "add", kUmlNs}, "creating namespace svcb-uml");
+    ip({"link", "add", kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        kGuestIngressLink, "netns", kUmlNs},
+       "creating link A");
+    ip({"link", "add", kRxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
+        kGuestEgressLink, "netns", kUmlNs},
+       "creating link B");
+    for (const char* ns : {kUmlNs}) {
+      sysctl_in(ns, "net.ipv6.conf.all.disable_ipv6", "1");
+      sysctl_in(ns, "net.ipv6.conf.default.disable_ipv6", "1");
+    }
+    for (const char* link : {kTxLink, kRxLink})
+      ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    for (const char* link : {kGuestIngressLink, kGuestEgressLink, "lo"})
+      ip({"-n", kUmlNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    write_testbed_record(kind(), {N::kGeneratorNs, kUmlNs});
+    // The share: the agent's folder, a modprobe that finds the package's modules, and them.
+    fs::create_directories(kShare + "/modules/lib/modules");
+    fs::create_symlink(std::string(kModulesDir) + "/" + release,
+                       kShare + "/modules/lib/modules/" + release);
+    write_file_atomically(kShare + "/modprobe",
+                          "#!/bin/sh\nexec /usr/sbin/modprobe -d /mnt/modules \"$@\"\n");
+    fs::permissions(kShare + "/modprobe",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    write_file_atomically(kInit, init_script(agent));
+    fs::permissions(kInit, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    start_guest();
+  } catch (...) {
+    down();
+    throw;
+  }
+}
+
+void UmlNode::start_guest() {
+  const std::string raw = ",depth=128,mac=";
+  const pid_t pid = svcbench::start_guest(
+      {{"linux.uml", "mem=512M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+        "init=" + kInit, "con=null", "con0=null,fd:1", std::string("umid=") + kUmid,
+        std::string("uml_dir=") + kDir,
+        std::string("vec0:transport=raw,ifname=") + kGuestIngressLink + raw + kGuestIngressMac,
+        std::string("vec1:transport=raw,ifname=") + kGuestEgressLink + raw + kGuestEgressMac},
+       "user-mode-linux",
+       kUmlNs,
+       kLogFile,
+       kPidFile});
+  if (!wait_for_agent(kShare, pid, 60))
+    throw SetupError("the uml guest did not start (no agent after 60 s); linux.uml said: " +
+                     log_tail(kLogFile));
+  auto guest = [&](const std::vector<std::string>& argv, const std::string& what) {
+    CommandResult r = run_through_agent(kShare, argv, "", 60, "uml", kLogFile);
+    if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));
+  };
+  const AddressPlan& plan = options_.plan;
+  const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+  // One batch: each tool start costs the guest ~30 ms.
+  std::string batch = "link set lo up\n";
+  batch += "addr add " + plan.node_ingress_address().str() + prefix + " dev vec0\n";
+  batch += "addr add " + plan.node_egress_address().str() + prefix + " dev vec1\n";
+  batch += "link set vec0 up\nlink set vec1 up\n";
+  batch += "neigh replace " + plan.endpoint_next_hop().str() + " lladdr " +
+           mac_of(N::kGeneratorNs, kRxLink) + " nud permanent dev vec1\n";
+  batch +=
+      "route replace " + plan.pods.str() + " via " + plan.endpoint_next_hop().str() + " dev vec1\n";
+  const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
+  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+    batch += "neigh replace " + plan.client_address(i).str() + " lladdr " + tx_mac +
+             " nud permanent dev vec0\n";
+  write_file_atomically(kShare + "/links.batch", batch);
+  guest({"/usr/bin/ip", "-batch", "/mnt/links.batch"}, "addressing the guest's links");
+  std::vector<std::string> sysctl = {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"};
+  for (const char* conf : {"all", "default", "vec0", "vec1"})
+    sysctl.push_back(std::string("net.ipv4.conf.") + conf + ".rp_filter=0");
+  guest(sysctl, "guest forwarding");
+}
+
+void UmlNode::down() {
+  stop_guest(kPidFile, std::string("umid=") + kUmid);
+  std::error_code ec;
+  fs::remove_all(kDir, ec);
+  remove_testbed_leftovers();
+}
+
+nlohmann::json UmlNode::status() {
+  const auto namespaces = svcb_namespaces();
+  auto has = [&](const char* ns) {
+    return std::find(namespaces.begin(), namespaces.end(), ns) != namespaces.end();
+  };
+  const bool up = has(N::kGeneratorNs) && has(kUmlNs) && fs::exists(kShare + "/agent.ready");
+  return {{"up", up},
+          {"node", kind()},
+          {"accelerator", ""},
+          {"namespaces", namespaces},
+          {"root_links", svcb_root_links()},
+          {"node_ingress_mac", up ? kGuestIngressMac : ""}};
+}
+
+CommandResult UmlNode::run(const std::vector<std::string>& argv, const std::string& input) {
+  return run_through_agent(kShare, argv, input, options_.vm_silence_seconds, "uml", kLogFile);
+}
+
+GeneratorLinks UmlNode::generator_links() {
+  for (const char* ns : {N::kGeneratorNs, kUmlNs})
+    require_owned_namespace(ns);  // before DPDK attaches
+  return {N::kGeneratorNs,
+          kTxLink,
+          kRxLink,
+          N::kBaselineTx,
+          N::kBaselineRx,
+          kGuestIngressMac,
+          mac_of(N::kGeneratorNs, N::kBaselineRx)};
+}
+
+nlohmann::json UmlNode::context() {
+  nlohmann::json c = {{"node_kind", kind()}, {"emulated", false}};
+  c.update(tool_versions());
+  const std::string release = run({"uname", "-r"}).out;
+  c["guest_kernel"] = release.substr(0, release.find('\n'));
+  c["note"] =
+      "user-mode Linux guest: netfilter/IPVS code runs natively, but every guest syscall costs "
+      "~100x native: "
+      "its update times are the guest's, not a native node's";
+  return c;
+}
+
+}  // namespace svcbench
