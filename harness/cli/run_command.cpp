@@ -10,6 +10,7 @@
 #include "measure_point.h"
 #include "mode_registry.h"
 #include "results_document.h"
+#include "results_json.h"
 #include "run_context.h"
 #include "testbed.h"
 
@@ -147,6 +148,7 @@ int run_command_line(const std::vector<std::string>& args) {
       auto mode = make_dataplane_mode(mode_name, *node, {});
       doc.add(measure_point(*node, *mode, generators.through_node(), request));
     }
+    doc.add_context("generator", generator_json(generators.environment()));
   }
   doc.set_state(interrupted() ? "interrupted" : "finished");
   if (cl.has("out"))

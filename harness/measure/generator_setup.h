@@ -47,6 +47,7 @@ class GeneratorSetup {
   // nullptr when no baseline ports were named.
   PacketReplayer* back_to_back();
   const GeneratorPorts& ports() const { return ports_; }
+  const DpdkEnvironment& environment() const { return env_; }
 
  private:
   GeneratorPorts ports_;

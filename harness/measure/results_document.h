@@ -32,6 +32,7 @@ class ResultsDocument {
   // Why a sweep stopped before its points (the node could not be set up): progress.error.
   void set_error(const std::string& error) { doc_["progress"]["error"] = error; }
   void set_context(nlohmann::json context) { doc_["context"] = std::move(context); }
+  void add_context(const std::string& key, nlohmann::json value) { doc_["context"][key] = std::move(value); }
   const nlohmann::json& json() const { return doc_; }
   nlohmann::json& config() { return doc_["config"]; }
 

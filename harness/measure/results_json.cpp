@@ -31,6 +31,7 @@ nlohmann::json replay_json(const ReplayResult& r, bool with_cdf) {
                       {"rx_pps", std::round(r.rx_pps())},
                       {"saturated", r.saturated()},
                       {"latency_ns", latency_summary_json(r.latency)},
+                      {"rx_clock", r.rx_clock},
                       {"endpoint_spread_max_deviation", r.worst_spread_deviation()}};
   if (with_cdf) {
     nlohmann::json points = nlohmann::json::array();
@@ -62,6 +63,13 @@ nlohmann::json to_json(const UpdateEntry& e) {
   }
   return {
       {"mode", e.mode}, {"services", e.services}, {"operation", e.operation}, {"seconds", seconds}};
+}
+
+nlohmann::json generator_json(const DpdkEnvironment& env) {
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& p : env.started_ports())
+    ports.push_back({{"name", p.name}, {"driver", p.driver}, {"socket", p.socket}, {"rx_clock", p.rx_clock}});
+  return {{"lcores", env.lcores()}, {"ports", ports}};
 }
 
 std::string summary_csv(const nlohmann::json& doc) {

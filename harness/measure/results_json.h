@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "dpdk_environment.h"
 #include "latency_histogram.h"
 #include "point_result.h"
 
@@ -17,6 +18,8 @@ nlohmann::json replay_json(const ReplayResult& result, bool with_cdf);
 nlohmann::json to_json(const LatencyEntry& entry);
 // {"mode", "services", "operation", "seconds": {"median","min","max","runs"}}
 nlohmann::json to_json(const UpdateEntry& entry);
+// The generator's part of the context: {"lcores", "ports": [{"name", "driver", "socket", "rx_clock"}]}.
+nlohmann::json generator_json(const DpdkEnvironment& env);
 // summary.csv of a results document: one row per baseline, latency and update entry.
 std::string summary_csv(const nlohmann::json& document);
 

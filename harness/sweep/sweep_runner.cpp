@@ -11,6 +11,7 @@
 #include "kubernetes_import.h"
 #include "measure_point.h"
 #include "mode_registry.h"
+#include "results_json.h"
 #include "run_context.h"
 #include "testbed.h"
 
@@ -158,8 +159,10 @@ int run_sweep(const SweepConfig& cfg) {
     doc.set_state("running");
     doc.save();
     GeneratorSetup generators(choose_generator_ports(node.get(), cfg.ports), cfg.node.plan);
-    failures = sweep_points(cfg, *node, generators.through_node(), generators.back_to_back(), doc,
-                            imported);
+    PacketReplayer& through_node = generators.through_node();
+    PacketReplayer* back_to_back = generators.back_to_back();
+    doc.add_context("generator", generator_json(generators.environment()));
+    failures = sweep_points(cfg, *node, through_node, back_to_back, doc, imported);
   } catch (const std::exception& e) {  // the node is down by now (NodeGuard)
     doc.set_state(interrupted() ? "interrupted" : "failed");
     if (!interrupted()) doc.set_error(e.what());

@@ -1,3 +1,5 @@
+// rte_eth_read_clock (the NIC clock, for RX timestamps) is still experimental in DPDK 22.11.
+#define ALLOW_EXPERIMENTAL_API
 #include "dpdk_environment.h"
 
 #include <fcntl.h>
@@ -5,6 +7,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_mbuf_dyn.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -117,6 +120,13 @@ void DpdkEnvironment::start_port(uint16_t port) {
   if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
     throw SetupError("port " + std::to_string(port) + ": dev info: " + rte_strerror(-rc));
   rte_eth_conf conf{};
+  RxClock clock;
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+    if (rte_mbuf_dyn_rx_timestamp_register(&clock.dynfield_offset, &clock.dynflag) == 0) {
+      conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+      clock.nic = true;
+    }
+  }
   if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc != 0)
     throw SetupError("port " + std::to_string(port) + ": configure: " + rte_strerror(-rc));
   uint16_t rxd = 1024, txd = 1024;
@@ -132,8 +142,57 @@ void DpdkEnvironment::start_port(uint16_t port) {
   if (int rc = rte_eth_dev_start(port); rc != 0)
     throw SetupError("port " + std::to_string(port) + ": start: " + rte_strerror(-rc));
   rte_eth_promiscuous_enable(port);
+  if (clock.nic) {
+    // The NIC clock's rate against the TSC, over 100 ms; a port that cannot be read falls back.
+    uint64_t tick0 = 0, tick1 = 0;
+    const uint64_t tsc0 = rte_rdtsc();
+    if (rte_eth_read_clock(port, &tick0) == 0) {
+      rte_delay_ms(100);
+      const uint64_t tsc1 = rte_rdtsc();
+      if (rte_eth_read_clock(port, &tick1) == 0 && tick1 > tick0)
+        clock.tsc_per_tick = static_cast<double>(tsc1 - tsc0) / static_cast<double>(tick1 - tick0);
+      else
+        clock.nic = false;
+    } else {
+      clock.nic = false;
+    }
+  }
   started_.push_back(port);
+  clocks_.push_back(clock);
 }
+
+RxClock DpdkEnvironment::rx_clock(uint16_t port) {
+  const auto it = std::find(started_.begin(), started_.end(), port);
+  if (it == started_.end()) throw SetupError("port " + std::to_string(port) + " is not started");
+  RxClock& clock = clocks_[static_cast<size_t>(it - started_.begin())];
+  if (clock.nic) {
+    uint64_t tick = 0;
+    const uint64_t tsc = rte_rdtsc();
+    if (rte_eth_read_clock(port, &tick) == 0) {
+      clock.anchor_tick = tick;
+      clock.anchor_tsc = tsc;
+    }
+  }
+  return clock;
+}
+
+std::vector<PortFacts> DpdkEnvironment::started_ports() const {
+  std::vector<PortFacts> facts;
+  for (size_t i = 0; i < started_.size(); ++i) {
+    PortFacts f;
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(started_[i], name);
+    f.name = name;
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(started_[i], &info) == 0 && info.driver_name) f.driver = info.driver_name;
+    f.socket = rte_eth_dev_socket_id(started_[i]);
+    f.rx_clock = clocks_[i].name();
+    facts.push_back(std::move(f));
+  }
+  return facts;
+}
+
+unsigned DpdkEnvironment::lcores() const { return rte_lcore_count(); }
 
 MacAddress DpdkEnvironment::mac_of(uint16_t port) const {
   rte_ether_addr addr{};

@@ -31,6 +31,7 @@ struct ReplayResult {
   double seconds = 0;      // first to last measured transmission
   double rx_seconds = 0;   // first measured transmission to the last arrival
   LatencyHistogram latency;
+  const char* rx_clock = "tsc";     // what stamped arrivals: "nic" (the port) or "tsc" (rx_burst)
   // Per flow, how many packets reached each of its endpoints (DNAT spread).
   std::vector<std::vector<uint64_t>> endpoint_hits;
   double tx_pps() const { return seconds > 0 ? static_cast<double>(tx) / seconds : 0; }

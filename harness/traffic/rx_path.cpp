@@ -2,16 +2,19 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
 
 #include "packet_signature.h"
 
 namespace svcbench {
 
-RxPath::RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz)
+RxPath::RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz,
+               const RxClock& clock)
     : port_(port),
       traffic_(traffic),
       validate_(validate_dnat),
-      ns_per_cycle_(1e9 / static_cast<double>(tsc_hz)) {}
+      ns_per_cycle_(1e9 / static_cast<double>(tsc_hz)),
+      clock_(clock) {}
 
 void RxPath::begin(uint32_t run, uint64_t expected, ReplayResult& result) {
   run_ = run;
@@ -59,7 +62,11 @@ void RxPath::poll() {
     if (any_ && sig.sequence < highest_) ++r.reordered;
     if (!any_ || sig.sequence > highest_) highest_ = sig.sequence;
     any_ = true;
-    r.latency.record(static_cast<uint64_t>(static_cast<double>(now - sig.tx_tsc) * ns_per_cycle_));
+    uint64_t arrival = now;
+    if (clock_.nic && (m->ol_flags & clock_.dynflag))
+      arrival = clock_.tsc_of(*RTE_MBUF_DYNFIELD(m, clock_.dynfield_offset, rte_mbuf_timestamp_t*));
+    const uint64_t cycles = arrival > sig.tx_tsc ? arrival - sig.tx_tsc : 0;
+    r.latency.record(static_cast<uint64_t>(static_cast<double>(cycles) * ns_per_cycle_));
     if (validate_ && !traffic_.flows.empty()) {
       const auto& eps = traffic_.flows[sig.flow].endpoints;
       const Ipv4Address dst = destination_of(data, *layout);

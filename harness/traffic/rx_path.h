@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dpdk_environment.h"
 #include "replay.h"
 
 namespace svcbench {
@@ -17,7 +18,8 @@ class RxPath {
   static constexpr uint16_t kBurst = 64;
 
   // validate_dnat: a packet whose destination is not one of its flow's endpoints is misrouted.
-  RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz);
+  // clock: where arrival times come from (the NIC's stamp where the port offers one).
+  RxPath(uint16_t port, const TrafficPlan& traffic, bool validate_dnat, uint64_t tsc_hz, const RxClock& clock);
   // Counts frames of `run` with sequence numbers below `expected` into `result`; anything else
   // is foreign. Setup: allocates the sequence bitmap.
   void begin(uint32_t run, uint64_t expected, ReplayResult& result);
@@ -31,6 +33,7 @@ class RxPath {
   const TrafficPlan& traffic_;
   bool validate_;
   double ns_per_cycle_;
+  RxClock clock_;
   uint32_t run_ = 0;
   uint64_t expected_ = 0;
   std::vector<uint64_t> seen_;  // bitmap over sequence numbers

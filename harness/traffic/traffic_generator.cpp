@@ -55,7 +55,9 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   const bool established = settings.phase == Phase::kEstablished;
   const uint32_t n_flows = std::max<uint32_t>(1, settings.established_flows);
   TxPath tx(tx_port_, env_.pool(), traffic, settings, src_mac_, dst_mac_, plan_);
-  RxPath rx(rx_port_, traffic, validate_dnat, hz);
+  const RxClock clock = env_.rx_clock(rx_port_);
+  result.rx_clock = clock.name();
+  RxPath rx(rx_port_, traffic, validate_dnat, hz, clock);
 
   // Sends `count` packets of `run` at the configured pace, polling RX while it waits; returns
   // how many the port took (the rest it refused after retries).

@@ -47,7 +47,10 @@ fi
   -- "${eal[@]}" 2>"$work/eal.log" || fail "sweep over EAL arguments: $(tail -3 "$work/eal.log")"
 jq -e '.progress.state == "finished" and (.progress.failed | length) == 0 and (.latency | length) == 32
        and all(.latency[]; .packets_rx == .packets_tx and .packets_tx == 300 and .misrouted == 0)
-       and .baseline.packets_rx == 300' "$work/eal/results.json" >/dev/null \
+       and .baseline.packets_rx == 300 and all(.latency[]; .rx_clock == "tsc")
+       and .context.generator.lcores == 1
+       and ([.context.generator.ports[].name] | sort) == ["net_af_packet5", "net_af_packet6", "net_af_packet7", "net_af_packet8"]
+       and all(.context.generator.ports[]; .driver == "net_af_packet" and .rx_clock == "tsc")' "$work/eal/results.json" >/dev/null \
   || fail "sweep over EAL arguments measured wrongly: $(jq -c '.progress' "$work/eal/results.json")"
 
 # scripts/bench-generator, as README shows it (small, to keep the suite short).
