@@ -16,18 +16,7 @@ void NetnsNode::up() {
   const AddressPlan& plan = options_.plan;
   try {
     create_generator_namespace();
-    ip({"netns", "add", kNodeNs}, "creating namespace svcb-node");
-    ip({"link", "add", kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
-        kNodeIngress, "netns", kNodeNs},
-       "creating link A");
-    ip({"link", "add", kRxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
-        kNodeEgress, "netns", kNodeNs},
-       "creating link B");
-    sysctl_in(kNodeNs, "net.ipv6.conf.all.disable_ipv6", "1");
-    sysctl_in(kNodeNs, "net.ipv6.conf.default.disable_ipv6", "1");
-    ip({"-n", kNodeNs, "link", "set", "lo", "up"}, "bringing up lo");
-    for (const char* link : {kTxLink, kRxLink})
-      ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    create_node_namespace(kNodeNs, kTxLink, kNodeIngress, kRxLink, kNodeEgress);
     const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
     ip({"-n", kNodeNs, "addr", "add", plan.node_ingress_address().str() + prefix, "dev",
         kNodeIngress},
@@ -35,8 +24,6 @@ void NetnsNode::up() {
     ip({"-n", kNodeNs, "addr", "add", plan.node_egress_address().str() + prefix, "dev",
         kNodeEgress},
        "addressing svcb-n1");
-    for (const char* link : {kNodeIngress, kNodeEgress})
-      ip({"-n", kNodeNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
     sysctl_in(kNodeNs, "net.ipv4.ip_forward", "1");
     for (const char* conf : {"all", "default", kNodeIngress, kNodeEgress})
       sysctl_in(kNodeNs, std::string("net.ipv4.conf.") + conf + ".rp_filter", "0");

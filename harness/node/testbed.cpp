@@ -131,6 +131,24 @@ void create_generator_namespace() {
     ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
 }
 
+void create_node_namespace(const std::string& netns, const std::string& tx_link,
+                           const std::string& ingress, const std::string& rx_link,
+                           const std::string& egress) {
+  ip({"netns", "add", netns}, "creating namespace " + netns);
+  ip({"link", "add", tx_link, "netns", N::kGeneratorNs, "type", "veth", "peer", "name", ingress,
+      "netns", netns},
+     "creating link A");
+  ip({"link", "add", rx_link, "netns", N::kGeneratorNs, "type", "veth", "peer", "name", egress,
+      "netns", netns},
+     "creating link B");
+  sysctl_in(netns, "net.ipv6.conf.all.disable_ipv6", "1");
+  sysctl_in(netns, "net.ipv6.conf.default.disable_ipv6", "1");
+  for (const std::string& link : {tx_link, rx_link})
+    ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, "bringing up " + link);
+  for (const std::string& link : {ingress, egress, std::string("lo")})
+    ip({"-n", netns, "link", "set", link, "up"}, "bringing up " + link);
+}
+
 void remove_testbed_leftovers() {
   if (!running_as_root()) throw SetupError("testbed down needs root: rerun with sudo");
   for (const auto& ns : svcb_namespaces())

@@ -24,6 +24,12 @@ bool running_as_root();
 // Creates svcb-gen with the baseline pair up, IPv6 off, lo up. Throws SetupError naming the step.
 void create_generator_namespace();
 
+// A namespace for the node joined to svcb-gen by two veth pairs (tx_link in svcb-gen <->
+// ingress in `netns`, rx_link <-> egress), IPv6 off, every link and lo up. Throws SetupError.
+void create_node_namespace(const std::string& netns, const std::string& tx_link,
+                           const std::string& ingress, const std::string& rx_link,
+                           const std::string& egress);
+
 // Records what `up` created: the node kind and the identity of each namespace (for
 // require_owned_namespace and for `testbed status` / current_node()).
 void write_testbed_record(const std::string& kind, const std::vector<std::string>& namespaces);

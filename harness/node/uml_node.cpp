@@ -75,21 +75,7 @@ void UmlNode::up() {
     if (access(agent.c_str(), X_OK) != 0)
       throw SetupError(agent + " is missing: run scripts/build");
     create_generator_namespace();
-    ip({"netns", "add", kUmlNs}, "creating namespace svcb-uml");
-    ip({"link", "add", kTxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
-        kGuestIngressLink, "netns", kUmlNs},
-       "creating link A");
-    ip({"link", "add", kRxLink, "netns", N::kGeneratorNs, "type", "veth", "peer", "name",
-        kGuestEgressLink, "netns", kUmlNs},
-       "creating link B");
-    for (const char* ns : {kUmlNs}) {
-      sysctl_in(ns, "net.ipv6.conf.all.disable_ipv6", "1");
-      sysctl_in(ns, "net.ipv6.conf.default.disable_ipv6", "1");
-    }
-    for (const char* link : {kTxLink, kRxLink})
-      ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
-    for (const char* link : {kGuestIngressLink, kGuestEgressLink, "lo"})
-      ip({"-n", kUmlNs, "link", "set", link, "up"}, std::string("bringing up ") + link);
+    create_node_namespace(kUmlNs, kTxLink, kGuestIngressLink, kRxLink, kGuestEgressLink);
     write_testbed_record(kind(), {N::kGeneratorNs, kUmlNs});
     // The share: the agent's folder, a modprobe that finds the package's modules, and them.
     fs::create_directories(kShare + "/modules/lib/modules");
