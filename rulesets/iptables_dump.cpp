@@ -105,6 +105,37 @@ std::string canonical_iptables_dump(std::string_view text) {
   return out;
 }
 
+std::string kube_chains_removal(std::string_view save_text) {
+  auto is_kube = [](std::string_view chain) { return chain.starts_with("KUBE-"); };
+  std::string out, table, declare, unhook, remove;
+  auto flush_table = [&] {
+    if (!declare.empty()) out += "*" + table + "\n" + declare + unhook + remove + "COMMIT\n";
+    declare.clear();
+    unhook.clear();
+    remove.clear();
+  };
+  for (std::string_view line : lines_of(save_text)) {
+    if (line.starts_with("*")) {
+      table = std::string(line.substr(1));
+    } else if (line == "COMMIT") {
+      flush_table();
+    } else if (line.starts_with(":")) {
+      const std::string_view chain = line.substr(1, line.find(' ') - 1);
+      if (is_kube(chain)) {
+        declare += ":" + std::string(chain) + " - [0:0]\n";  // --noflush: declaring flushes it
+        remove += "-X " + std::string(chain) + "\n";
+      }
+    } else if (line.starts_with("-A ")) {
+      const auto words = split_rule_words(line);
+      const auto jump = std::find(words.begin(), words.end(), "-j");
+      if (words.size() > 1 && !is_kube(words[1]) && jump != words.end() &&
+          jump + 1 != words.end() && is_kube(*(jump + 1)))
+        unhook += "-D " + std::string(line.substr(3)) + "\n";
+    }
+  }
+  return out;
+}
+
 std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
   std::map<std::string, std::vector<std::vector<std::string>>> chains;
   std::vector<std::vector<std::string>> services_rules;
@@ -123,8 +154,8 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
     return {};
   };
   // Collect DNAT destinations reachable from a chain (depth-limited walk).
-  auto collect = [&](auto&& self, const std::string& chain, int depth,
-                     std::set<std::string>& seen, std::vector<Endpoint>& out) -> void {
+  auto collect = [&](auto&& self, const std::string& chain, int depth, std::set<std::string>& seen,
+                     std::vector<Endpoint>& out) -> void {
     if (depth > 4 || !seen.insert(chain).second) return;
     auto it = chains.find(chain);
     if (it == chains.end()) return;
@@ -166,8 +197,10 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
     if (!ip) continue;
     d.address = *ip;
     std::from_chars(dport.data(), dport.data() + dport.size(), d.port);
-    if (proto == "udp") d.protocol = Protocol::kUdp;
-    else if (proto == "sctp") d.protocol = Protocol::kSctp;
+    if (proto == "udp")
+      d.protocol = Protocol::kUdp;
+    else if (proto == "sctp")
+      d.protocol = Protocol::kSctp;
     d.comment = value_after(rule, "--comment");
     if (d.comment.size() >= 2 && d.comment.front() == '"')
       d.comment = d.comment.substr(1, d.comment.size() - 2);

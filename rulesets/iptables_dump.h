@@ -21,6 +21,12 @@ std::vector<std::string> split_rule_words(std::string_view line);
 std::string canonical_iptables_dump(std::string_view restore_text);
 
 
+// The iptables-restore --noflush payload that removes what kube-proxy owns from a node whose
+// tables `save_text` (iptables-save) shows: every KUBE-* chain, flushed then deleted, and the
+// rules of other chains that jump to one (base-chain jumps), deleted one by one. The node's own
+// rules and chains stay, as kube-proxy's cleanup leaves them. Empty when there is nothing to do.
+std::string kube_chains_removal(std::string_view save_text);
+
 // Parses `iptables-save -t nat` output. Only rules with -d, -p and --dport are returned;
 // the trailing KUBE-NODEPORTS jump is not a Service.
 std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text);

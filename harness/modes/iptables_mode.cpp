@@ -32,8 +32,12 @@ double IptablesMode::restore(const std::string& payload, const std::string& what
 }
 
 void IptablesMode::reset() {
-  // Restoring empty tables without --noflush flushes every chain and deletes user chains.
-  node_.run_checked({tool("-restore")}, name() + " reset", "*nat\nCOMMIT\n*filter\nCOMMIT\n");
+  // Only what kube-proxy owns (its chains and the jumps to them), as its cleanup does: a node's
+  // own rules stay, which matters once the node is somebody's machine.
+  const std::string removal =
+      kube_chains_removal(node_.run_checked({tool("-save")}, name() + " save").out);
+  if (!removal.empty())
+    node_.run_checked({tool("-restore"), "--noflush"}, name() + " reset", removal);
 }
 
 double IptablesMode::initial_load(const ServiceSet& services) {

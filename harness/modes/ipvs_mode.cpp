@@ -1,7 +1,10 @@
 #include "ipvs_mode.h"
 
+#include <sstream>
+
 #include "command_runner.h"
 #include "errors.h"
+#include "iptables_dump.h"
 #include "ipvs_listing.h"
 
 namespace svcbench {
@@ -52,10 +55,18 @@ double IpvsMode::apply(const IpvsProgramme& to, const IpvsProgramme* from,
 }
 
 void IpvsMode::reset() {
-  node_.run({"ipvsadm", "-C"});
+  node_.run({"ipvsadm", "-C"});  // kube-proxy's IPVS cleanup flushes IPVS as well
   node_.run({"/usr/bin/ip", "link", "del", "kube-ipvs0"});
-  node_.run_checked({"iptables-legacy-restore"}, "ipvs reset", "*nat\nCOMMIT\n*filter\nCOMMIT\n");
-  node_.run({"ipset", "destroy"});
+  const std::string removal =
+      kube_chains_removal(node_.run_checked({"iptables-legacy-save"}, "ipvs reset (save)").out);
+  if (!removal.empty())
+    node_.run_checked({"iptables-legacy-restore", "--noflush"}, "ipvs reset", removal);
+  // kube-proxy's sets only, once no rule refers to them.
+  std::string destroy;
+  std::istringstream sets(node_.run({"ipset", "list", "-n"}).out);
+  for (std::string set; std::getline(sets, set);)
+    if (set.starts_with("KUBE-")) destroy += "destroy " + set + "\n";
+  if (!destroy.empty()) node_.run_checked({"ipset", "restore"}, "ipvs reset (ipsets)", destroy);
 }
 
 double IpvsMode::initial_load(const ServiceSet& services) {

@@ -60,32 +60,44 @@ std::string init_script(const std::string& agent) {
          agent + " /mnt " + std::to_string(kAgentPollMs) + "\n";
 }
 
+// What the guest printed last before its kernel gave up (not the panic's stack), one line.
+std::string last_words(std::string log) {
+  log = log.substr(0, log.find("Kernel panic"));
+  if (log.size() > 300) log = log.substr(log.size() - 300);
+  for (char& c : log)
+    if (c == '\n' || c == '\r') c = ' ';
+  return log;
+}
+
 }  // namespace
 
-std::string UmlNode::svcbench_tool(const std::string& name) const {
-  std::error_code ec;
-  return (fs::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
-}
+// svcbench's node-side tools are copied into the share: the build may live under a path the
+// guest's own mounts hide (/tmp, /run), the share is mounted first.
+std::string UmlNode::svcbench_tool(const std::string& name) const { return "/mnt/" + name; }
 
 void UmlNode::up() {
   down();
   try {
     const std::string release = module_release();
-    const std::string agent = svcbench_tool("svcb-vm-agent");
-    if (access(agent.c_str(), X_OK) != 0)
-      throw SetupError(agent + " is missing: run scripts/build");
+    std::error_code ec;
+    const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const char* tool : {"svcb-vm-agent", "svcb-ipvs-netlink"})
+      if (access((build / tool).c_str(), X_OK) != 0)
+        throw SetupError((build / tool).string() + " is missing: run scripts/build");
     create_generator_namespace();
     create_node_namespace(kUmlNs, kTxLink, kGuestIngressLink, kRxLink, kGuestEgressLink);
     write_testbed_record(kind(), {N::kGeneratorNs, kUmlNs});
     // The share: the agent's folder, a modprobe that finds the package's modules, and them.
     fs::create_directories(kShare + "/modules/lib/modules");
+    for (const char* tool : {"svcb-vm-agent", "svcb-ipvs-netlink"})
+      fs::copy_file(build / tool, kShare + "/" + tool, fs::copy_options::overwrite_existing);
     fs::create_symlink(std::string(kModulesDir) + "/" + release,
                        kShare + "/modules/lib/modules/" + release);
     write_file_atomically(kShare + "/modprobe",
                           "#!/bin/sh\nexec /usr/sbin/modprobe -d /mnt/modules \"$@\"\n");
     fs::permissions(kShare + "/modprobe",
                     fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-    write_file_atomically(kInit, init_script(agent));
+    write_file_atomically(kInit, init_script(svcbench_tool("svcb-vm-agent")));
     fs::permissions(kInit, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
     start_guest();
   } catch (...) {
@@ -107,8 +119,8 @@ void UmlNode::start_guest() {
        kLogFile,
        kPidFile});
   if (!wait_for_agent(kShare, pid, 60))
-    throw SetupError("the uml guest did not start (no agent after 60 s); linux.uml said: " +
-                     log_tail(kLogFile));
+    throw SetupError("the uml guest did not start (no agent after 60 s); its console said: " +
+                     last_words(read_if_present(kLogFile)));
   auto guest = [&](const std::vector<std::string>& argv, const std::string& what) {
     CommandResult r = run_through_agent(kShare, argv, "", 60, "uml", kLogFile);
     if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));

@@ -42,6 +42,7 @@ class UmlNode : public Node {
   void require_tool(const std::string& tool, const std::string& package) override {
     svcbench::require_tool(tool, package);
   }
+  // Copied into the guest's share by up(): /mnt/NAME.
   std::string svcbench_tool(const std::string& name) const override;
   bool kernel_has(KernelFeature feature) const override { return feature == KernelFeature::kIpVs; }
   GeneratorLinks generator_links() override;

@@ -21,7 +21,8 @@ class NetnsNodeTest : public ::testing::Test {
     lock_ = std::make_unique<TestbedLock>();
     node_ = make_node("netns", {});
     node_->up();
-    generators_ = std::make_unique<GeneratorSetup>(choose_generator_ports(node_.get(), {}), AddressPlan{});
+    generators_ =
+        std::make_unique<GeneratorSetup>(choose_generator_ports(node_.get(), {}), AddressPlan{});
     generator_ = &generators_->through_node();
   }
   static void TearDownTestSuite() {
@@ -78,11 +79,31 @@ TEST_F(NetnsNodeTest, RefusesNamespacesItDidNotCreate) {
   };
   const std::string alias = "/run/netns/svcb-rootalias";
   run_checked({{"touch", alias}, "", "", true}, "touch");
-  run_checked({{"mount", "--bind", "/proc/self/ns/net", alias}, "", "", true}, "bind the host namespace");
+  run_checked({{"mount", "--bind", "/proc/self/ns/net", alias}, "", "", true},
+              "bind the host namespace");
   expect_refused("svcb-rootalias", "host's own namespace");
-  run_checked({{"ip", "netns", "add", "svcb-foreign"}, "", "", true}, "a namespace svcbench did not create");
+  run_checked({{"ip", "netns", "add", "svcb-foreign"}, "", "", true},
+              "a namespace svcbench did not create");
   expect_refused("svcb-foreign", "not created by");
   EXPECT_TRUE(node().run({"true"}).ok());  // the node `up` made is still fine
+}
+
+// The node's own rules survive every mode's reset (kube-proxy's cleanup removes its chains only).
+TEST_F(NetnsNodeTest, ResetLeavesTheNodesOwnRules) {
+  for (const char* name : {"iptables-legacy", "iptables-nft"}) {
+    const std::string tool = name;
+    node().run_checked({tool, "-t", "filter", "-A", "INPUT", "-s", "198.18.200.0/24", "-j", "DROP"},
+                       "a rule of the node's");
+    auto mode = make_dataplane_mode(name, node(), options());
+    mode->initial_load(services(20));
+    mode->reset();
+    const std::string left = node().run_checked({tool + "-save"}, "save").out;
+    EXPECT_EQ(left.find("KUBE-"), std::string::npos) << name << ":\n" << left;
+    EXPECT_NE(left.find("-A INPUT -s 198.18.200.0/24 -j DROP"), std::string::npos) << name << ":\n"
+                                                                                   << left;
+    node().run_checked({tool, "-t", "filter", "-D", "INPUT", "-s", "198.18.200.0/24", "-j", "DROP"},
+                       "cleanup");
+  }
 }
 
 TEST_F(NetnsNodeTest, RenderedRulesetLoadsInEveryMode) {
@@ -93,7 +114,8 @@ TEST_F(NetnsNodeTest, RenderedRulesetLoadsInEveryMode) {
     auto dispatch = mode->loaded_dispatch();
     ASSERT_EQ(dispatch.size(), 50u) << name;
     for (const auto& d : dispatch) EXPECT_EQ(d.endpoints.size(), 2u) << name << " " << d.comment;
-    EXPECT_NE(mode->loaded_ruleset().find(std::string(name) == "nftables" ? "mark-for-masquerade" : "KUBE-MARK-MASQ"),
+    EXPECT_NE(mode->loaded_ruleset().find(std::string(name) == "nftables" ? "mark-for-masquerade"
+                                                                          : "KUBE-MARK-MASQ"),
               std::string::npos);
     mode->reset();
     EXPECT_TRUE(mode->loaded_dispatch().empty()) << name;
@@ -110,7 +132,8 @@ TEST_F(NetnsNodeTest, PacketsArriveDnatedToTheRightEndpointsEvenly) {
   EXPECT_EQ(r.misrouted, 0u);
   ASSERT_EQ(r.endpoint_hits.size(), 1u);
   ASSERT_EQ(r.endpoint_hits[0].size(), 4u);
-  for (auto hits : r.endpoint_hits[0]) EXPECT_NEAR(static_cast<double>(hits), 1000.0, 150.0);  // ~5.5 sigma
+  for (auto hits : r.endpoint_hits[0])
+    EXPECT_NEAR(static_cast<double>(hits), 1000.0, 150.0);  // ~5.5 sigma
   // Every Service, uniformly: still no packet leaves towards a wrong endpoint.
   auto u = send(select_targets(dispatch, TargetPosition::kUniform), Phase::kNewFlow, 2000);
   EXPECT_EQ(u.rx, u.tx);
@@ -131,17 +154,20 @@ TEST_F(NetnsNodeTest, NewFlowCostGrowsWithServicesEstablishedDoesNot) {
   auto [new10, est10] = measure(10);
   auto [new3000, est3000] = measure(3000);
   // ~3,000 more rules walked per new flow: several microseconds more, whatever the machine.
-  EXPECT_GT(new3000, new10 * 3 / 2) << "new-flow p50: 10 Services " << new10 << " ns, 3000 Services " << new3000 << " ns";
+  EXPECT_GT(new3000, new10 * 3 / 2)
+      << "new-flow p50: 10 Services " << new10 << " ns, 3000 Services " << new3000 << " ns";
   EXPECT_GT(new3000, new10 + 5000);
   // Established flows skip the nat table: no such growth.
-  EXPECT_LT(est3000, est10 * 3 / 2 + 2000) << "established p50: 10 Services " << est10 << " ns, 3000 Services " << est3000 << " ns";
+  EXPECT_LT(est3000, est10 * 3 / 2 + 2000)
+      << "established p50: 10 Services " << est10 << " ns, 3000 Services " << est3000 << " ns";
   mode->reset();
 }
 
 TEST_F(NetnsNodeTest, NftablesDnatsEvenlyAndStaysFlat) {
   auto mode = make_dataplane_mode("nftables", node(), options());
   mode->initial_load(services(20, 4));
-  auto r = send(select_targets(mode->loaded_dispatch(), TargetPosition::kFirst), Phase::kNewFlow, 4000);
+  auto r =
+      send(select_targets(mode->loaded_dispatch(), TargetPosition::kFirst), Phase::kNewFlow, 4000);
   EXPECT_EQ(r.rx, r.tx);
   EXPECT_EQ(r.misrouted, 0u);
   ASSERT_EQ(r.endpoint_hits.at(0).size(), 4u);
@@ -153,7 +179,8 @@ TEST_F(NetnsNodeTest, NftablesDnatsEvenlyAndStaysFlat) {
     return send(last, Phase::kNewFlow, 1500).latency.percentile(50);
   };
   const uint64_t small = last_p50(10), large = last_p50(3000);
-  EXPECT_LT(large, small * 3 / 2 + 2000) << "nftables new-flow p50: 10 Services " << small << " ns, 3000 Services " << large << " ns";
+  EXPECT_LT(large, small * 3 / 2 + 2000)
+      << "nftables new-flow p50: 10 Services " << small << " ns, 3000 Services " << large << " ns";
   mode->reset();
 }
 
@@ -191,7 +218,8 @@ TEST_F(NetnsNodeTest, PartialSyncAddsAndRemovesOneService) {
 TEST_F(NetnsNodeTest, BaselineLinkDeliversEverything) {
   ReplaySettings s;
   s.packets = 1000;
-  const auto e = measure_baseline(*generators_->back_to_back(), services(10), TargetPosition::kUniform, s, AddressPlan{});
+  const auto e = measure_baseline(*generators_->back_to_back(), services(10),
+                                  TargetPosition::kUniform, s, AddressPlan{});
   EXPECT_EQ(e.replay.rx, 1000u);
   EXPECT_EQ(e.replay.duplicates, 0u);
   EXPECT_EQ(e.replay.misrouted, 0u);  // every frame arrives at the frontend it was sent to

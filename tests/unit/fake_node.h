@@ -52,6 +52,10 @@ class FakeIptables {
           rules.push_back(line);
         else
           rules.insert(rules.begin(), "-A " + rest);
+      } else if (line.starts_with("-D ")) {
+        const std::string rest = line.substr(3);
+        auto& rules = tables_[table].rules[rest.substr(0, rest.find(' '))];
+        std::erase(rules, "-A " + rest);
       } else if (line.starts_with("-X ")) {
         const std::string chain = line.substr(3);
         auto& t = tables_[table];
@@ -117,6 +121,8 @@ class FakeNode : public Node {
       iptables[tool.substr(0, tool.size() - 8)].restore(input, has("--noflush"));
     } else if (tool.ends_with("-save") && tool.starts_with("iptables")) {
       r.out = iptables[tool.substr(0, tool.size() - 5)].save(has("-t") ? argv.back() : "");
+    } else if (tool == "ipset" && argv.size() > 1 && argv[1] == "list") {
+      r.out = "KUBE-CLUSTER-IP\nsomeone-elses-set\n";
     } else if (tool == "cat" && argv.at(1) == "/proc/net/ip_vs") {
       r.exit_code = ip_vs ? 0 : 1;
     }

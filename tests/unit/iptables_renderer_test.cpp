@@ -41,6 +41,19 @@ TEST(IptablesRenderer, MatchesKubeProxyOverallRules) {
   EXPECT_EQ(canonical_iptables_dump(payload.text), read_golden("overall.rules"));
 }
 
+TEST(IptablesDump, KubeChainsRemovalTakesKubeProxysChainsAndJumpsOnly) {
+  const std::string saved =
+      "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-ABC - [0:0]\n:SITE - [0:0]\n"
+      "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+      "-A PREROUTING -j SITE\n-A KUBE-SERVICES -d 198.19.0.1/32 -j KUBE-SVC-ABC\n"
+      "-A SITE -d 198.18.201.1/32 -j RETURN\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n";
+  EXPECT_EQ(kube_chains_removal(saved),
+            "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-ABC - [0:0]\n"
+            "-D PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+            "-X KUBE-SERVICES\n-X KUBE-SVC-ABC\nCOMMIT\n");
+  EXPECT_EQ(kube_chains_removal("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n"), "");
+}
+
 TEST(IptablesRenderer, ProbabilitiesAreOneOverRemaining) {
   SyntheticSpec spec;
   spec.services = 1;

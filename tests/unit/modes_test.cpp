@@ -4,6 +4,8 @@
 // tables the fake keeps — partial syncs that leave exactly what a full sync would.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "errors.h"
 #include "fake_node.h"
 #include "iptables_dump.h"
@@ -55,20 +57,47 @@ std::string loaded(const FakeNode& node, const std::string& tool) {
 
 class IptablesModes : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(IptablesModes, InitialLoadResetsThenRestoresTheRenderedPayloadWithoutFlushing) {
+// A node's own rules, which no reset may touch.
+constexpr const char* kForeignRules =
+    "*filter\n:INPUT ACCEPT [0:0]\n:SITE-FW - [0:0]\n-A INPUT -j SITE-FW\n"
+    "-A SITE-FW -s 198.18.200.0/24 -j DROP\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n"
+    "-A PREROUTING -d 198.18.201.1/32 -j RETURN\nCOMMIT\n";
+
+TEST_P(IptablesModes, InitialLoadRestoresTheRenderedPayloadWithoutFlushing) {
   FakeNode node;
   node.seconds_per_tool[std::string(GetParam()) + "-restore"] = 0.25;
   auto mode = make_dataplane_mode(GetParam(), node, options());
   const auto base = services(20);
   EXPECT_DOUBLE_EQ(mode->initial_load(base), 0.25);  // the node's clock, around the last restore
   const auto restores = node.of(std::string(GetParam()) + "-restore");
-  ASSERT_EQ(restores.size(), 3u);          // reset, base-chain jumps, the ruleset
-  EXPECT_EQ(restores[0].argv.size(), 1u);  // the reset flushes: no --noflush
-  EXPECT_EQ(restores[1].input, render_iptables_base_jumps());
-  EXPECT_EQ(restores[2].argv, (std::vector<std::string>{std::string(GetParam()) + "-restore",
+  ASSERT_EQ(restores.size(), 2u);  // an empty node needs no reset: base-chain jumps, the ruleset
+  EXPECT_EQ(restores[0].input, render_iptables_base_jumps());
+  EXPECT_EQ(restores[1].argv, (std::vector<std::string>{std::string(GetParam()) + "-restore",
                                                         "--noflush", "--counters"}));
-  EXPECT_EQ(restores[2].input, render_iptables(base, options()).text);
+  EXPECT_EQ(restores[1].input, render_iptables(base, options()).text);
   EXPECT_EQ(mode->loaded_dispatch().size(), 20u);
+}
+
+// The rules and user chains of a saved table set (built-in chains always exist in a kernel).
+std::string rules_and_chains(const std::string& saved) {
+  std::string out;
+  std::istringstream in(canonical_iptables_dump(saved));
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("-") || line.starts_with("*") || line.starts_with(":SITE") || line.starts_with(":KUBE"))
+      out += line + "\n";
+  return out;
+}
+
+TEST_P(IptablesModes, ResetRemovesKubeProxysChainsAndNothingElse) {
+  FakeNode node;
+  node.iptables[GetParam()].restore(kForeignRules, false);
+  const std::string before = rules_and_chains(node.iptables[GetParam()].save());
+  auto mode = make_dataplane_mode(GetParam(), node, options());
+  mode->initial_load(services(20));
+  EXPECT_NE(node.iptables[GetParam()].save().find("KUBE-SERVICES"), std::string::npos);
+  mode->reset();
+  EXPECT_EQ(rules_and_chains(node.iptables[GetParam()].save()), before);
+  EXPECT_EQ(node.of(std::string(GetParam()) + "-restore").back().argv.back(), "--noflush");
 }
 
 TEST_P(IptablesModes, PartialSyncsLeaveWhatAFullSyncWould) {
@@ -149,6 +178,15 @@ TEST(IpvsMode, EachUpdateIsTheSumOfItsToolsOnTheNode) {
   EXPECT_DOUBLE_EQ(mode->partial_sync(base, grown(base)), 4 * 0.125);
   EXPECT_DOUBLE_EQ(mode->partial_sync(base, base), 2 * 0.125);
   EXPECT_EQ(node.of("/fake/svcb-ipvs-netlink").size(), 2u);
+}
+
+TEST(IpvsMode, ResetDestroysOnlyKubeProxysSets) {
+  FakeNode node;
+  auto mode = make_dataplane_mode("ipvs", node, options());
+  mode->reset();
+  const auto restores = node.of("ipset");
+  ASSERT_FALSE(restores.empty());
+  EXPECT_EQ(restores.back().input, "destroy KUBE-CLUSTER-IP\n");
 }
 
 TEST(IpvsMode, RefusedWhereTheKernelHasNoIpVs) {
