@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "errors.h"
+#include "node.h"
+#include "vm_node.h"
 
 namespace svcbench {
 
@@ -45,6 +47,7 @@ CommandLine::CommandLine(const std::string& command, const std::vector<OptionSpe
           value = args[++i];
         }
         values_[name] = value;
+        all_values_[name].push_back(value);
       }
     } else {
       positional_.push_back(a);
@@ -90,6 +93,55 @@ std::vector<std::string> CommandLine::get_list(const std::string& name,
     if (!item.empty()) out.push_back(item);
   if (out.empty()) throw UsageError("--" + name + " needs a comma-separated list");
   return out;
+}
+
+std::vector<std::string> CommandLine::get_all(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::vector<OptionSpec> node_option_specs() {
+  return {
+      {"node", "KIND",
+       "netns (default), uml (user-mode Linux guest: IPVS at near-native cost), vm (qemu guest, "
+       "all four modes, emulated) or ssh (another machine)"},
+      {"vm-image", "DIR", "with --node vm: kernel + initramfs (default build/vm)"},
+      {"vm-silence", "S",
+       "with --node uml or vm: give up on a guest silent this long (default 120 s)"},
+      {"ssh-target", "USER@HOST", "with --node ssh: the machine under test (key auth, BatchMode)"},
+      {"ssh-identity", "FILE", "with --node ssh: the private key (ssh -i)"},
+      {"ssh-option", "KEY=VALUE", "with --node ssh: passed as ssh -o (repeatable)"},
+      {"node-links", "IN,OUT",
+       "with --node ssh: its links wired to the generator's TX and RX ports"},
+  };
+}
+
+NodeOptions node_options_from(const CommandLine& cl) {
+  NodeOptions o;
+  o.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
+  o.vm_silence_seconds =
+      cl.get_number("vm-silence", NodeOptions::kDefaultVmSilenceSeconds, 2, 86400);
+  o.ssh.target = cl.get("ssh-target");
+  o.ssh.identity = cl.get("ssh-identity");
+  for (const auto& opt : cl.get_all("ssh-option")) {
+    if (opt.find('=') == std::string::npos || opt.starts_with("="))
+      throw UsageError("--ssh-option takes KEY=VALUE (as ssh -o), not '" + opt + "'");
+    o.ssh.options.push_back(opt);
+  }
+  if (cl.has("node-links")) {
+    const auto links = cl.get_list("node-links", "");
+    if (links.size() != 2 || links[0] == links[1])
+      throw UsageError("--node-links takes two different links IN,OUT, not '" +
+                       cl.get("node-links") + "'");
+    o.ssh.in_link = links[0];
+    o.ssh.out_link = links[1];
+  }
+  const bool ssh = cl.get("node", kDefaultNodeKind) == std::string("ssh");
+  if (!ssh && (cl.has("ssh-target") || cl.has("ssh-identity") || cl.has("ssh-option") ||
+               cl.has("node-links")))
+    throw UsageError(
+        "--ssh-target, --ssh-identity, --ssh-option and --node-links go with --node ssh");
+  return o;
 }
 
 std::string CommandLine::usage(const std::string& synopsis, const std::vector<OptionSpec>& specs) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "iptables_renderer.h"
+#include "node.h"
 
 namespace svcbench {
 
@@ -28,6 +29,8 @@ class CommandLine {
   uint64_t get_count(const std::string& name, uint64_t fallback, uint64_t max) const;
   double get_number(const std::string& name, double fallback, double min, double max) const;
   std::vector<std::string> get_list(const std::string& name, const std::string& fallback) const;
+  // Every value of an option given more than once (--ssh-option A=1 --ssh-option B=2).
+  std::vector<std::string> get_all(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   const std::vector<std::string>& passthrough() const { return passthrough_; }
   bool has_passthrough() const { return saw_separator_; }
@@ -38,9 +41,15 @@ class CommandLine {
   std::string command_;
   bool help_ = false;
   bool saw_separator_ = false;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;  // the last value of each option
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_, passthrough_;
 };
+
+// The options that say which node and how to reach it, shared by testbed, run and sweep.
+std::vector<OptionSpec> node_option_specs();
+// NodeOptions from them (--vm-image, --vm-silence, --ssh-*, --node-links); UsageError on nonsense.
+NodeOptions node_options_from(const CommandLine& cl);
 
 // --cluster-cidr, --nfacct, --no-random-fully, shared by `rules` and `sweep`.
 IptablesOptions iptables_options_from(const CommandLine& cl);

@@ -43,7 +43,9 @@ std::vector<OptionSpec> specs() {
 }  // namespace
 
 int run_command_line(const std::vector<std::string>& args) {
-  const auto kSpecs = specs();
+  auto kSpecs = specs();
+  for (auto& spec : node_option_specs())
+    if (spec.name != "node") kSpecs.push_back(std::move(spec));  // the node is the one that is up
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
@@ -103,7 +105,7 @@ int run_command_line(const std::vector<std::string>& args) {
   const bool custom_eal = cl.has_passthrough();
   std::unique_ptr<Node> node;
   if (!recorded_node_kind().empty())
-    node = current_node({});
+    node = current_node(node_options_from(cl));
   else if (!custom_eal)
     throw SetupError("no node is up: run `svcbench testbed up` first");
   else if (!baseline)
@@ -128,6 +130,10 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"burst", settings.burst}});
   {
     GeneratorSetup generators(ports, AddressPlan{});
+    if (!baseline) {
+      const auto [tx_mac, rx_mac] = generators.node_port_macs();
+      node->attach_generator(tx_mac, rx_mac);
+    }
     if (baseline) {
       SyntheticSpec spec;  // ten UDP frontends, nothing translates them
       spec.services = 10;

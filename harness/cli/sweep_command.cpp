@@ -14,19 +14,13 @@
 namespace svcbench {
 
 int sweep_command(const std::vector<std::string>& args) {
-  const std::vector<OptionSpec> specs = {
+  std::vector<OptionSpec> specs = {
       {"modes", "LIST",
        "comma-separated, of " + mode_names() + " (default: every mode the node's kernel has)"},
       {"services", "LIST", "Service counts (default 10,30,100,300,1000,3000,10000)"},
       {"out", "DIR", "results directory (results.json, summary.csv)"},
       {"resume", "DIR", "finish an interrupted sweep in DIR"},
       {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats (CI)"},
-      {"node", "KIND",
-       "netns (default), uml (user-mode Linux guest: IPVS at near-native cost) or vm (qemu guest, "
-       "all four modes, emulated)"},
-      {"vm-image", "DIR", "with --node vm: kernel + initramfs (default build/vm)"},
-      {"vm-silence", "S",
-       "with --node uml or vm: give up on a guest silent this long (default 120 s)"},
       {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
       {"seed", "S", "seed of the synthetic sets (default 1)"},
       {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
@@ -44,6 +38,7 @@ int sweep_command(const std::vector<std::string>& args) {
       {"baseline-rx-port", "NAME", "with EAL arguments: the other end of that pair"},
       {"dst-mac", "MAC", "destination MAC of frames to the node (default: its ingress link)"},
   };
+  for (auto& spec : node_option_specs()) specs.push_back(std::move(spec));
   CommandLine cl("svcbench sweep", specs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] "
@@ -58,7 +53,8 @@ int sweep_command(const std::vector<std::string>& args) {
   if (!running_as_root())
     throw SetupError("svcbench sweep programs a node and needs root: rerun with sudo");
   const std::string node_kind = cl.get("node", kDefaultNodeKind);
-  const auto node = make_node(node_kind, {});  // an unknown kind is a usage error here
+  const NodeOptions node_options = node_options_from(cl);
+  const auto node = make_node(node_kind, node_options);  // an unknown kind is a usage error here
   PortChoice ports;
   if (cl.has_passthrough()) ports.eal_args = cl.passthrough();
   ports.tx_port = cl.get("tx-port");
@@ -71,22 +67,22 @@ int sweep_command(const std::vector<std::string>& args) {
     // A resumed sweep is the recorded one: only the generator's ports may differ.
     for (const auto& s : specs)
       if (s.name != "resume" && s.name != "node" && !s.name.ends_with("-port") &&
-          s.name != "dst-mac" && cl.has(s.name))
+          s.name != "dst-mac" && !s.name.starts_with("ssh-") && s.name != "vm-image" &&
+          cl.has(s.name))
         throw UsageError("--resume continues the recorded sweep; drop --" + s.name);
     const std::string dir = cl.get("resume");
     if (!std::filesystem::exists(dir + "/results.json"))
       throw UsageError(dir + "/results.json does not exist; nothing to resume");
     SweepConfig c = sweep_config_from_results(dir);
-    c.node.vm_image_dir = default_vm_image_dir();
+    c.node.vm_image_dir = node_options.vm_image_dir;
+    if (!node_options.ssh.target.empty()) c.node.ssh = node_options.ssh;  // a key may have moved
     c.ports = ports;
     return run_sweep(c);
   }
   SweepConfig c;
   c.node_kind = node_kind;
   c.ports = ports;
-  c.node.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
-  c.node.vm_silence_seconds =
-      cl.get_number("vm-silence", NodeOptions::kDefaultVmSilenceSeconds, 2, 86400);
+  c.node = node_options;
   c.quick = cl.has("quick");
   if (c.quick) {
     c.service_counts = {10, 100, 1000};

@@ -11,20 +11,16 @@
 namespace svcbench {
 
 int testbed_command(const std::vector<std::string>& args) {
-  const std::vector<OptionSpec> specs = {
-      {"node", "KIND",
-       "netns (default), uml (user-mode Linux guest) or vm (qemu guest with Debian's kernel)"},
-      {"vm-image", "DIR",
-       "with --node vm: kernel + initramfs (default: beside the binary, build/vm)"}};
+  const std::vector<OptionSpec> specs = node_option_specs();
   CommandLine cl("svcbench testbed", specs, args);
   if (cl.help() || cl.positional().size() != 1) {
     std::fputs(
-        CommandLine::usage("svcbench testbed up|down|status [--node netns|uml|vm]", specs).c_str(),
+        CommandLine::usage("svcbench testbed up|down|status [--node netns|uml|vm|ssh]", specs)
+            .c_str(),
         cl.help() ? stdout : stderr);
     return cl.help() ? 0 : 2;
   }
-  NodeOptions options;
-  options.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
+  const NodeOptions options = node_options_from(cl);
   auto node = make_node(cl.get("node", kDefaultNodeKind), options);  // an unknown kind: usage error
   const std::string action = cl.positional()[0];
   if (action == "up") {

@@ -79,6 +79,11 @@ PacketReplayer& GeneratorSetup::through_node() {
   return *through_;
 }
 
+std::pair<std::string, std::string> GeneratorSetup::node_port_macs() const {
+  return {format_mac(env_.mac_of(env_.port_by_name(ports_.tx))),
+          format_mac(env_.mac_of(env_.port_by_name(ports_.rx)))};
+}
+
 PacketReplayer* GeneratorSetup::back_to_back() {
   if (ports_.baseline_tx.empty()) return nullptr;
   if (!back_to_back_) {

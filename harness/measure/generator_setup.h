@@ -48,6 +48,8 @@ class GeneratorSetup {
   PacketReplayer* back_to_back();
   const GeneratorPorts& ports() const { return ports_; }
   const DpdkEnvironment& environment() const { return env_; }
+  // The MACs of the ports towards and back from the node ("aa:bb:..."), for Node::attach_generator.
+  std::pair<std::string, std::string> node_port_macs() const;
 
  private:
   GeneratorPorts ports_;

@@ -17,22 +17,15 @@ nlohmann::json latency_summary_json(const LatencyHistogram& h) {
 }
 
 nlohmann::json replay_json(const ReplayResult& r, bool with_cdf) {
-  nlohmann::json j = {{"packets_tx", r.tx},
-                      {"packets_rx", r.rx},
-                      {"packets_lost", r.lost},
-                      {"duplicates", r.duplicates},
-                      {"reordered", r.reordered},
-                      {"misrouted", r.misrouted},
-                      {"foreign", r.foreign},
-                      {"tx_failed", r.tx_failed},
-                      {"seconds", r.seconds},
-                      {"tx_pps", std::round(r.tx_pps())},
-                      {"rx_seconds", r.rx_seconds},
-                      {"rx_pps", std::round(r.rx_pps())},
-                      {"saturated", r.saturated()},
-                      {"latency_ns", latency_summary_json(r.latency)},
-                      {"rx_clock", r.rx_clock},
-                      {"endpoint_spread_max_deviation", r.worst_spread_deviation()}};
+  nlohmann::json j = {
+      {"packets_tx", r.tx},         {"packets_rx", r.rx},
+      {"packets_lost", r.lost},     {"duplicates", r.duplicates},
+      {"reordered", r.reordered},   {"misrouted", r.misrouted},
+      {"foreign", r.foreign},       {"tx_failed", r.tx_failed},
+      {"seconds", r.seconds},       {"tx_pps", std::round(r.tx_pps())},
+      {"rx_seconds", r.rx_seconds}, {"rx_pps", std::round(r.rx_pps())},
+      {"saturated", r.saturated()}, {"latency_ns", latency_summary_json(r.latency)},
+      {"rx_clock", r.rx_clock},     {"endpoint_spread_max_deviation", r.worst_spread_deviation()}};
   if (with_cdf) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& [value_ns, fraction] : r.latency.cdf()) points.push_back({value_ns, fraction});
@@ -68,7 +61,8 @@ nlohmann::json to_json(const UpdateEntry& e) {
 nlohmann::json generator_json(const DpdkEnvironment& env) {
   nlohmann::json ports = nlohmann::json::array();
   for (const auto& p : env.started_ports())
-    ports.push_back({{"name", p.name}, {"driver", p.driver}, {"socket", p.socket}, {"rx_clock", p.rx_clock}});
+    ports.push_back(
+        {{"name", p.name}, {"driver", p.driver}, {"socket", p.socket}, {"rx_clock", p.rx_clock}});
   return {{"lcores", env.lcores()}, {"ports", ports}};
 }
 

@@ -37,8 +37,17 @@ enum class KernelFeature {
 };
 const char* config_option(KernelFeature feature);  // "CONFIG_IP_VS"
 
+// How to reach the ssh node and which of its links carry the traffic.
+struct SshAccess {
+  std::string target;                // USER@HOST
+  std::string identity;              // private key file (ssh -i), empty: ssh's default
+  std::vector<std::string> options;  // KEY=VALUE, each passed as ssh -o
+  std::string in_link, out_link;     // the node's links wired to the generator's TX and RX ports
+};
+
 struct NodeOptions {
   AddressPlan plan;
+  SshAccess ssh;
   std::string vm_image_dir;  // the vm node's kernel + initramfs (scripts/build-vm-image)
   // How long the vm guest agent's heartbeat may stand still before the guest counts as not
   // answering; a command itself may run as long as it takes while the guest is alive.
@@ -72,6 +81,9 @@ class Node {
 
   // The generator's links to the node that is up.
   virtual GeneratorLinks generator_links() = 0;
+  // Tells the node the MACs of the generator's ports, once DPDK has them: a node whose links
+  // svcbench does not create (ssh) points its static neighbours at them. Others know already.
+  virtual void attach_generator(const std::string& /*tx_mac*/, const std::string& /*rx_mac*/) {}
   // The node's part of the results' context: node_kind, emulated, its tool versions, and
   // what else the kind knows (accelerator, guest kernel).
   virtual nlohmann::json context() = 0;

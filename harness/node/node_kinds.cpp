@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "netns_node.h"
 #include "node.h"
+#include "ssh_node.h"
 #include "testbed.h"
 #include "uml_node.h"
 #include "vm_node.h"
@@ -58,7 +59,7 @@ const char* config_option(KernelFeature feature) {
 }
 
 const std::vector<std::string>& node_kinds() {
-  static const std::vector<std::string> kinds = {"netns", "uml", "vm"};
+  static const std::vector<std::string> kinds = {"netns", "uml", "vm", "ssh"};
   return kinds;
 }
 
@@ -74,6 +75,7 @@ std::unique_ptr<Node> make_node(const std::string& kind, const NodeOptions& opti
   if (kind == "netns") return std::make_unique<NetnsNode>(options);
   if (kind == "uml") return std::make_unique<UmlNode>(options);
   if (kind == "vm") return std::make_unique<VmNode>(options);
+  if (kind == "ssh") return std::make_unique<SshNode>(options);
   std::string known;
   for (const auto& k : node_kinds()) known += (known.empty() ? "" : " or ") + k;
   throw UsageError("unknown node kind '" + kind + "'; use " + known);

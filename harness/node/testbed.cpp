@@ -68,6 +68,11 @@ void write_testbed_record(const std::string& kind, const std::vector<std::string
   write_file_atomically(kRecord, text);
 }
 
+void remove_testbed_record() {
+  std::error_code ec;
+  std::filesystem::remove(kRecord, ec);
+}
+
 std::string recorded_node_kind() {
   std::string kind;
   std::ifstream(kRecord) >> kind;

@@ -33,6 +33,8 @@ void create_node_namespace(const std::string& netns, const std::string& tx_link,
 // Records what `up` created: the node kind and the identity of each namespace (for
 // require_owned_namespace and for `testbed status` / current_node()).
 void write_testbed_record(const std::string& kind, const std::vector<std::string>& namespaces);
+// Removes the record alone (a node that created no namespace of ours).
+void remove_testbed_record();
 // The kind `up` recorded, "" when nothing is up.
 std::string recorded_node_kind();
 // Throws SetupError unless `netns` is a namespace `up` created and still that same one:

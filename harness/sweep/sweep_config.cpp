@@ -21,7 +21,12 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"vm_silence_s", c.node.vm_silence_seconds},
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
-          {"random_fully", c.iptables.random_fully}};
+          {"random_fully", c.iptables.random_fully},
+          {"ssh",
+           {{"target", c.node.ssh.target},
+            {"identity", c.node.ssh.identity},
+            {"options", c.node.ssh.options},
+            {"node_links", {c.node.ssh.in_link, c.node.ssh.out_link}}}}};
 }
 
 SweepConfig sweep_config_from_results(const std::string& directory) {
@@ -46,6 +51,14 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
+    if (j.contains("ssh")) {
+      const auto& ssh = j["ssh"];
+      c.node.ssh.target = ssh.value("target", "");
+      c.node.ssh.identity = ssh.value("identity", "");
+      c.node.ssh.options = ssh.value("options", std::vector<std::string>{});
+      c.node.ssh.in_link = ssh.at("node_links").at(0).get<std::string>();
+      c.node.ssh.out_link = ssh.at("node_links").at(1).get<std::string>();
+    }
   } catch (const nlohmann::json::exception&) {
     throw UsageError(directory +
                      "/results.json has no complete \"config\" block; cannot resume it");

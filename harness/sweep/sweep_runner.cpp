@@ -160,6 +160,8 @@ int run_sweep(const SweepConfig& cfg) {
     doc.save();
     GeneratorSetup generators(choose_generator_ports(node.get(), cfg.ports), cfg.node.plan);
     PacketReplayer& through_node = generators.through_node();
+    const auto [tx_mac, rx_mac] = generators.node_port_macs();
+    node->attach_generator(tx_mac, rx_mac);
     PacketReplayer* back_to_back = generators.back_to_back();
     doc.add_context("generator", generator_json(generators.environment()));
     failures = sweep_points(cfg, *node, through_node, back_to_back, doc, imported);

@@ -89,6 +89,13 @@ std::vector<uint8_t> build_frame(const FlowSpec& flow, FrameLayout* layout_out) 
   return f;
 }
 
+std::string format_mac(const MacAddress& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
+  return text;
+}
+
 std::optional<FrameLayout> parse_layout(const uint8_t* f, size_t len) {
   if (len < 14) return std::nullopt;
   uint16_t l3 = 14;

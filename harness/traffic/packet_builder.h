@@ -19,6 +19,7 @@ using MacAddress = std::array<uint8_t, 6>;
 // Captures holding larger frames (jumbo, TSO-sized) are refused when read.
 constexpr size_t kMaxFrameBytes = 2048;
 std::optional<MacAddress> parse_mac(const std::string& text);  // "aa:bb:cc:dd:ee:ff"
+std::string format_mac(const MacAddress& mac);                 // "aa:bb:cc:dd:ee:ff"
 
 struct FrameLayout {
   uint16_t l3 = 14;       // IPv4 header offset
