@@ -48,7 +48,7 @@ for p in files:
             problems.append(f"{p.relative_to(root)}: {part}/ includes {other}/{header}")
 
 # The node kinds' names as strings: only where kinds are defined and where the CLI lists them.
-kind_literal = re.compile(r'"(netns|uml|vm)"')
+kind_literal = re.compile(r'"(netns|uml|vm|ssh)"')
 for p in files:
     if part_of(p) in ("node", "cli", "rulesets"):
         continue

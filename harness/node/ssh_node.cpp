@@ -241,8 +241,11 @@ void SshNode::down() {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
       try {
         run(it->get<std::vector<std::string>>());  // what is already gone stays gone
-      } catch (const SetupError&) {
-        break;  // the node cannot be reached: the record stays for the next down
+      } catch (const SetupError& e) {
+        // Unreachable: the record stays, so the next down undoes it all.
+        throw SetupError("cannot undo svcbench's changes on the ssh node (" +
+                         std::string(e.what()) + "); they stay recorded in " + kRecord +
+                         ": run `svcbench testbed down` when it answers");
       }
     }
     if (!options_.ssh.target.empty()) {

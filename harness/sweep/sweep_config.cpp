@@ -22,7 +22,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
-          {"ssh",
+          {"ssh_access",
            {{"target", c.node.ssh.target},
             {"identity", c.node.ssh.identity},
             {"options", c.node.ssh.options},
@@ -51,8 +51,8 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
-    if (j.contains("ssh")) {
-      const auto& ssh = j["ssh"];
+    if (j.contains("ssh_access")) {
+      const auto& ssh = j["ssh_access"];
       c.node.ssh.target = ssh.value("target", "");
       c.node.ssh.identity = ssh.value("identity", "");
       c.node.ssh.options = ssh.value("options", std::vector<std::string>{});
