@@ -15,6 +15,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 jq -e '.latency | length == 1 and .[0].mode == "baseline" and .[0].packets_tx == 20000
        and .[0].packets_rx >= 19800 and .[0].misrouted == 0 and .[0].foreign == 0' "$work/baseline.json" >/dev/null \
   || fail "baseline: $(jq -c '.latency[0] | del(.latency_cdf)' "$work/baseline.json")"
+# The same over ports the user names (README's bare-metal form, on virtual devices here).
+"$svcbench" run --baseline --packets 2000 --phase new-flow --target uniform --tx-port net_af_packet4 --rx-port net_af_packet9 \
+  --out "$work/baseline-eal.json" -- -l 0 --no-huge -m 256 --no-pci \
+  --vdev net_af_packet4,iface=svcb-b0 --vdev net_af_packet9,iface=svcb-b1 || fail "run --baseline over named ports"
+jq -e '.latency[0].packets_rx == 2000 and .latency[0].misrouted == 0
+       and ([.context.generator.ports[].name] | sort) == ["net_af_packet4", "net_af_packet9"]' "$work/baseline-eal.json" >/dev/null \
+  || fail "baseline over named ports: $(jq -c '.latency[0] | del(.latency_cdf)' "$work/baseline-eal.json")"
 "$svcbench" testbed down
 
 # A capture holding a 9,000-byte frame: one line, exit 2, before anything is touched.
