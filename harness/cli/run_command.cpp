@@ -35,6 +35,9 @@ std::vector<OptionSpec> specs() {
       {"tx-port", "NAME", "DPDK port to send on (default: the node's link, net_af_packet0)"},
       {"rx-port", "NAME", "DPDK port to receive on (default: the node's link, net_af_packet1)"},
       {"dst-mac", "MAC", "destination MAC (default: the node's ingress link)"},
+      {"generator-driver", "DRIVER",
+       "af_xdp, af_packet or auto: the generator's devices on the node's links (default auto: "
+       "af_xdp on veth links where the kernel has AF_XDP)"},
       {"out", "PATH", "write the JSON here instead of stdout"},
       {"allow-any-address", "", "send to Service/endpoint addresses outside 198.18.0.0/15 too"},
   };
@@ -51,7 +54,8 @@ int run_command_line(const std::vector<std::string>& args) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
                stdout);
     std::fputs(
-        "\nWithout EAL arguments the node's links are used through af_packet devices (--no-huge);\n"
+        "\nWithout EAL arguments the node's links are used through af_xdp or af_packet devices\n"
+        "(--no-huge, one lcore); with EAL arguments giving two lcores (-l 0,1) RX runs on the second;\n"
         "on bare metal pass e.g. `-- -l 1 -a 0000:3b:00.0 -a 0000:3b:00.1` and "
         "--tx-port/--rx-port.\n",
         stdout);
@@ -94,6 +98,7 @@ int run_command_line(const std::vector<std::string>& args) {
   choice.tx_port = cl.get("tx-port");
   choice.rx_port = cl.get("rx-port");
   choice.dst_mac = cl.get("dst-mac");
+  choice.driver = cl.get("generator-driver", "auto");
   check_port_choice(choice, true);
   if (baseline) {  // the named ports are the back-to-back pair
     std::swap(choice.tx_port, choice.baseline_tx_port);

@@ -37,6 +37,9 @@ int sweep_command(const std::vector<std::string>& args) {
        "with EAL arguments: back-to-back pair for the baseline (else none)"},
       {"baseline-rx-port", "NAME", "with EAL arguments: the other end of that pair"},
       {"dst-mac", "MAC", "destination MAC of frames to the node (default: its ingress link)"},
+      {"generator-driver", "DRIVER",
+       "af_xdp, af_packet or auto: the generator's devices on the node's links (default auto: "
+       "af_xdp on veth links where the kernel has AF_XDP)"},
   };
   for (auto& spec : node_option_specs()) specs.push_back(std::move(spec));
   CommandLine cl("svcbench sweep", specs, args);
@@ -62,12 +65,13 @@ int sweep_command(const std::vector<std::string>& args) {
   ports.baseline_tx_port = cl.get("baseline-tx-port");
   ports.baseline_rx_port = cl.get("baseline-rx-port");
   ports.dst_mac = cl.get("dst-mac");
+  ports.driver = cl.get("generator-driver", "auto");
   check_port_choice(ports, true);
   if (cl.has("resume")) {
     // A resumed sweep is the recorded one: only the generator's ports may differ.
     for (const auto& s : specs)
       if (s.name != "resume" && s.name != "node" && !s.name.ends_with("-port") &&
-          s.name != "dst-mac" && !s.name.starts_with("ssh-") && s.name != "vm-image" &&
+          s.name != "dst-mac" && s.name != "generator-driver" && !s.name.starts_with("ssh-") && s.name != "vm-image" &&
           cl.has(s.name))
         throw UsageError("--resume continues the recorded sweep; drop --" + s.name);
     const std::string dir = cl.get("resume");

@@ -15,6 +15,12 @@ MacAddress mac_or_throw(const std::string& text, const char* what) {
 }  // namespace
 
 void check_port_choice(const PortChoice& c, bool through_node) {
+  if (c.driver != "auto" && c.driver != "af_xdp" && c.driver != "af_packet")
+    throw UsageError("--generator-driver takes auto, af_xdp or af_packet, not '" + c.driver + "'");
+  if (c.driver != "auto" && !c.eal_args.empty())
+    throw UsageError(
+        "--generator-driver chooses the virtual devices on the node's links; with your own EAL "
+        "arguments name the devices there (--vdev net_af_xdp0,iface=...)");
   const bool named = !c.tx_port.empty() || !c.rx_port.empty() || !c.baseline_tx_port.empty() ||
                      !c.baseline_rx_port.empty();
   if (c.eal_args.empty() && named)
@@ -41,8 +47,19 @@ GeneratorPorts choose_generator_ports(Node* node, const PortChoice& choice) {
     if (!node)
       throw SetupError(
           "no node is up: run `svcbench testbed up` first, or give EAL arguments after --");
-    const auto devices = DpdkEnvironment::af_packet_devices(
-        {links.to_node, links.from_node, links.baseline_tx, links.baseline_rx});
+    using Driver = DpdkEnvironment::VirtualDriver;
+    Driver driver = Driver::kAfPacket;
+    if (choice.driver == "af_xdp") {
+      if (!DpdkEnvironment::af_xdp_supported())
+        throw SetupError(
+            "this kernel opens no AF_XDP sockets (CONFIG_XDP_SOCKETS): use --generator-driver "
+            "af_packet");
+      driver = Driver::kAfXdp;
+    } else if (choice.driver == "auto" && links.veth && DpdkEnvironment::af_xdp_supported()) {
+      driver = Driver::kAfXdp;
+    }
+    const auto devices = DpdkEnvironment::virtual_devices(
+        {links.to_node, links.from_node, links.baseline_tx, links.baseline_rx}, driver);
     p.eal_args = devices.eal_args;
     p.tx = devices.port_names[0];
     p.rx = devices.port_names[1];

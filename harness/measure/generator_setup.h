@@ -20,6 +20,9 @@ struct PortChoice {
   std::string tx_port, rx_port;       // DPDK port names through the node
   std::string baseline_tx_port, baseline_rx_port;
   std::string dst_mac;  // frames to the node (default: its ingress MAC)
+  // Virtual devices on the node's links: "af_xdp", "af_packet" or "auto" (af_xdp where the
+  // links are veth and the kernel opens AF_XDP sockets, else af_packet).
+  std::string driver = "auto";
 };
 
 struct GeneratorPorts {
@@ -30,7 +33,8 @@ struct GeneratorPorts {
   std::string dst_mac, baseline_dst_mac;
 };
 
-// UsageError for a choice that cannot work: port names without EAL arguments, EAL arguments
+// UsageError for a choice that cannot work: an unknown driver, a driver with EAL arguments,
+// port names without EAL arguments, EAL arguments
 // without the pair the measurement sends on (towards the node when `through_node`, else the
 // baseline pair), half a pair, a malformed MAC. The CLI calls it before anything is touched.
 void check_port_choice(const PortChoice& choice, bool through_node);

@@ -95,7 +95,8 @@ GeneratorLinks NetnsNode::generator_links() {
           N::kBaselineTx,
           N::kBaselineRx,
           mac_of(kNodeNs, kNodeIngress),
-          mac_of(N::kGeneratorNs, N::kBaselineRx)};
+          mac_of(N::kGeneratorNs, N::kBaselineRx),
+          /*veth=*/true};
 }
 
 nlohmann::json NetnsNode::context() {

@@ -25,6 +25,7 @@ struct GeneratorLinks {
   std::string baseline_tx, baseline_rx;  // the back-to-back pair, no node between
   std::string node_ingress_mac;          // destination MAC of frames to the node
   std::string baseline_rx_mac;           // destination MAC of back-to-back frames
+  bool veth = false;  // all four are veth ends: net_af_xdp attaches natively (auto picks it)
 };
 
 // The node kind when none is named: the embedded netns node.

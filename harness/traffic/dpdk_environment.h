@@ -62,13 +62,19 @@ class DpdkEnvironment {
   rte_mempool* pool() const { return pool_; }
   uint64_t tsc_hz() const;
 
-  // EAL arguments with one net_af_packet device per interface (one lcore, no hugepages, no
-  // PCI), and the port names they create, in the interfaces' order.
+  // EAL arguments with one virtual device per interface (no hugepages, no PCI, one lcore),
+  // and the port names they create, in
+  // the interfaces' order. net_af_xdp is the faster (zero syscalls per frame on RX); it needs
+  // a kernel with AF_XDP sockets. net_af_packet works everywhere.
+  enum class VirtualDriver { kAfPacket, kAfXdp };
   struct VirtualDevices {
     std::vector<std::string> eal_args;
     std::vector<std::string> port_names;
   };
-  static VirtualDevices af_packet_devices(const std::vector<std::string>& interfaces);
+  static VirtualDevices virtual_devices(const std::vector<std::string>& interfaces,
+                                        VirtualDriver driver);
+  // The kernel opens AF_XDP sockets (CONFIG_XDP_SOCKETS).
+  static bool af_xdp_supported();
 
  private:
   rte_mempool* pool_ = nullptr;

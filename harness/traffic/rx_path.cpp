@@ -22,7 +22,9 @@ void RxPath::begin(uint32_t run, uint64_t expected, ReplayResult& result) {
   seen_.assign((expected + 63) / 64, 0);
   highest_ = 0;
   any_ = false;
-  last_arrival_tsc_ = 0;
+  last_arrival_tsc_.store(0, std::memory_order_relaxed);
+  received_.store(0, std::memory_order_release);
+  returned_.store(0, std::memory_order_release);
   result_ = &result;
 }
 
@@ -58,7 +60,7 @@ void RxPath::poll() {
     }
     word |= bit;
     ++r.rx;
-    last_arrival_tsc_ = now;
+    last_arrival_tsc_.store(now, std::memory_order_relaxed);
     if (any_ && sig.sequence < highest_) ++r.reordered;
     if (!any_ || sig.sequence > highest_) highest_ = sig.sequence;
     any_ = true;
@@ -83,6 +85,8 @@ void RxPath::poll() {
     }
     rte_pktmbuf_free(m);
   }
+  received_.store(r.rx, std::memory_order_release);
+  returned_.store(r.rx + r.duplicates, std::memory_order_release);
 }
 
 }  // namespace svcbench

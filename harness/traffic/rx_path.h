@@ -1,10 +1,13 @@
 // The generator's receive side: one rx_burst at a time, each frame matched by its signature
 // to the run that sent it; latency (rx TSC - tx TSC), loss bitmap, duplicates, reordering,
 // and the endpoint the node DNAT-ed it to. begin() sizes everything; poll() never allocates.
+// poll() runs on one thread at a time: the transmitting lcore between bursts, or an lcore of
+// its own (RxWorker); received() and last_arrival_tsc() may be read from the other.
 #pragma once
 
 #include <rte_mbuf.h>
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -25,8 +28,12 @@ class RxPath {
   void begin(uint32_t run, uint64_t expected, ReplayResult& result);
   // One rx_burst: matches, records and frees what arrived.
   void poll();
+  // Matched arrivals of this run so far (what poll() counted into result.rx).
+  uint64_t received() const { return received_.load(std::memory_order_acquire); }
+  // Frames of this run that came back, duplicates included (the warm-up's all share sequence 0).
+  uint64_t returned() const { return returned_.load(std::memory_order_acquire); }
   // TSC of the last matched arrival (0: none yet).
-  uint64_t last_arrival_tsc() const { return last_arrival_tsc_; }
+  uint64_t last_arrival_tsc() const { return last_arrival_tsc_.load(std::memory_order_acquire); }
 
  private:
   uint16_t port_;
@@ -39,7 +46,8 @@ class RxPath {
   std::vector<uint64_t> seen_;  // bitmap over sequence numbers
   uint64_t highest_ = 0;
   bool any_ = false;
-  uint64_t last_arrival_tsc_ = 0;
+  std::atomic<uint64_t> received_{0}, returned_{0};
+  std::atomic<uint64_t> last_arrival_tsc_{0};
   ReplayResult* result_ = nullptr;
 };
 

@@ -1,8 +1,11 @@
 #include "traffic_generator.h"
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "interruption.h"
@@ -16,6 +19,46 @@ namespace {
 constexpr uint64_t kNewFlowWarmupPackets = 64;
 // How long the warm-up's stragglers may take to come back before the measured run starts.
 constexpr uint64_t kWarmupDrainMs = 50;
+
+// The receive side: on an lcore of its own when the EAL gives the generator a second one
+// (`-l 0,1`), else polled inline by the transmitting lcore between bursts. start() and stop()
+// bracket each stage (warm-up, measured run), so RxPath::begin never races a poll.
+class Receiver {
+ public:
+  explicit Receiver(RxPath& rx) : rx_(rx), lcore_(rte_get_next_lcore(-1, 1, 0)) {}
+  ~Receiver() { stop(); }
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+  bool own_lcore() const { return lcore_ < RTE_MAX_LCORE; }
+  void start() {
+    if (!own_lcore() || running_) return;
+    stop_.store(false, std::memory_order_release);
+    running_ = rte_eal_remote_launch(&Receiver::loop, this, lcore_) == 0;
+  }
+  void stop() {
+    if (!running_) return;
+    stop_.store(true, std::memory_order_release);
+    rte_eal_wait_lcore(lcore_);
+    running_ = false;
+  }
+  // The transmitting lcore's turn to poll (a no-op while RX runs on its own lcore).
+  void poll_inline() {
+    if (!running_) rx_.poll();
+  }
+  RxPath* inline_rx() { return running_ ? nullptr : &rx_; }
+
+ private:
+  static int loop(void* self) {
+    auto* r = static_cast<Receiver*>(self);
+    while (!r->stop_.load(std::memory_order_acquire)) r->rx_.poll();
+    r->rx_.poll();  // what arrived while stopping
+    return 0;
+  }
+  RxPath& rx_;
+  unsigned lcore_;
+  bool running_ = false;
+  std::atomic<bool> stop_{false};
+};
 }  // namespace
 
 double ReplayResult::worst_spread_deviation(uint64_t min_packets) const {
@@ -58,6 +101,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   const RxClock clock = env_.rx_clock(rx_port_);
   result.rx_clock = clock.name();
   RxPath rx(rx_port_, traffic, validate_dnat, hz, clock);
+  Receiver receiver(rx);
 
   // Sends `count` packets of `run` at the configured pace, polling RX while it waits; returns
   // how many the port took (the rest it refused after retries).
@@ -83,29 +127,30 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
                                                               sent / n_templates * span) *
                                           cycles_per_ns);
         if (now < due) {
-          rx.poll();
+          receiver.poll_inline();
           continue;
         }
       } else if (period && now < next) {
-        rx.poll();
+        receiver.poll_inline();
         continue;
       }
       const auto n = static_cast<uint16_t>(std::min<uint64_t>(settings.burst, count - sent));
       if (!tx.prepare_burst(mbufs, {sent, n, run, measured, tuple_base})) {
-        rx.poll();  // the pool refills as the ports give mbufs back
+        receiver.poll_inline();  // the pool refills as the ports give mbufs back
         continue;
       }
       next += period;
-      taken += tx.transmit_burst(mbufs, n, rx);
+      taken += tx.transmit_burst(mbufs, n, receiver.inline_rx());
       sent += n;
-      rx.poll();
+      receiver.poll_inline();
     }
     return Sent{sent, taken};
   };
   // Polls RX until `until_rx` packets came back or drain_ms passed.
-  auto drain = [&](uint32_t ms, uint64_t until_rx, const ReplayResult& counted) {
+  auto drain = [&](uint32_t ms, uint64_t until_rx) {
     const uint64_t deadline = rte_rdtsc() + hz * ms / 1000;
-    while (rte_rdtsc() < deadline && counted.rx < until_rx && !interrupted()) rx.poll();
+    while (rte_rdtsc() < deadline && rx.received() < until_rx && !interrupted())
+      receiver.poll_inline();
   };
 
   // Warm-up (not measured): new-flow warms caches with tuples the measurement never uses;
@@ -114,6 +159,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
     ReplayResult warm;
     warm.endpoint_hits = result.endpoint_hits;
     rx.begin(++run_id_, 1, warm);  // every warm-up packet carries sequence 0
+    receiver.start();
     uint64_t warm_sent = 0;
     if (established)
       warm_sent = send(std::min<uint64_t>(n_flows, settings.packets), run_id_, false, 0).taken;
@@ -123,17 +169,20 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
               .taken;
     // Sequence 0 counts once, the rest as duplicates: wait until all are back (or the time is up).
     const uint64_t deadline = rte_rdtsc() + hz * kWarmupDrainMs / 1000;
-    while (rte_rdtsc() < deadline && warm.rx + warm.duplicates < warm_sent && !interrupted())
-      rx.poll();
+    while (rte_rdtsc() < deadline && rx.returned() < warm_sent && !interrupted())
+      receiver.poll_inline();
+    receiver.stop();
   }
 
   rx.begin(++run_id_, settings.packets, result);
+  receiver.start();
   const uint64_t t0 = rte_rdtsc();
   const Sent measured = send(settings.packets, run_id_, true, 0);
   result.tx = measured.taken;
   result.tx_failed = measured.attempted - measured.taken;
   result.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(hz);
-  drain(settings.drain_ms, result.tx, result);
+  drain(settings.drain_ms, result.tx);
+  receiver.stop();
   if (rx.last_arrival_tsc() > t0)
     result.rx_seconds = static_cast<double>(rx.last_arrival_tsc() - t0) / static_cast<double>(hz);
   result.lost = result.tx > result.rx ? result.tx - result.rx : 0;

@@ -1,6 +1,6 @@
-// The DPDK traffic generator: paces a replay on one lcore, with the transmit side (TxPath)
-// and the receive side (RxPath) polled in turn; a warm-up under its own run id first, then
-// the measured packets, then a drain for stragglers.
+// The DPDK traffic generator: paces a replay on the main lcore (TxPath) while the receive side
+// (RxPath) runs on a second lcore when the EAL has one, else is polled between bursts; a
+// warm-up under its own run id first, then the measured packets, then a drain for stragglers.
 #pragma once
 
 #include "dpdk_environment.h"

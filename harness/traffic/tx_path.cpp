@@ -81,7 +81,7 @@ bool TxPath::prepare_burst(rte_mbuf** mbufs, const Burst& b) {
   return true;
 }
 
-uint16_t TxPath::transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath& rx) {
+uint16_t TxPath::transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx) {
   uint16_t done = 0;
   for (int attempt = 0; attempt < kTxAttempts && done < count; ++attempt) {
     const uint64_t now = rte_rdtsc();
@@ -89,7 +89,7 @@ uint16_t TxPath::transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath& rx) {
       patch_payload_u64(rte_pktmbuf_mtod(mbufs[i], uint8_t*), burst_layouts_[i],
                         offsetof(PacketSignature, tx_tsc), now);
     done += rte_eth_tx_burst(port_, 0, mbufs + done, static_cast<uint16_t>(count - done));
-    if (done < count) rx.poll();
+    if (done < count && inline_rx) inline_rx->poll();
   }
   for (uint16_t i = done; i < count; ++i) rte_pktmbuf_free(mbufs[i]);
   return done;

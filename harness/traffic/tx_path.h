@@ -41,9 +41,9 @@ class TxPath {
   void begin(uint32_t run);
   // Fills mbufs[0..count); false (and nothing taken from the pool) when it is empty.
   bool prepare_burst(rte_mbuf** mbufs, const Burst& burst);
-  // Sends mbufs[0..count), polling `rx` between retries; returns how many the port took and
-  // frees the rest.
-  uint16_t transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath& rx);
+  // Sends mbufs[0..count), polling `inline_rx` between retries (null: RX has an lcore of its
+  // own); returns how many the port took and frees the rest.
+  uint16_t transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx);
 
  private:
   size_t template_for(uint64_t sequence, uint32_t* flow_slot);
