@@ -116,6 +116,72 @@ std::vector<OptionSpec> node_option_specs() {
   };
 }
 
+std::vector<OptionSpec> throughput_option_specs() {
+  return {
+      {"throughput", "",
+       "search the node's capacity per phase x target: NDR and PDR by MLRsearch (RFC 9971, "
+       "FD.io CSIT's defaults), latency at 10/50/90% of the PDR, node CPU per packet"},
+      {"search-profile", "NAME", "with --throughput: csit (default) or rfc2544 (60 s trials, zero loss)"},
+      {"goals", "NAME:LOSS,...",
+       "with --throughput: loss-ratio goals instead of the profile's (e.g. ndr:0,pdr:0.005,p1:0.01)"},
+      {"trial-duration", "S", "with --throughput: seconds per trial (csit 1, rfc2544 60)"},
+      {"duration-sum", "S", "with --throughput: trial time that classifies a load (csit 21)"},
+      {"exceed-ratio", "R", "with --throughput: share of bad trial time a lower bound may have (csit 0.5)"},
+      {"relative-width", "W", "with --throughput: stop when (upper - lower) / upper <= W (0.005)"},
+      {"min-load", "PPS", "with --throughput: the smallest load tried (default 1000)"},
+      {"max-search-time", "S", "with --throughput: trial time per search before it stops (default 600)"},
+  };
+}
+
+std::optional<ThroughputRequest> throughput_request_from(const CommandLine& cl) {
+  if (!cl.has("throughput")) {
+    for (const auto& spec : throughput_option_specs())
+      if (cl.has(spec.name))
+        throw UsageError("--" + spec.name + " tunes the capacity search: add --throughput");
+    return std::nullopt;
+  }
+  ThroughputRequest r;
+  const std::string profile = cl.get("search-profile", "csit");
+  if (profile == "csit")
+    r.profile = SearchProfile::csit(0);
+  else if (profile == "rfc2544")
+    r.profile = SearchProfile::rfc2544(0);
+  else
+    throw UsageError("--search-profile takes csit or rfc2544, not '" + profile + "'");
+  const SearchGoal base = r.profile.goals.front();
+  if (cl.has("goals")) {
+    r.profile.name = "custom";
+    r.profile.goals.clear();
+    for (const auto& item : cl.get_list("goals", "")) {
+      const auto colon = item.find(':');
+      double loss = -1;
+      if (colon != std::string::npos && colon > 0) {
+        const std::string number = item.substr(colon + 1);
+        auto [p, ec] = std::from_chars(number.data(), number.data() + number.size(), loss);
+        if (ec != std::errc() || p != number.data() + number.size()) loss = -1;
+      }
+      if (loss < 0 || loss >= 1)
+        throw UsageError("--goals takes NAME:LOSS_RATIO items like ndr:0,pdr:0.005, not '" +
+                         item + "'");
+      SearchGoal g = base;
+      g.name = item.substr(0, colon);
+      g.loss_ratio = loss;
+      r.profile.goals.push_back(g);
+    }
+  }
+  r.profile.trial_duration_s =
+      cl.get_number("trial-duration", r.profile.trial_duration_s, 0.01, 3600);
+  for (auto& g : r.profile.goals) {
+    g.duration_sum_s = cl.get_number("duration-sum", g.duration_sum_s, 0.01, 86400);
+    g.exceed_ratio = cl.get_number("exceed-ratio", g.exceed_ratio, 0, 0.99);
+    g.relative_width = cl.get_number("relative-width", g.relative_width, 1e-6, 0.49);
+    if (g.duration_sum_s < r.profile.trial_duration_s) g.duration_sum_s = r.profile.trial_duration_s;
+  }
+  r.profile.min_load_pps = cl.get_number("min-load", r.profile.min_load_pps, 1, 1e9);
+  r.profile.max_search_s = cl.get_number("max-search-time", r.profile.max_search_s, 1, 86400);
+  return r;
+}
+
 NodeOptions node_options_from(const CommandLine& cl) {
   NodeOptions o;
   o.vm_image_dir = cl.get("vm-image", default_vm_image_dir());

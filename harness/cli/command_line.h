@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "iptables_renderer.h"
+#include "measure_throughput.h"
 #include "node.h"
 
 namespace svcbench {
@@ -50,6 +51,13 @@ class CommandLine {
 std::vector<OptionSpec> node_option_specs();
 // NodeOptions from them (--vm-image, --vm-silence, --ssh-*, --node-links); UsageError on nonsense.
 NodeOptions node_options_from(const CommandLine& cl);
+
+// The capacity search's options (--throughput, --search-profile, --goals, ...), shared by
+// `run` and `sweep`.
+std::vector<OptionSpec> throughput_option_specs();
+// The search they ask for; nullopt without --throughput (UsageError when another search
+// option comes without it, or a value makes no sense).
+std::optional<ThroughputRequest> throughput_request_from(const CommandLine& cl);
 
 // --cluster-cidr, --nfacct, --no-random-fully, shared by `rules` and `sweep`.
 IptablesOptions iptables_options_from(const CommandLine& cl);

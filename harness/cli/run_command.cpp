@@ -1,4 +1,5 @@
 // svcbench run: one measurement against the node as it is loaded now.
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -49,6 +50,7 @@ int run_command_line(const std::vector<std::string>& args) {
   auto kSpecs = specs();
   for (auto& spec : node_option_specs())
     if (spec.name != "node") kSpecs.push_back(std::move(spec));  // the node is the one that is up
+  for (auto& spec : throughput_option_specs()) kSpecs.push_back(std::move(spec));
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
@@ -85,6 +87,18 @@ int run_command_line(const std::vector<std::string>& args) {
   if (!pcap && (cl.has("map-services") || cl.has("capture-timing") || cl.has("loops")))
     throw UsageError("--map-services, --capture-timing and --loops go with --pcap FILE");
   if (baseline && pcap) throw UsageError("--baseline sends generated packets; drop --pcap");
+  const std::optional<ThroughputRequest> throughput = throughput_request_from(cl);
+  if (throughput && (baseline || pcap))
+    throw UsageError("--throughput searches the node's capacity for generated traffic; drop " +
+                     std::string(baseline ? "--baseline" : "--pcap"));
+  if (throughput) {
+    request.throughput = &*throughput;
+    request.throughput_targets = target == "all"
+                                     ? std::vector<TargetPosition>{TargetPosition::kFirst,
+                                                                   TargetPosition::kLast,
+                                                                   TargetPosition::kUniform}
+                                     : request.targets;
+  }
   std::vector<CapturedFrame> captured;
   if (pcap) captured = read_ethernet_frames(cl.get("pcap"));  // validate before touching anything
   request.capture = pcap ? &captured : nullptr;
@@ -157,6 +171,18 @@ int run_command_line(const std::vector<std::string>& args) {
       doc.add(point);
     } else {
       auto mode = make_dataplane_mode(mode_name, *node, {});
+      if (throughput) {
+        PacketReplayer* own_link = generators.back_to_back();
+        request.generator_max =
+            measure_generator_max(own_link ? *own_link : generators.through_node(),
+                                  own_link != nullptr, AddressPlan{}, throughput->burst);
+        request.progress = [](const std::string& line) {
+          std::fprintf(stderr, "svcbench: %s\n", line.c_str());
+        };
+        request.progress("generator maximum " +
+                         std::to_string(std::llround(request.generator_max.pps)) + " pps (" +
+                         request.generator_max.measured_on + ")");
+      }
       doc.add(measure_point(*node, *mode, generators.through_node(), request));
     }
     doc.add_context("generator", generator_json(generators.environment()));

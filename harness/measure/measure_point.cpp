@@ -1,5 +1,6 @@
 #include "measure_point.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "errors.h"
@@ -22,6 +23,22 @@ std::string saturation_warning(const LatencyEntry& e) {
                 to_string(e.phase), e.target.c_str(), static_cast<unsigned long long>(r.rx),
                 static_cast<unsigned long long>(r.tx), r.rx_pps(), r.tx_pps(),
                 static_cast<double>(r.latency.min()) / 1000);
+  return line;
+}
+
+std::string throughput_line(const ThroughputEntry& e) {
+  std::string line = std::string(to_string(e.phase)) + " " + e.target + ":";
+  for (const auto& g : e.search.goals) {
+    char part[128];
+    std::snprintf(part, sizeof part, " %s %.0f pps%s", g.goal.name.c_str(), g.conditional_pps,
+                  g.at_max_load ? " (generator's maximum: not limited by the node)" : "");
+    line += part;
+  }
+  char tail[160];
+  std::snprintf(tail, sizeof tail, " (%zu trials, %.0f s)", e.search.trials.size(),
+                e.search_wall_seconds);
+  line += tail;
+  if (!e.message.empty()) line += "; " + e.message;
   return line;
 }
 
@@ -101,6 +118,25 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
       point.latency.push_back(std::move(entry));
     }
   }
+  if (!request.throughput || request.capture) return point;
+  for (Phase phase : request.phases) {
+    for (TargetPosition target : request.throughput_targets) {
+      if (interrupted()) return point;
+      const auto selected = select_targets(dispatch, target);
+      const TrafficPlan traffic = plan_service_traffic(selected, request.plan);
+      if (!request.allow_any_address) require_benchmarking_range(traffic, request.plan);
+      say(request, std::string("capacity ") + to_string(phase) + " " + to_string(target));
+      ThroughputEntry entry = measure_throughput(node, through_node, traffic, phase,
+                                                 request.generator_max, *request.throughput);
+      entry.mode = mode.name();
+      entry.services = services;
+      entry.target = to_string(target);
+      entry.target_positions = selected.size() == 1 ? selected[0].position : dispatch.size();
+      if (entry.search.stopped) return point;  // a search cut short is not a result
+      say(request, throughput_line(entry));
+      point.throughput.push_back(std::move(entry));
+    }
+  }
   return point;
 }
 
@@ -137,6 +173,38 @@ LatencyEntry measure_baseline(PacketReplayer& back_to_back, const ServiceSet& se
   e.target = to_string(target);
   e.replay = back_to_back.replay(traffic, settings, true);
   return e;
+}
+
+GeneratorMaximum measure_generator_max(PacketReplayer& replayer, bool back_to_back,
+                                       const AddressPlan& plan, uint16_t burst) {
+  SyntheticSpec spec;  // ten UDP frontends, nothing translates them
+  spec.services = 10;
+  spec.udp_share = 1;
+  const auto selected =
+      select_targets(untranslated_targets(make_synthetic_services(spec, plan)), TargetPosition::kUniform);
+  const TrafficPlan traffic = plan_service_traffic(selected, plan);
+  require_benchmarking_range(traffic, plan);
+  ReplaySettings s;
+  s.phase = Phase::kEstablished;  // conntrack plays no part on a back-to-back link
+  s.rate_pps = 0;
+  s.burst = burst;
+  s.packets = 2'000'000;  // about a second at this class's af_xdp rate
+  s.drain_ms = 2000;
+  s.drain_quiet_ms = 100;
+  // Twice; the better one (the first also warms the path).
+  GeneratorMaximum best;
+  for (int i = 0; i < 2 && !interrupted(); ++i) {
+    const ReplayResult r = replayer.replay(traffic, s, back_to_back);
+    const double pps = back_to_back ? r.rx_pps() : r.tx_pps();
+    best.pps = std::max(best.pps, pps);
+  }
+  if (interrupted()) return best;
+  if (best.pps <= 0)
+    throw SetupError(
+        "the generator delivered nothing at top speed on its back-to-back link: check the "
+        "testbed (svcbench testbed status) and the EAL ports");
+  best.measured_on = back_to_back ? "back-to-back" : "through the node (transmit rate)";
+  return best;
 }
 
 }  // namespace svcbench

@@ -2,7 +2,8 @@
 // here. When the request carries Services, kube-proxy's rule updates are timed first (which
 // leaves them loaded); then the dispatch table is read back from the node and traffic is sent
 // for each phase x target (or a capture is replayed), every packet checked against the
-// endpoints its Service was DNAT-ed to. The back-to-back baseline is measured beside it.
+// endpoints its Service was DNAT-ed to; with a throughput request, the node's capacity is
+// searched for per phase x target. The back-to-back baseline is measured beside it.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "dataplane_mode.h"
+#include "measure_throughput.h"
 #include "node.h"
 #include "pcap_file.h"
 #include "point_result.h"
@@ -32,6 +34,11 @@ struct PointRequest {
   uint64_t loops = 1;         // with a capture: times it is replayed
   ReplaySettings replay;
   bool allow_any_address = false;  // send to addresses outside the benchmarking range too
+  // Capacity: after the latency runs, an MLRsearch per phase x throughput_targets, bounded by
+  // generator_max (measured once per run). Null: none.
+  const ThroughputRequest* throughput = nullptr;
+  std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
+  GeneratorMaximum generator_max;
   // Progress lines ("rule updates", "traffic", a saturation warning); may be empty.
   std::function<void(const std::string&)> progress;
 };
@@ -47,6 +54,12 @@ std::vector<ServiceDispatch> untranslated_targets(const ServiceSet& services);
 LatencyEntry measure_baseline(PacketReplayer& back_to_back, const ServiceSet& services,
                               TargetPosition target, const ReplaySettings& settings,
                               const AddressPlan& plan);
+
+// The generator's maximum: frames per second delivered (stamped, sent, received and matched)
+// at top speed over the back-to-back pair, ten untranslated frontends, best of two; without
+// that pair, the rate it transmits towards the node. Throws SetupError when nothing came back.
+GeneratorMaximum measure_generator_max(PacketReplayer& replayer, bool back_to_back,
+                                       const AddressPlan& plan, uint16_t burst);
 
 // UsageError when a destination or endpoint lies outside the plan's benchmarking range.
 void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& plan);

@@ -18,9 +18,14 @@ nlohmann::json replay_json(const ReplayResult& result, bool with_cdf);
 nlohmann::json to_json(const LatencyEntry& entry);
 // {"mode", "services", "operation", "seconds": {"median","min","max","runs"}}
 nlohmann::json to_json(const UpdateEntry& entry);
+// {"mode", "services", "phase", "target", "goals": {"ndr": {lower_pps, upper_pps,
+// conditional_pps, ...}, "pdr": ...}, "generator_max_pps", "cpu_ns_per_packet",
+// "latency_at_load": [{"fraction", "rate_pps", "latency_ns", ...}], "search": {...}}
+nlohmann::json to_json(const ThroughputEntry& entry);
 // The generator's part of the context: {"lcores", "ports": [{"name", "driver", "socket", "rx_clock"}]}.
 nlohmann::json generator_json(const DpdkEnvironment& env);
-// summary.csv of a results document: one row per baseline, latency and update entry.
+// summary.csv of a results document: one row per baseline, latency, update and throughput
+// entry.
 std::string summary_csv(const nlohmann::json& document);
 
 }  // namespace svcbench

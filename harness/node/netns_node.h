@@ -42,6 +42,7 @@ class NetnsNode : public Node {
   GeneratorLinks generator_links() override;
   nlohmann::json context() override;
   uint64_t default_rate_pps() const override { return 5000; }
+  bool shares_generator_kernel() const override { return true; }
 
  private:
   NodeOptions options_;

@@ -91,6 +91,9 @@ class Node {
   // Packets per second a latency run offers by default: below what the node forwards, so
   // latency is the path's and not a queue's.
   virtual uint64_t default_rate_pps() const = 0;
+  // The node runs on the generator's own kernel (netns): its /proc/stat system time includes
+  // the generator's syscalls, so only softirq time is the node's.
+  virtual bool shares_generator_kernel() const { return false; }
 
   // Throws SetupError "<what> failed on the KIND node (TOOL exit N): ..." on a non-zero exit.
   CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,

@@ -178,7 +178,15 @@ void DpdkEnvironment::start_port(uint16_t port) {
   rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
   const int socket = rte_eth_dev_socket_id(port);
   const unsigned s = socket < 0 ? rte_socket_id() : static_cast<unsigned>(socket);
-  if (int rc = rte_eth_rx_queue_setup(port, 0, rxd, s, nullptr, pool_); rc != 0)
+  // Each port receives into a pool of its own: net_af_xdp registers an RX pool as the
+  // socket's UMEM, which one pool can be for one port only.
+  const std::string rx_pool_name = "svcb_rx" + std::to_string(port);
+  rte_mempool* rx_pool = rte_pktmbuf_pool_create(rx_pool_name.c_str(), 8191, 256, 0,
+                                                 RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(s));
+  if (!rx_pool)
+    throw SetupError("port " + std::to_string(port) + ": RX mempool: " + rte_strerror(rte_errno) +
+                     "; give EAL more memory (-m)");
+  if (int rc = rte_eth_rx_queue_setup(port, 0, rxd, s, nullptr, rx_pool); rc != 0)
     throw SetupError("port " + std::to_string(port) + ": rx queue: " + rte_strerror(-rc));
   rte_eth_txconf txconf = info.default_txconf;
   txconf.offloads = conf.txmode.offloads;

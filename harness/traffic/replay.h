@@ -11,6 +11,10 @@
 
 namespace svcbench {
 
+// Distinct source tuples a new-flow replay sends (4 client addresses x 60,000 ports): beyond
+// this many packets in one replay tuples repeat and hit conntrack entries instead of new ones.
+inline constexpr uint64_t kNewFlowTuples = 240'000;
+
 struct ReplaySettings {
   Phase phase = Phase::kNewFlow;
   uint64_t packets = 2000;      // measured packets (per loop when replaying a capture)
@@ -20,7 +24,11 @@ struct ReplaySettings {
   uint16_t burst = 1;           // packets per tx_burst, 1..kMaxBurst; 1 gives per-packet latency
   uint32_t established_flows = 256;
   uint32_t drain_ms = 200;     // wait for stragglers after the last packet
+  uint32_t drain_quiet_ms = 0;  // end the wait once nothing arrived for this long (0: never)
   bool rewrite_source = true;  // new-flow: fresh 5-tuple per packet; else template's
+  // Stop sending after this long (0: send every packet however long it takes). A capacity
+  // trial lasts its duration: what the generator could not send by then was not offered in time.
+  double send_deadline_s = 0;
   static constexpr uint16_t kMaxBurst = 64;
 };
 
@@ -28,6 +36,7 @@ struct ReplayResult {
   uint64_t tx = 0, rx = 0, lost = 0, duplicates = 0, reordered = 0, misrouted = 0;
   uint64_t foreign = 0;    // received frames without this run's signature
   uint64_t tx_failed = 0;  // the port refused them after retries
+  uint64_t unsent = 0;     // not sent by the send deadline (the path held the generator back)
   double seconds = 0;      // first to last measured transmission
   double rx_seconds = 0;   // first measured transmission to the last arrival
   LatencyHistogram latency;

@@ -118,8 +118,13 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
     const double cycles_per_ns = static_cast<double>(hz) / 1e9 / std::max(settings.speed, 1e-6);
     const uint64_t first_offset = traffic.templates.front().offset_ns;
     const uint64_t span = traffic.templates.back().offset_ns - first_offset + 1000;
+    const uint64_t deadline =
+        measured && settings.send_deadline_s > 0
+            ? start + static_cast<uint64_t>(settings.send_deadline_s * static_cast<double>(hz))
+            : UINT64_MAX;
     while (sent < count && !interrupted()) {
       const uint64_t now = rte_rdtsc();
+      if (now >= deadline) break;
       if (settings.capture_timing) {
         const auto& t = traffic.templates[sent % n_templates];
         const uint64_t due =
@@ -146,11 +151,23 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
     }
     return Sent{sent, taken};
   };
-  // Polls RX until `until_rx` packets came back or drain_ms passed.
-  auto drain = [&](uint32_t ms, uint64_t until_rx) {
+  // Polls RX until `until_rx` packets came back, drain_ms passed, or (quiet_ms > 0) nothing
+  // arrived for quiet_ms: the node's queues hold far less than that, so what is still out is lost.
+  auto drain = [&](uint32_t ms, uint32_t quiet_ms, uint64_t until_rx) {
     const uint64_t deadline = rte_rdtsc() + hz * ms / 1000;
-    while (rte_rdtsc() < deadline && rx.received() < until_rx && !interrupted())
+    const uint64_t quiet = hz * quiet_ms / 1000;
+    uint64_t last_count = rx.received(), last_change = rte_rdtsc();
+    while (rx.received() < until_rx && !interrupted()) {
+      const uint64_t now = rte_rdtsc();
+      if (now >= deadline) break;
+      if (const uint64_t count = rx.received(); count != last_count) {
+        last_count = count;
+        last_change = now;
+      } else if (quiet && now - last_change >= quiet) {
+        break;
+      }
       receiver.poll_inline();
+    }
   };
 
   // Warm-up (not measured): new-flow warms caches with tuples the measurement never uses;
@@ -180,8 +197,9 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   const Sent measured = send(settings.packets, run_id_, true, 0);
   result.tx = measured.taken;
   result.tx_failed = measured.attempted - measured.taken;
+  if (!interrupted()) result.unsent = settings.packets - measured.attempted;
   result.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(hz);
-  drain(settings.drain_ms, result.tx);
+  drain(settings.drain_ms, settings.drain_quiet_ms, result.tx);
   receiver.stop();
   if (rx.last_arrival_tsc() > t0)
     result.rx_seconds = static_cast<double>(rx.last_arrival_tsc() - t0) / static_cast<double>(hz);

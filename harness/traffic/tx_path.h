@@ -23,6 +23,7 @@ class TxPath {
   // tuples below this, warm-up tuples start here (client address 4), so none is reused.
   static constexpr uint64_t kTuplesPerClient = 60000;
   static constexpr uint64_t kWarmupTupleBase = 4 * kTuplesPerClient;
+  static_assert(kWarmupTupleBase == kNewFlowTuples);
 
   // Throws UsageError when a template frame does not fit one of the pool's mbufs.
   TxPath(uint16_t port, rte_mempool* pool, const TrafficPlan& traffic,
