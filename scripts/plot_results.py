@@ -42,39 +42,129 @@ def emulated_note(doc):
     return " (emulated node: compare ratios only)" if doc["context"].get("emulated") else ""
 
 
+def mode_colors(doc):
+    return {m: f"C{i}" for i, m in enumerate(modes_of(doc))}
+
+
 def plot_latency(doc, out):
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    """One colour per mode; line style per target; p50 on the top row, p99 on the bottom row
+    (its own panel, not stacked on the p50 lines); legend outside the axes."""
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
     groups = by_key(doc["latency"], "mode", "phase", "target")
-    colors = {m: f"C{i}" for i, m in enumerate(modes_of(doc))}  # colour: mode; line style: target
-    saturated_labelled = {ax: False for ax in axes}
+    colors = mode_colors(doc)
+    styles = (("last", "-"), ("uniform", "--"), ("first", ":"))
+    base = doc.get("baseline")
+    for col, phase in enumerate(PHASES):
+        for row, pct in enumerate(("p50", "p99")):
+            ax = axes[row][col]
+            saturated_labelled = False
+            for mode in modes_of(doc):
+                for target, style in styles:
+                    rows = sorted(groups.get((mode, phase, target), []), key=lambda e: e["services"])
+                    if not rows:
+                        continue
+                    xs = [r["services"] for r in rows]
+                    ys = [r["latency_ns"][pct] / 1000 for r in rows]
+                    ax.plot(xs, ys, style, marker="o", ms=3, color=colors[mode], label=f"{mode}, {target}")
+                    hot = [r for r in rows if r.get("saturated")]
+                    if hot:  # the node fell behind the offered rate: these are queueing
+                        ax.scatter([r["services"] for r in hot], [r["latency_ns"][pct] / 1000 for r in hot],
+                                   s=120, facecolors="none", edgecolors="red", linewidths=1.2, zorder=5,
+                                   label=None if saturated_labelled else "saturated (queueing)")
+                        saturated_labelled = True
+            if base:
+                ax.axhline(base["latency_ns"][pct] / 1000, color="grey", lw=0.8, label=f"back-to-back {pct}")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(f"{phase}, {pct}{emulated_note(doc)}")
+            ax.grid(True, which="both", alpha=0.3)
+            if row == 1:
+                ax.set_xlabel("Services")
+            if col == 0:
+                ax.set_ylabel(f"{pct} latency (µs)")
+    handles, labels = {}, []
+    for ax in axes.flat:
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            if l not in handles:
+                handles[l] = h
+                labels.append(l)
+    fig.legend([handles[l] for l in labels], labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    fig.tight_layout()
+    save(fig, out, "latency_vs_services")
+
+
+def plot_throughput(doc, out):
+    """NDR and PDR (conditional throughput) vs Services per mode and phase, with the
+    generator's maximum; CPU ns per packet vs Services; latency vs load at the largest size."""
+    entries = doc.get("throughput", [])
+    if not entries:
+        return []
+    colors = {m: f"C{i}" for i, m in enumerate(dict.fromkeys(e["mode"] for e in entries))}
+    groups = by_key(entries, "mode", "phase", "target")
+    names = []
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    gen = max((e["generator_max_pps"] for e in entries), default=0)
     for ax, phase in zip(axes, PHASES):
-        for mode in modes_of(doc):
-            for target, style in (("last", "-"), ("uniform", "--"), ("first", ":")):
-                rows = sorted(groups.get((mode, phase, target), []), key=lambda e: e["services"])
-                if not rows:
-                    continue
-                xs = [r["services"] for r in rows]
-                ax.plot(xs, [r["latency_ns"]["p50"] / 1000 for r in rows], style, marker="o",
-                        color=colors[mode], label=f"{mode} {target} p50")
-                ax.plot(xs, [r["latency_ns"]["p99"] / 1000 for r in rows], style, marker="x",
-                        color=colors[mode], alpha=0.3, label=f"{mode} {target} p99")
-                hot = [r for r in rows if r.get("saturated")]
-                if hot:  # the node fell behind the offered rate: these p50s are queueing
-                    ax.scatter([r["services"] for r in hot], [r["latency_ns"]["p50"] / 1000 for r in hot],
-                               s=140, facecolors="none", edgecolors="red", linewidths=1.5, zorder=5,
-                               label="saturated" if not saturated_labelled[ax] else None)
-                    saturated_labelled[ax] = True
-        base = doc.get("baseline")
-        if base:
-            ax.axhline(base["latency_ns"]["p50"] / 1000, color="grey", lw=0.8, label="back-to-back p50")
+        for (mode, ph, target), rows in sorted(groups.items()):
+            if ph != phase:
+                continue
+            rows = sorted(rows, key=lambda e: e["services"])
+            xs = [r["services"] for r in rows]
+            for goal, style in (("ndr", "-"), ("pdr", "--")):
+                ys = [r["goals"][goal]["conditional_pps"] for r in rows if goal in r["goals"]]
+                if len(ys) == len(xs):
+                    ax.plot(xs, ys, style, marker="o", ms=4, color=colors[mode], label=f"{mode} {goal.upper()} ({target})")
+        if gen:
+            ax.axhline(gen, color="grey", lw=0.8, label="generator maximum (back-to-back)")
+        caps = {r["max_load_pps"] for r in entries if r["phase"] == phase and r.get("max_load_reason")}
+        for cap in caps:
+            ax.axhline(cap, color="grey", lw=0.8, ls=":", label="new-flow trial ceiling (distinct tuples)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("Services")
-        ax.set_title(f"{phase} latency{emulated_note(doc)}")
+        ax.set_title(f"{phase} capacity{' (new connections/s)' if phase == 'new-flow' else ''}{emulated_note(doc)}")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("packets/s without loss (NDR) / with ≤0.5% (PDR)")
+    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    save(fig, out, "throughput_vs_services")
+    names.append("throughput_vs_services")
+
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    for (mode, phase, target), rows in sorted(groups.items()):
+        rows = sorted([r for r in rows if r.get("cpu_ns_per_packet") is not None], key=lambda e: e["services"])
+        if rows:
+            ax.plot([r["services"] for r in rows], [r["cpu_ns_per_packet"] for r in rows],
+                    "-" if phase == "new-flow" else "--", marker="o", color=colors[mode], label=f"{mode} {phase} ({target})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Services")
+    ax.set_ylabel("node CPU per forwarded packet at NDR (ns)")
+    counted = next((e.get("cpu_counted") for e in entries if e.get("cpu_counted")), "")
+    ax.set_title(f"CPU per packet{emulated_note(doc)}\n{counted}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    save(fig, out, "cpu_per_packet_vs_services")
+    names.append("cpu_per_packet_vs_services")
+
+    largest = max(e["services"] for e in entries)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    for ax, phase in zip(axes, PHASES):
+        for e in entries:
+            if e["services"] != largest or e["phase"] != phase or not e["latency_at_load"]:
+                continue
+            pts = sorted(e["latency_at_load"], key=lambda l: l["fraction"])
+            xs = [p["fraction"] * 100 for p in pts]
+            ax.plot(xs, [p["latency_ns"]["p50"] / 1000 for p in pts], "-", marker="o", color=colors[e["mode"]], label=f"{e['mode']} p50")
+            ax.plot(xs, [p["latency_ns"]["p99"] / 1000 for p in pts], ":", marker="x", color=colors[e["mode"]], label=f"{e['mode']} p99")
+        ax.set_yscale("log")
+        ax.set_xlabel("offered load (% of PDR)")
+        ax.set_title(f"{phase} latency under load, {largest} Services{emulated_note(doc)}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("latency (µs)")
-    axes[1].legend(fontsize=7, loc="upper left", ncol=1)
-    save(fig, out, "latency_vs_services")
+    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    save(fig, out, "latency_vs_load")
+    names.append("latency_vs_load")
+    return names
 
 
 def plot_updates(doc, out):
@@ -122,8 +212,8 @@ def plot_cdf(doc, out):
 
 
 def per_rule_cost(doc):
-    """Least-squares slope of new-flow p50 to the last Service against the number of
-    KUBE-SERVICES rules before it (its position): ns per rule walked."""
+    """Least-squares fit, over every size, of new-flow p50 to the last Service against the
+    number of KUBE-SERVICES rules before it (its position): slope (ns per rule walked) and R²."""
     out = {}
     for (mode,), rows in by_key([e for e in doc["latency"] if e["phase"] == "new-flow" and e["target"] == "last"], "mode").items():
         pts = [(r.get("target_positions", r["services"]), r["latency_ns"]["p50"]) for r in rows]
@@ -135,7 +225,10 @@ def per_rule_cost(doc):
         var = sum((p[0] - mx) ** 2 for p in pts)
         if var == 0:
             continue
-        out[mode] = sum((p[0] - mx) * (p[1] - my) for p in pts) / var
+        slope = sum((p[0] - mx) * (p[1] - my) for p in pts) / var
+        ss_tot = sum((p[1] - my) ** 2 for p in pts)
+        ss_res = sum((p[1] - (my + slope * (p[0] - mx))) ** 2 for p in pts)
+        out[mode] = (slope, 1 - ss_res / ss_tot if ss_tot else 1.0, n)
     return out
 
 
@@ -156,26 +249,67 @@ def report(doc, out, largest):
             continue
         urows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['operation']}</td>"
                      f"<td>{s['median']*1000:.1f}</td><td>{s['min']*1000:.1f}</td><td>{s['max']*1000:.1f}</td><td>{s['runs']}</td></tr>")
+    trows = []
+    for e in sorted(doc.get("throughput", []), key=lambda e: (e["mode"], e["services"], e["phase"], e["target"])):
+        g = e["goals"]
+
+        def bounds(name):
+            if name not in g:
+                return "<td></td><td></td><td></td>"
+            x = g[name]
+            up = "—" if x["upper_pps"] is None else f"{x['upper_pps']:,.0f}"
+            return f"<td>{x['lower_pps']:,.0f}</td><td>{up}</td><td>{x['conditional_pps']:,.0f}</td>"
+        lat = " ".join(f"{l['fraction']*100:.0f}%: {l['latency_ns']['p50']/1000:.1f}/{l['latency_ns']['p99']/1000:.1f}"
+                       for l in e["latency_at_load"])
+        cpu_ns = "" if e.get("cpu_ns_per_packet") is None else f"{e['cpu_ns_per_packet']:.0f}"
+        trows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}</td>"
+                     f"{bounds('ndr')}{bounds('pdr')}<td>{e['max_load_pps']:,.0f}</td><td>{cpu_ns}</td>"
+                     f"<td>{e['search']['trials']}</td><td>{e['search']['wall_seconds']:.0f}</td><td>{lat}</td>"
+                     f"<td>{html.escape(e.get('message', ''))}</td></tr>")
+    gen_max = ctx.get("generator_max")
+    throughput_html = ""
+    if trows:
+        cfg = doc.get("config", {}).get("throughput") or {}
+        throughput_html = f"""<h2>Capacity (MLRsearch, RFC 9971)</h2>
+<p>Profile {html.escape(str(cfg.get('profile', '?')))}: goals {html.escape(json.dumps(cfg.get('goals', [])))};
+{cfg.get('trial_duration_s', '?')} s trials; after each trial the generator waits for late frames up to
+{cfg.get('late_frames_wait_ms', '?')} ms, ending once nothing arrived for {cfg.get('late_frames_quiet_ms', '?')} ms.
+Frames a trial could not send within its duration count as lost. The generator's own maximum:
+{gen_max.get('pps', '?') if gen_max else '?'} pps ({html.escape(gen_max.get('measured_on', '') if gen_max else '')}); an NDR equal to
+the search's ceiling means "not limited by the node". New-flow: every packet a new conntrack entry, so the
+rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted', '') for e in doc.get('throughput', [])), ''))}.</p>
+<table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>NDR lower</th><th>NDR upper</th><th>NDR conditional</th>
+<th>PDR lower</th><th>PDR upper</th><th>PDR conditional</th><th>ceiling pps</th><th>CPU ns/pkt</th><th>trials</th><th>search s</th>
+<th>latency at load p50/p99 µs</th><th>note</th></tr>{''.join(trows)}</table>"""
     base = doc.get("baseline")
     base_text = (f"back-to-back (no node) p50 {base['latency_ns']['p50']/1000:.1f} µs, p99 {base['latency_ns']['p99']/1000:.1f} µs"
                  if base else "no baseline measured")
-    def cost_line(mode, c):
-        if mode.startswith("iptables"):
-            return f"<li>{html.escape(mode)}: {c:.1f} ns per KUBE-SERVICES rule walked (new-flow p50, last target)</li>"
-        return f"<li>{html.escape(mode)}: {c:.2f} ns per Service (new-flow p50, last target; a verdict-map lookup walks no chain)</li>"
+    tsc_hz = ctx.get("generator", {}).get("tsc_hz")
+    cpu = html.escape(str(ctx.get("cpu", "unknown CPU")))
+
+    def cost_line(mode, fit):
+        slope, r2, n = fit
+        cycles = f", {slope * tsc_hz / 1e9:.1f} TSC cycles" if tsc_hz else ""
+        what = ("per KUBE-SERVICES rule walked" if mode.startswith("iptables")
+                else "per Service (a verdict-map or hash lookup walks no chain)")
+        return (f"<li>{html.escape(mode)}: {slope:.2f} ns{cycles} {what}; least squares over {n} sizes, "
+                f"R² {r2:.3f} (new-flow p50, last target)</li>")
     cost_text = "".join(cost_line(m, c) for m, c in costs.items())
+    cost_text += (f"<li>CPU: {cpu}" + (f", TSC {tsc_hz / 1e9:.3f} GHz" if tsc_hz else "") +
+                  ": the same code walks KUBE-SERVICES at different costs on different CPUs; compare runs in cycles and within a run</li>")
     failed = doc["progress"].get("failed", [])
     fail_text = "".join(f"<li>{html.escape(f['point'])}: {html.escape(f['error'])}</li>" for f in failed) or "<li>none</li>"
     emulated = "<p><b>Emulated node: compare ratios within this run only.</b></p>" if ctx.get("emulated") else ""
     imgs = "".join(f'<figure><img src="{n}.svg" alt="{n}"><figcaption>{n}</figcaption></figure>'
-                   for n in ("latency_vs_services", "update_time_vs_services", "latency_cdf") if (out / f"{n}.svg").exists())
+                   for n in ("latency_vs_services", "update_time_vs_services", "latency_cdf", "throughput_vs_services",
+                             "cpu_per_packet_vs_services", "latency_vs_load") if (out / f"{n}.svg").exists())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>svcbench run {html.escape(ctx.get('date', ''))}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
 <h1>svcbench: Service dataplane cost vs number of Services</h1>{emulated}
 <p>state: {html.escape(doc['progress'].get('state', '?'))}; {base_text}; largest size {largest}.</p>
 <h2>Per-rule cost</h2><ul>{cost_text or '<li>needs two or more sizes</li>'}</ul>
-<h2>Plots</h2>{imgs}
+<h2>Plots</h2>{imgs}{throughput_html}
 <h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered
 more than 10% slower than sent); its percentiles measure the node's queue, and min approximates the
 per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
@@ -202,6 +336,7 @@ def main():
     if doc["updates"]:
         plot_updates(doc, out)
     largest = plot_cdf(doc, out)
+    plot_throughput(doc, out)
     report(doc, out, largest)
     return 0
 

@@ -42,6 +42,9 @@ int sweep_command(const std::vector<std::string>& args) {
        "af_xdp on veth links where the kernel has AF_XDP)"},
   };
   for (auto& spec : node_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : throughput_option_specs()) specs.push_back(std::move(spec));
+  specs.push_back({"throughput-targets", "LIST",
+                   "with --throughput: of first, middle, last, uniform (default last)"});
   CommandLine cl("svcbench sweep", specs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] "
@@ -133,6 +136,15 @@ int sweep_command(const std::vector<std::string>& args) {
   if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
   c.iptables = iptables_options_from(cl);
   if (!c.iptables.cluster_cidr) c.iptables.cluster_cidr = AddressPlan{}.pods;
+  if (cl.has("throughput-targets") && !cl.has("throughput"))
+    throw UsageError("--throughput-targets goes with --throughput");
+  c.throughput = throughput_request_from(cl);
+  if (c.throughput && !c.from_file.empty())
+    throw UsageError("--throughput searches synthetic Services' capacity; drop --from");
+  if (cl.has("throughput-targets")) {
+    c.throughput_targets.clear();
+    for (const auto& t : cl.get_list("throughput-targets", "")) c.throughput_targets.push_back(parse_target(t));
+  }
   return run_sweep(c);
 }
 

@@ -120,7 +120,7 @@ nlohmann::json generator_json(const DpdkEnvironment& env) {
   for (const auto& p : env.started_ports())
     ports.push_back(
         {{"name", p.name}, {"driver", p.driver}, {"socket", p.socket}, {"rx_clock", p.rx_clock}});
-  return {{"lcores", env.lcores()}, {"ports", ports}};
+  return {{"lcores", env.lcores()}, {"ports", ports}, {"tsc_hz", env.tsc_hz()}};
 }
 
 std::string summary_csv(const nlohmann::json& doc) {

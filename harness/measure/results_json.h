@@ -22,7 +22,8 @@ nlohmann::json to_json(const UpdateEntry& entry);
 // conditional_pps, ...}, "pdr": ...}, "generator_max_pps", "cpu_ns_per_packet",
 // "latency_at_load": [{"fraction", "rate_pps", "latency_ns", ...}], "search": {...}}
 nlohmann::json to_json(const ThroughputEntry& entry);
-// The generator's part of the context: {"lcores", "ports": [{"name", "driver", "socket", "rx_clock"}]}.
+// The generator's part of the context: {"lcores", "ports": [{"name", "driver", "socket",
+// "rx_clock"}], "tsc_hz"} (the TSC stamps every packet; its rate turns ns into cycles).
 nlohmann::json generator_json(const DpdkEnvironment& env);
 // summary.csv of a results document: one row per baseline, latency, update and throughput
 // entry.

@@ -5,6 +5,56 @@
 
 namespace svcbench {
 
+namespace {
+
+nlohmann::json throughput_json(const SweepConfig& c) {
+  if (!c.throughput) return nullptr;
+  const SearchProfile& p = c.throughput->profile;
+  nlohmann::json goals = nlohmann::json::array();
+  for (const auto& g : p.goals)
+    goals.push_back({{"name", g.name},
+                     {"loss_ratio", g.loss_ratio},
+                     {"exceed_ratio", g.exceed_ratio},
+                     {"duration_sum_s", g.duration_sum_s},
+                     {"relative_width", g.relative_width}});
+  nlohmann::json targets = nlohmann::json::array();
+  for (auto t : c.throughput_targets) targets.push_back(to_string(t));
+  return {{"profile", p.name},
+          {"goals", goals},
+          {"trial_duration_s", p.trial_duration_s},
+          {"min_load_pps", p.min_load_pps},
+          {"max_search_s", p.max_search_s},
+          {"burst", c.throughput->burst},
+          {"late_frames_wait_ms", c.throughput->drain_ms},
+          {"late_frames_quiet_ms", c.throughput->drain_quiet_ms},
+          {"latency_fractions", c.throughput->latency_fractions},
+          {"targets", targets}};
+}
+
+void throughput_from_json(const nlohmann::json& j, SweepConfig& c) {
+  if (j.is_null()) return;
+  ThroughputRequest r;
+  r.profile.name = j.at("profile").get<std::string>();
+  r.profile.goals.clear();
+  for (const auto& g : j.at("goals"))
+    r.profile.goals.push_back({g.at("name").get<std::string>(), g.at("loss_ratio").get<double>(),
+                               g.at("exceed_ratio").get<double>(),
+                               g.at("duration_sum_s").get<double>(),
+                               g.at("relative_width").get<double>()});
+  r.profile.trial_duration_s = j.at("trial_duration_s").get<double>();
+  r.profile.min_load_pps = j.at("min_load_pps").get<double>();
+  r.profile.max_search_s = j.at("max_search_s").get<double>();
+  r.burst = j.at("burst").get<uint16_t>();
+  r.drain_ms = j.at("late_frames_wait_ms").get<uint32_t>();
+  r.drain_quiet_ms = j.at("late_frames_quiet_ms").get<uint32_t>();
+  r.latency_fractions = j.at("latency_fractions").get<std::vector<double>>();
+  c.throughput_targets.clear();
+  for (const auto& t : j.at("targets")) c.throughput_targets.push_back(parse_target(t.get<std::string>()));
+  c.throughput = r;
+}
+
+}  // namespace
+
 nlohmann::json config_json(const SweepConfig& c) {
   return {{"modes", c.modes},
           {"services", c.service_counts},
@@ -22,6 +72,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
+          {"throughput", throughput_json(c)},
           {"ssh_access",
            {{"target", c.node.ssh.target},
             {"identity", c.node.ssh.identity},
@@ -51,6 +102,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
+    if (j.contains("throughput")) throughput_from_json(j["throughput"], c);
     if (j.contains("ssh_access")) {
       const auto& ssh = j["ssh_access"];
       c.node.ssh.target = ssh.value("target", "");

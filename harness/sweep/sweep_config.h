@@ -4,11 +4,13 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "generator_setup.h"
 #include "iptables_renderer.h"
+#include "measure_throughput.h"
 #include "node.h"
 #include "synthetic_services.h"
 
@@ -29,6 +31,9 @@ struct SweepConfig {
   std::string node_kind = kDefaultNodeKind;
   NodeOptions node;  // the vm node's image and silence
   bool quick = false;
+  // Capacity search per point (null: none), per phase x these targets.
+  std::optional<ThroughputRequest> throughput;
+  std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
 };
 
 // The "config" block of results.json.

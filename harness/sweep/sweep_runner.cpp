@@ -1,6 +1,7 @@
 #include "sweep_runner.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -69,6 +70,17 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
     }
   }
 
+  GeneratorMaximum generator_max;
+  if (cfg.throughput && !interrupted()) {
+    generator_max = measure_generator_max(back_to_back ? *back_to_back : through_node,
+                                          back_to_back != nullptr, plan, cfg.throughput->burst);
+    doc.add_context("generator_max", {{"pps", std::llround(generator_max.pps)},
+                                      {"measured_on", generator_max.measured_on}});
+    doc.save();
+    progress("generator maximum " + std::to_string(std::llround(generator_max.pps)) + " pps (" +
+             generator_max.measured_on + ")");
+  }
+
   std::vector<std::unique_ptr<DataplaneMode>> modes;
   for (const auto& m : cfg.modes) modes.push_back(make_dataplane_mode(m, node, cfg.iptables));
   const size_t total_points = modes.size() * cfg.service_counts.size();
@@ -99,6 +111,11 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
         request.spec = cfg.spec;
         request.plan = plan;
         request.replay = replay;
+        if (cfg.throughput) {
+          request.throughput = &*cfg.throughput;
+          request.throughput_targets = cfg.throughput_targets;
+          request.generator_max = generator_max;
+        }
         request.progress = [&](const std::string& line) { progress(point + ": " + line); };
         PointResult result = measure_point(node, *mode, through_node, request);
         if (interrupted()) break;  // only complete points have numbers in the file

@@ -149,6 +149,9 @@ class FakeNode : public Node {
 class FakeReplayer : public PacketReplayer {
  public:
   std::vector<TrafficPlan> sent;  // every plan it was asked to replay
+  // Packets per second it delivers; above that, what the offered rate exceeds it by is lost
+  // (0: no limit). The capacity search's tests aim at it.
+  double capacity_pps = 0;
   ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings, bool) override {
     sent.push_back(traffic);
     ReplayResult r;
@@ -162,6 +165,10 @@ class FakeReplayer : public PacketReplayer {
       r.latency.record(10'000 + i);
     }
     r.tx = r.rx = settings.packets;
+    if (capacity_pps > 0 && settings.rate_pps > capacity_pps)
+      r.rx = static_cast<uint64_t>(static_cast<double>(settings.packets) * capacity_pps /
+                                   static_cast<double>(settings.rate_pps));
+    r.lost = r.tx - r.rx;
     r.seconds = r.rx_seconds =
         static_cast<double>(settings.packets) /
         static_cast<double>(settings.rate_pps ? settings.rate_pps : 1'000'000);

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "fake_node.h"
 #include "results_document.h"
@@ -114,6 +116,62 @@ TEST_F(SweepTest, AFailedPointIsRecordedAndResumeMeasuresOnlyWhatIsMissing) {
     for (size_t n : {10u, 30u})
       EXPECT_EQ(entries_of(j, "latency", mode, n), 8u) << mode << "/" << n;
   EXPECT_EQ(ResultsDocument::load(dir_.string()).json()["latency"].size(), 32u);  // and saved so
+}
+
+TEST_F(SweepTest, ThroughputSearchPerPhaseBoundedByTheGeneratorAndResumable) {
+  config_.modes = {"iptables-legacy"};
+  config_.service_counts = {10};
+  ThroughputRequest t;
+  t.profile = SearchProfile::csit(0);
+  for (auto& g : t.profile.goals) g.duration_sum_s = 3;  // fewer trials; the same search
+  config_.throughput = t;
+  config_.throughput_targets = {TargetPosition::kLast};
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  through.capacity_pps = 50'000;  // the node; the back-to-back link has no limit
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  // The generator's maximum was measured once, on the back-to-back link: 2M packets at top
+  // speed in the fake's 1 Mpps.
+  EXPECT_EQ(j["context"]["generator_max"]["measured_on"], "back-to-back");
+  EXPECT_EQ(j["context"]["generator_max"]["pps"], 1'000'000);
+  ASSERT_EQ(j["throughput"].size(), 2u);  // new-flow and established, last target
+  for (const auto& e : j["throughput"]) {
+    EXPECT_EQ(e["target"], "last");
+    EXPECT_EQ(e["target_positions"], 9);
+    const auto& ndr = e["goals"]["ndr"];
+    EXPECT_LE(ndr["lower_pps"].get<double>(), 50'000);
+    EXPECT_GE(ndr["lower_pps"].get<double>(), 50'000 * 0.995);
+    EXPECT_LE(e["goals"]["pdr"]["conditional_pps"].get<double>(), 50'000 + 1);
+    EXPECT_EQ(e["latency_at_load"].size(), 3u);
+    EXPECT_LE(e["max_load_pps"].get<double>(), e["generator_max_pps"].get<double>());
+  }
+  // New flows: no more packets per trial than there are distinct tuples.
+  EXPECT_EQ(j["throughput"][0]["phase"], "new-flow");
+  EXPECT_EQ(j["throughput"][0]["max_load_pps"], static_cast<double>(kNewFlowTuples));
+  EXPECT_EQ(j["throughput"][1]["max_load_pps"], 1'000'000);
+  // summary.csv: one row per search, every row as wide as the header.
+  std::ifstream csv(dir_ / "summary.csv");
+  std::string line, header;
+  std::getline(csv, header);
+  const auto columns = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
+  size_t throughput_rows = 0;
+  while (std::getline(csv, line)) {
+    EXPECT_EQ(columns(line), columns(header)) << line;
+    if (line.starts_with("throughput,")) {
+      ++throughput_rows;
+      EXPECT_NE(line.find(",50000"), std::string::npos) << line;  // the PDR's conditional
+    }
+  }
+  EXPECT_EQ(throughput_rows, 2u);
+  // --resume reads the search back as it was asked for.
+  const SweepConfig resumed = sweep_config_from_results(dir_.string());
+  ASSERT_TRUE(resumed.throughput);
+  EXPECT_EQ(resumed.throughput->profile.goals.size(), 2u);
+  EXPECT_EQ(resumed.throughput->profile.goals[1].loss_ratio, 0.005);
+  EXPECT_EQ(resumed.throughput->profile.goals[0].duration_sum_s, 3);
+  EXPECT_EQ(resumed.throughput_targets, config_.throughput_targets);
 }
 
 }  // namespace

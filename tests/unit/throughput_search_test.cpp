@@ -7,6 +7,7 @@
 #include <random>
 
 #include "errors.h"
+#include "measure_throughput.h"
 
 namespace svcbench {
 namespace {
@@ -156,6 +157,23 @@ TEST(ThroughputSearch, RefusesProfilesThatCannotSearch) {
   p = SearchProfile::csit(1'000'000);
   p.goals[0].relative_width = 0;
   EXPECT_THROW(mlr_search(p, capped_device(1)), UsageError);
+}
+
+}  // namespace
+}  // namespace svcbench
+
+namespace svcbench {
+namespace {
+
+TEST(NodeCpu, ReadsSoftirqAndSystemTimeFromProcStat) {
+  const std::string stat =
+      "cpu  10 2 30 400 5 6 70 0 0 0\ncpu0 5 1 15 200 2 3 35 0 0 0\nintr 1 2 3\n";
+  const auto cpu = parse_proc_stat(stat, 100);
+  ASSERT_TRUE(cpu);
+  EXPECT_DOUBLE_EQ(cpu->softirq_ns, 70 * 1e7);  // 70 ticks of 10 ms
+  EXPECT_DOUBLE_EQ(cpu->system_ns, 30 * 1e7);
+  EXPECT_FALSE(parse_proc_stat("intr 1 2 3\n"));
+  EXPECT_FALSE(parse_proc_stat(""));
 }
 
 }  // namespace
