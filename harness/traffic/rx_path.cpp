@@ -41,21 +41,18 @@ void RxPath::poll() {
     auto layout = parse_layout(data, len);
     if (!layout || len < layout->payload + sizeof(PacketSignature)) {
       ++r.foreign;
-      rte_pktmbuf_free(m);
       continue;
     }
     const PacketSignature sig = PacketSignature::load(data + layout->payload);
     if (sig.magic != PacketSignature::kMagic || sig.run != run_ || sig.sequence >= expected_ ||
         (!traffic_.flows.empty() && sig.flow >= traffic_.flows.size())) {
       ++r.foreign;
-      rte_pktmbuf_free(m);
       continue;
     }
     uint64_t& word = seen_[sig.sequence >> 6];
     const uint64_t bit = uint64_t{1} << (sig.sequence & 63);
     if (word & bit) {
       ++r.duplicates;
-      rte_pktmbuf_free(m);
       continue;
     }
     word |= bit;
@@ -83,8 +80,8 @@ void RxPath::poll() {
       }
       if (!matched) ++r.misrouted;
     }
-    rte_pktmbuf_free(m);
   }
+  rte_pktmbuf_free_bulk(mbufs, n);  // every frame of the burst, matched or not
   received_.store(r.rx, std::memory_order_release);
   returned_.store(r.rx + r.duplicates, std::memory_order_release);
 }

@@ -116,6 +116,16 @@ expect_said 2 "name both baseline ports" sweep --out "$work/out" --tx-port a --r
 expect_said 2 "name both ports" run --baseline --tx-port a -- -l 0
 expect_said 2 "is not a MAC" sweep --out "$work/out" --dst-mac zz
 expect_said 2 "unknown node kind" sweep --node bare --out "$work/out"
+# The capacity search's options: only with --throughput, and values that can search.
+expect_said 2 "add --throughput" run --duration-sum 3
+expect_said 2 "add --throughput" sweep --out "$work/out" --search-profile rfc2544
+expect_said 2 "goes with --throughput" sweep --out "$work/out" --throughput-targets last
+expect_said 2 "takes csit or rfc2544" run --throughput --search-profile fast
+expect_said 2 "NAME:LOSS_RATIO" run --throughput --goals ndr:zero
+expect_said 2 "NAME:LOSS_RATIO" sweep --out "$work/out" --throughput --goals pdr:1.5
+expect_said 2 "drop --baseline" run --throughput --baseline
+expect_said 2 "takes auto, af_xdp or af_packet" run --generator-driver dpdk
+expect_said 2 "name the devices there" run --baseline --generator-driver af_xdp --tx-port a --rx-port b -- -l 0
 expect 2 run --burst 0
 expect 2 run --map-services
 expect 2 testbed sideways

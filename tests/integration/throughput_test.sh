@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The capacity search against real nodes whose answer is known: a node policed on purpose to
-# a known packet rate (tc police in its namespace) is found at that rate within the search's
+# a known packet rate (an nftables limit in its namespace) is found at that rate within the search's
 # width; a node that drops everything ends with NDR 0 and says so, in bounded time; SIGINT in
 # the middle of a sweep's search leaves no node and a results.json that parses.
 # The searches use a shorter duration sum than CSIT's 21 s (the same algorithm, fewer trials
@@ -14,11 +14,18 @@ search=(--throughput --duration-sum 3 --phase established --target last --packet
 "$svcbench" rules --base-jumps | ip netns exec svcb-node iptables-legacy-restore --noflush || fail "base jumps"
 "$svcbench" rules --services 10 | ip netns exec svcb-node iptables-legacy-restore --noflush || fail "rules"
 
-# 1. Policed at 20,000 packets/s (bucket of 20 packets) on the node's ingress.
+# 1. Policed at 20,000 packets/s as the node forwards (a bucket of 64 packets: two of the
+# trials' 32-packet bursts): an nftables limit in a table of its own inside the node's
+# namespace (this machine class's kernel has no tc police or gact).
 rate=20000
-ip netns exec svcb-node tc qdisc add dev svcb-n0 ingress || fail "tc qdisc"
-ip netns exec svcb-node tc filter add dev svcb-n0 ingress matchall \
-  action police pkts_rate $rate pkts_burst 20 conform-exceed drop || fail "tc police"
+ip netns exec svcb-node nft -f - <<NFT || fail "nft limit"
+table ip svcb_police {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    limit rate over $rate/second burst 64 packets drop
+  }
+}
+NFT
 timeout 600 "$svcbench" run --mode iptables-legacy "${search[@]}" --out "$work/policed.json" 2>"$work/policed.log" \
   || fail "policed search: $(tail -3 "$work/policed.log")"
 jq -c '.throughput[0] | {goals: (.goals | map_values({lower_pps, upper_pps, conditional_pps})), trials: .search.trials}' "$work/policed.json"
@@ -33,8 +40,8 @@ jq -e '.throughput[0] | .latency_at_load | length == 3 and all(.[]; .packets_los
   "$work/policed.json" >/dev/null || fail "latency at 10/50/90% of the PDR lost packets: $(jq -c '.throughput[0].latency_at_load | map({fraction, rate_pps, packets_lost})' "$work/policed.json")"
 
 # 2. A node that drops everything: NDR 0 and a clear message, not a hang.
-ip netns exec svcb-node tc filter del dev svcb-n0 ingress || fail "tc filter del"
-ip netns exec svcb-node tc filter add dev svcb-n0 ingress matchall action drop || fail "tc drop"
+ip netns exec svcb-node nft flush chain ip svcb_police forward || fail "nft flush"
+ip netns exec svcb-node nft add rule ip svcb_police forward drop || fail "nft drop"
 timeout 300 "$svcbench" run --mode iptables-legacy "${search[@]}" --out "$work/dropping.json" 2>"$work/dropping.log" \
   || fail "search against a dropping node: exit $?: $(tail -3 "$work/dropping.log")"
 jq -e '.throughput[0] | .goals.ndr.lower_pps == 0 and .goals.pdr.lower_pps == 0 and (.message | test("lost frames even at"))' \
