@@ -46,6 +46,16 @@ def mode_colors(doc):
     return {m: f"C{i}" for i, m in enumerate(modes_of(doc))}
 
 
+def outside_legend(fig, axes):
+    """One legend for every panel, right of the axes, each label once."""
+    handles = {}
+    for ax in getattr(axes, "flat", axes):
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.tight_layout()
+    fig.legend(list(handles.values()), list(handles), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+
+
 def plot_latency(doc, out):
     """One colour per mode; line style per target; p50 on the top row, p99 on the bottom row
     (its own panel, not stacked on the p50 lines); legend outside the axes."""
@@ -82,14 +92,7 @@ def plot_latency(doc, out):
                 ax.set_xlabel("Services")
             if col == 0:
                 ax.set_ylabel(f"{pct} latency (µs)")
-    handles, labels = {}, []
-    for ax in axes.flat:
-        for h, l in zip(*ax.get_legend_handles_labels()):
-            if l not in handles:
-                handles[l] = h
-                labels.append(l)
-    fig.legend([handles[l] for l in labels], labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-    fig.tight_layout()
+    outside_legend(fig, axes)
     save(fig, out, "latency_vs_services")
 
 
@@ -125,7 +128,7 @@ def plot_throughput(doc, out):
         ax.set_title(f"{phase} capacity{' (new connections/s)' if phase == 'new-flow' else ''}{emulated_note(doc)}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("packets/s without loss (NDR) / with ≤0.5% (PDR)")
-    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    outside_legend(fig, axes)
     save(fig, out, "throughput_vs_services")
     names.append("throughput_vs_services")
 
@@ -156,12 +159,16 @@ def plot_throughput(doc, out):
             xs = [p["fraction"] * 100 for p in pts]
             ax.plot(xs, [p["latency_ns"]["p50"] / 1000 for p in pts], "-", marker="o", color=colors[e["mode"]], label=f"{e['mode']} p50")
             ax.plot(xs, [p["latency_ns"]["p99"] / 1000 for p in pts], ":", marker="x", color=colors[e["mode"]], label=f"{e['mode']} p99")
+            for p in pts:  # sent in bursts: the latency includes the burst's own queue
+                if p.get("burst", 1) > 1:
+                    ax.annotate(f"burst {p['burst']}", (p["fraction"] * 100, p["latency_ns"]["p50"] / 1000),
+                                textcoords="offset points", xytext=(-20, 8), fontsize=7, color=colors[e["mode"]])
         ax.set_yscale("log")
         ax.set_xlabel("offered load (% of PDR)")
         ax.set_title(f"{phase} latency under load, {largest} Services{emulated_note(doc)}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("latency (µs)")
-    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    outside_legend(fig, axes)
     save(fig, out, "latency_vs_load")
     names.append("latency_vs_load")
     return names
