@@ -118,9 +118,18 @@ void UmlNode::start_guest() {
        kUmlNs,
        kLogFile,
        kPidFile});
-  if (!wait_for_agent(kShare, pid, 60))
+  if (!wait_for_agent(kShare, pid, 60)) {
+    const std::string console = read_if_present(kLogFile);
+    // Debian 12's user-mode Linux (6.1) sizes the FP state it hands ptrace for CPUs without
+    // AMX; on hosts with AMX (Sapphire Rapids and later) every guest process dies at once.
+    if (console.find("ptrace set fp regs failed") != std::string::npos)
+      throw SetupError(
+          "the uml guest cannot run on this CPU: user-mode Linux fails to set its FP registers "
+          "(its console says \"ptrace set fp regs failed\", as on hosts with AMX); use --node vm "
+          "here, or a host without AMX");
     throw SetupError("the uml guest did not start (no agent after 60 s); its console said: " +
-                     last_words(read_if_present(kLogFile)));
+                     last_words(console));
+  }
   auto guest = [&](const std::vector<std::string>& argv, const std::string& what) {
     CommandResult r = run_through_agent(kShare, argv, "", 60, "uml", kLogFile);
     if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));

@@ -63,6 +63,11 @@ jq -e '.progress.state == "finished" and (.progress.failed | length) == 0 and (.
 # scripts/bench-generator, as README shows it (small, to keep the suite short).
 SVCBENCH="$svcbench" "$root/scripts/bench-generator" 20000 >"$work/bench.json" 2>"$work/bench.log" \
   || fail "scripts/bench-generator: $(tail -3 "$work/bench.log")"
-jq -e '.svcbench_pps > 0 and .svcbench_stamped_and_received >= 19800 and .tcpreplay_topspeed_pps > 0
-       and .ratio_svcbench_over_tcpreplay > 0' "$work/bench.json" >/dev/null || fail "bench-generator output: $(cat "$work/bench.json")"
+jq -e '.svcbench_af_xdp.delivered_pps > 0 and .svcbench_af_xdp.packets_rx >= 19800
+       and .svcbench_af_xdp.misrouted == 0 and .svcbench_af_packet.packets_rx >= 19800
+       and .svcbench_af_packet_context.ports[0].driver == "net_af_packet"
+       and .context.generator.ports[0].driver == "net_af_xdp"
+       and .tcpreplay_K_topspeed.delivered >= 19800 and .tcpreplay_K_topspeed.delivered_pps > 0
+       and .ratio_af_xdp_over_tcpreplay_delivered > 0' "$work/bench.json" >/dev/null \
+  || fail "bench-generator output: $(cat "$work/bench.json")"
 echo "generator_ports: ok"
