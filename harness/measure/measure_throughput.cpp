@@ -16,6 +16,24 @@ namespace {
 // A trial's frames must be sent within its duration plus this share of it.
 constexpr double kDeadlineSlack = 0.002;
 
+// One replay of a search: `rate` packets/s for `seconds`, every new-flow replay on a flushed
+// conntrack table (new flows capped at the distinct tuples a replay has).
+ReplayResult replay_at(Node& node, PacketReplayer& through_node, const TrafficPlan& traffic,
+                       Phase phase, double rate, double seconds, uint16_t burst,
+                       const ThroughputRequest& request, double send_deadline_s = 0) {
+  ReplaySettings s;
+  s.phase = phase;
+  s.rate_pps = static_cast<uint64_t>(std::llround(rate));
+  s.packets = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(rate * seconds)));
+  if (phase == Phase::kNewFlow) s.packets = std::min(s.packets, kNewFlowTuples);
+  s.burst = burst;
+  s.drain_ms = request.drain_ms;
+  s.drain_quiet_ms = request.drain_quiet_ms;
+  s.send_deadline_s = send_deadline_s;
+  if (phase == Phase::kNewFlow) node.flush_conntrack();
+  return through_node.replay(traffic, s, true);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -73,17 +91,9 @@ ThroughputEntry measure_throughput(Node& node, PacketReplayer& through_node,
 
   std::vector<std::optional<double>> cpu_per_trial;  // by trial index
   auto run_trial = [&](double load, double seconds) {
-    ReplaySettings s;
-    s.phase = phase;
-    s.rate_pps = static_cast<uint64_t>(std::llround(load));
-    s.packets = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(load * seconds)));
-    s.burst = request.burst;
-    s.drain_ms = request.drain_ms;
-    s.drain_quiet_ms = request.drain_quiet_ms;
-    s.send_deadline_s = seconds * (1 + kDeadlineSlack);
-    if (phase == Phase::kNewFlow) node.flush_conntrack();
     const auto before = read_node_cpu(node);
-    const ReplayResult r = through_node.replay(traffic, s, true);
+    const ReplayResult r = replay_at(node, through_node, traffic, phase, load, seconds,
+                                     request.burst, request, seconds * (1 + kDeadlineSlack));
     const auto after = read_node_cpu(node);
     Trial t;
     // The trial offered its load for its duration: frames the port refused, and frames the
@@ -140,17 +150,8 @@ ThroughputEntry measure_throughput(Node& node, PacketReplayer& through_node,
     // Paced packet by packet where the generator keeps the rate that way (the latency is then
     // the node's, not a burst's queue); else in bursts of 4, then of the trials' size.
     for (uint16_t burst : {uint16_t{1}, uint16_t{4}, request.burst}) {
-      ReplaySettings s;
-      s.phase = phase;
-      s.rate_pps = static_cast<uint64_t>(l.rate_pps);
-      s.packets =
-          std::max<uint64_t>(1, static_cast<uint64_t>(l.rate_pps * request.latency_seconds));
-      if (phase == Phase::kNewFlow) s.packets = std::min(s.packets, kNewFlowTuples);
-      s.burst = burst;
-      s.drain_ms = request.drain_ms;
-      s.drain_quiet_ms = request.drain_quiet_ms;
-      if (phase == Phase::kNewFlow) node.flush_conntrack();
-      l.replay = through_node.replay(traffic, s, true);
+      l.replay = replay_at(node, through_node, traffic, phase, l.rate_pps,
+                           request.latency_seconds, burst, request);
       l.burst = burst;
       if (l.replay.tx_pps() >= 0.99 * l.rate_pps || interrupted()) break;
     }

@@ -1,6 +1,7 @@
 // DPDK's environment and ports for the generator: EAL set up once per process (inside the
-// generator's network namespace for virtual devices), one mempool, ports brought up in the
-// canonical order (dev info -> configure -> queues on the port's socket -> start).
+// generator's network namespace for virtual devices), a TX mempool and one RX pool per port
+// (net_af_xdp makes each its socket's UMEM), ports brought up in the canonical order (dev info
+// -> configure -> queues on the port's socket -> start).
 #pragma once
 
 #include <rte_ethdev.h>
@@ -59,7 +60,7 @@ class DpdkEnvironment {
   std::vector<PortFacts> started_ports() const;
   unsigned lcores() const;
   MacAddress mac_of(uint16_t port) const;
-  rte_mempool* pool() const { return pool_; }
+  rte_mempool* pool() const { return pool_; }  // what TX allocates from
   uint64_t tsc_hz() const;
 
   // EAL arguments with one virtual device per interface (no hugepages, no PCI, one lcore),
