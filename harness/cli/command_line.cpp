@@ -1,5 +1,6 @@
 #include "command_line.h"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -179,6 +180,53 @@ std::optional<ThroughputRequest> throughput_request_from(const CommandLine& cl) 
   }
   r.profile.min_load_pps = cl.get_number("min-load", r.profile.min_load_pps, 1, 1e9);
   r.profile.max_search_s = cl.get_number("max-search-time", r.profile.max_search_s, 1, 86400);
+  return r;
+}
+
+std::vector<OptionSpec> convergence_option_specs() {
+  return {
+      {"load-rate", "PPS",
+       "background load while an update runs (default: half the PDR when --throughput ran, "
+       "else the node's rate)"},
+      {"probe-rate", "PPS", "probe packets per second aimed at what the update changes (default 1000)"},
+      {"convergence-runs", "N", "runs per update operation under load (default 10; fewer once they took 20 s)"},
+      {"keep-udp-conntrack", "",
+       "do not delete removed endpoints' UDP conntrack entries after an update (kube-proxy does)"},
+  };
+}
+
+std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl,
+                                                           const std::string& switch_name,
+                                                           const std::string& operations) {
+  if (!cl.has(switch_name)) {
+    for (const auto& spec : convergence_option_specs())
+      if (cl.has(spec.name))
+        throw UsageError("--" + spec.name + " tunes updates under load: add --" + switch_name);
+    return std::nullopt;
+  }
+  ConvergenceRequest r;
+  if (operations != "all") {
+    r.operations.clear();
+    const auto& known = convergence_operations();
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    size_t at = 0;
+    while (at <= operations.size()) {
+      const size_t comma = operations.find(',', at);
+      const std::string op = operations.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      if (std::find(known.begin(), known.end(), op) == known.end())
+        throw UsageError("unknown update operation '" + op + "'; use all or a list of " + list);
+      r.operations.push_back(op);
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  }
+  r.load_pps = cl.get_number("load-rate", 0, 0, 1e9);
+  if (cl.has("load-rate") && r.load_pps < 1) throw UsageError("--load-rate must be at least 1 pps");
+  r.probe_pps = cl.get_number("probe-rate", r.probe_pps, 10, 1e7);
+  r.repeats = static_cast<int>(cl.get_count("convergence-runs", 10, 1000));
+  if (r.repeats == 0) throw UsageError("--convergence-runs must be at least 1");
+  r.udp_conntrack_cleanup = !cl.has("keep-udp-conntrack");
   return r;
 }
 

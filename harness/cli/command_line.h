@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "iptables_renderer.h"
+#include "measure_convergence.h"
 #include "measure_throughput.h"
 #include "node.h"
 
@@ -58,6 +59,16 @@ std::vector<OptionSpec> throughput_option_specs();
 // The search they ask for; nullopt without --throughput (UsageError when another search
 // option comes without it, or a value makes no sense).
 std::optional<ThroughputRequest> throughput_request_from(const CommandLine& cl);
+
+// How updates under load are measured (--load-rate, --probe-rate, --convergence-runs,
+// --keep-udp-conntrack), shared by `run --during` and `sweep --under-load`.
+std::vector<OptionSpec> convergence_option_specs();
+// The request they make for `operations` (a list of convergence_operations(), or "all");
+// `switch_name` is the option that turns it on, for errors. nullopt when it is off (UsageError
+// when a tuning option comes without it).
+std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl,
+                                                           const std::string& switch_name,
+                                                           const std::string& operations);
 
 // --cluster-cidr, --nfacct, --no-random-fully, shared by `rules` and `sweep`.
 IptablesOptions iptables_options_from(const CommandLine& cl);

@@ -41,6 +41,11 @@ std::vector<OptionSpec> specs() {
        "af_xdp on veth links where the kernel has AF_XDP)"},
       {"out", "PATH", "write the JSON here instead of stdout"},
       {"allow-any-address", "", "send to Service/endpoint addresses outside 198.18.0.0/15 too"},
+      {"during", "OPS",
+       "load --services N Services, then make each update (all, or a list of add-service, "
+       "remove-service, change-endpoints, full-resync) under a held load"},
+      {"services", "N", "with --during: the synthetic Services loaded (replacing the mode's rules)"},
+      {"cluster-cidr", "CIDR", "with --during: kube-proxy --cluster-cidr (default 198.18.128.0/17)"},
   };
 }
 
@@ -51,6 +56,7 @@ int run_command_line(const std::vector<std::string>& args) {
   for (auto& spec : node_option_specs())
     if (spec.name != "node") kSpecs.push_back(std::move(spec));  // the node is the one that is up
   for (auto& spec : throughput_option_specs()) kSpecs.push_back(std::move(spec));
+  for (auto& spec : convergence_option_specs()) kSpecs.push_back(std::move(spec));
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
@@ -99,6 +105,30 @@ int run_command_line(const std::vector<std::string>& args) {
                                                                    TargetPosition::kUniform}
                                      : request.targets;
   }
+  const std::optional<ConvergenceRequest> convergence =
+      convergence_request_from(cl, "during", cl.get("during", "all"));
+  if (!convergence && (cl.has("services") || cl.has("cluster-cidr")))
+    throw UsageError("--services and --cluster-cidr go with --during (run measures what is "
+                     "loaded; sweep loads Services)");
+  if (convergence && (baseline || pcap))
+    throw UsageError("--during makes updates on the node under generated traffic; drop " +
+                     std::string(baseline ? "--baseline" : "--pcap"));
+  if (convergence && !cl.has("services"))
+    throw UsageError("--during needs the Services to load and update: add --services N");
+  SyntheticSpec spec;
+  ServiceSet services;
+  IptablesOptions iptables;
+  if (convergence) {
+    spec.services = cl.get_count("services", 10, 200'000);
+    if (spec.services == 0) throw UsageError("--services must be at least 1");
+    services = make_synthetic_services(spec, AddressPlan{});
+    iptables = iptables_options_from(cl);
+    if (!iptables.cluster_cidr) iptables.cluster_cidr = AddressPlan{}.pods;
+    request.load = &services;
+    request.update_repeats = 1;  // the load itself, timed once; the updates run under load
+    request.spec = spec;
+    request.convergence = &*convergence;
+  }
   std::vector<CapturedFrame> captured;
   if (pcap) captured = read_ethernet_frames(cl.get("pcap"));  // validate before touching anything
   request.capture = pcap ? &captured : nullptr;
@@ -146,7 +176,9 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"target", target},
                        {"packets", settings.packets},
                        {"rate_pps", settings.rate_pps},
-                       {"burst", settings.burst}});
+                       {"burst", settings.burst},
+                       {"during", convergence ? nlohmann::json(convergence->operations) : nlohmann::json(nullptr)},
+                       {"services", convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)}});
   {
     GeneratorSetup generators(ports, AddressPlan{});
     if (!baseline) {
@@ -170,15 +202,16 @@ int run_command_line(const std::vector<std::string>& args) {
       }
       doc.add(point);
     } else {
-      auto mode = make_dataplane_mode(mode_name, *node, {});
+      auto mode = make_dataplane_mode(mode_name, *node, iptables);
+      if (throughput || convergence)
+        request.progress = [](const std::string& line) {
+          std::fprintf(stderr, "svcbench: %s\n", line.c_str());
+        };
       if (throughput) {
         PacketReplayer* own_link = generators.back_to_back();
         request.generator_max =
             measure_generator_max(own_link ? *own_link : generators.through_node(),
                                   own_link != nullptr, AddressPlan{}, throughput->burst);
-        request.progress = [](const std::string& line) {
-          std::fprintf(stderr, "svcbench: %s\n", line.c_str());
-        };
         request.progress("generator maximum " +
                          std::to_string(std::llround(request.generator_max.pps)) + " pps (" +
                          request.generator_max.measured_on + ")");

@@ -45,6 +45,13 @@ int sweep_command(const std::vector<std::string>& args) {
   for (auto& spec : throughput_option_specs()) specs.push_back(std::move(spec));
   specs.push_back({"throughput-targets", "LIST",
                    "with --throughput: of first, middle, last, uniform (default last)"});
+  specs.push_back({"under-load", "",
+                   "make each update again under a held load: convergence, stale and blocked "
+                   "time, latency during the update, a 1 ms timeline"});
+  specs.push_back({"operations", "LIST",
+                   "with --under-load: of add-service, remove-service, change-endpoints, "
+                   "full-resync (default all)"});
+  for (auto& spec : convergence_option_specs()) specs.push_back(std::move(spec));
   CommandLine cl("svcbench sweep", specs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] "
@@ -145,6 +152,9 @@ int sweep_command(const std::vector<std::string>& args) {
     c.throughput_targets.clear();
     for (const auto& t : cl.get_list("throughput-targets", "")) c.throughput_targets.push_back(parse_target(t));
   }
+  if (cl.has("operations") && !cl.has("under-load"))
+    throw UsageError("--operations goes with --under-load");
+  c.convergence = convergence_request_from(cl, "under-load", cl.get("operations", "all"));
   return run_sweep(c);
 }
 

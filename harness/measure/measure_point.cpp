@@ -42,6 +42,45 @@ std::string throughput_line(const ThroughputEntry& e) {
   return line;
 }
 
+// The background load under updates: half the lowest PDR the capacity search found at this
+// point, else the rate asked for, else the node's default rate.
+ConvergenceRequest convergence_request(const Node& node, const PointRequest& request,
+                                       const PointResult& point) {
+  ConvergenceRequest c = *request.convergence;
+  for (const auto& u : point.updates) {
+    std::vector<double> v = u.seconds;
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    c.expected_seconds[u.operation] = v[v.size() / 2];
+  }
+  double pdr = 0;
+  std::string phase;
+  for (const auto& t : point.throughput)
+    for (const auto& g : t.search.goals)
+      if (g.goal.name == "pdr" && g.conditional_pps > 0 && (pdr == 0 || g.conditional_pps < pdr)) {
+        pdr = g.conditional_pps;
+        phase = to_string(t.phase);
+      }
+  char source[160];
+  if (pdr > 0) {
+    c.load_pps = pdr / 2;
+    std::snprintf(source, sizeof source, "50%% of the %s PDR (%.0f pps)", phase.c_str(), pdr);
+    c.load_source = source;
+  } else if (c.load_pps > 0) {
+    c.load_source = "--load-rate";
+  } else {
+    c.load_pps = static_cast<double>(node.default_rate_pps());
+    c.load_source = "the node's default rate";
+  }
+  return c;
+}
+
+// Capacity per phase x throughput target into point.throughput (a search cut short by a
+// signal is dropped).
+void measure_capacity(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                      const PointRequest& request, const std::vector<ServiceDispatch>& dispatch,
+                      size_t services, PointResult& point);
+
 }  // namespace
 
 void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& plan) {
@@ -118,10 +157,23 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
       point.latency.push_back(std::move(entry));
     }
   }
-  if (!request.throughput || request.capture) return point;
+  if (request.throughput && !request.capture)
+    measure_capacity(node, mode, through_node, request, dispatch, services, point);
+  if (request.convergence && request.load && !interrupted())
+    point.convergence = measure_convergence(node, mode, through_node, *request.load, request.spec,
+                                            request.plan, dispatch,
+                                            convergence_request(node, request, point),
+                                            request.progress);
+  return point;
+}
+
+namespace {
+void measure_capacity(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                      const PointRequest& request, const std::vector<ServiceDispatch>& dispatch,
+                      size_t services, PointResult& point) {
   for (Phase phase : request.phases) {
     for (TargetPosition target : request.throughput_targets) {
-      if (interrupted()) return point;
+      if (interrupted()) return;
       const auto selected = select_targets(dispatch, target);
       const TrafficPlan traffic = plan_service_traffic(selected, request.plan);
       if (!request.allow_any_address) require_benchmarking_range(traffic, request.plan);
@@ -132,13 +184,13 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
       entry.services = services;
       entry.target = to_string(target);
       entry.target_positions = selected.size() == 1 ? selected[0].position : dispatch.size();
-      if (entry.search.stopped) return point;  // a search cut short is not a result
+      if (entry.search.stopped) return;  // a search cut short is not a result
       say(request, throughput_line(entry));
       point.throughput.push_back(std::move(entry));
     }
   }
-  return point;
 }
+}  // namespace
 
 std::vector<ServiceDispatch> untranslated_targets(const ServiceSet& services) {
   std::vector<ServiceDispatch> out;

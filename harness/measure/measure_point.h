@@ -3,7 +3,8 @@
 // leaves them loaded); then the dispatch table is read back from the node and traffic is sent
 // for each phase x target (or a capture is replayed), every packet checked against the
 // endpoints its Service was DNAT-ed to; with a throughput request, the node's capacity is
-// searched for per phase x target. The back-to-back baseline is measured beside it.
+// searched for per phase x target; with a convergence request, each update is made again under
+// a held load. The back-to-back baseline is measured beside it.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "dataplane_mode.h"
+#include "measure_convergence.h"
 #include "measure_throughput.h"
 #include "node.h"
 #include "pcap_file.h"
@@ -39,6 +41,9 @@ struct PointRequest {
   const ThroughputRequest* throughput = nullptr;
   std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
   GeneratorMaximum generator_max;
+  // Rule updates under load (needs `load`): after the capacity search, whose PDR sets the
+  // background rate when it ran (half of it) and the request's load_pps does not. Null: none.
+  const ConvergenceRequest* convergence = nullptr;
   // Progress lines ("rule updates", "traffic", a saturation warning); may be empty.
   std::function<void(const std::string&)> progress;
 };

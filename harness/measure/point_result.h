@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "convergence_analysis.h"
 #include "replay.h"
 #include "throughput_search.h"
 
@@ -69,10 +70,34 @@ struct ThroughputEntry {
   std::string message;  // e.g. "the node lost frames even at 1000 pps"
 };
 
+// The load held while an update runs, and the probes aimed at what it changes.
+struct ConvergenceLoad {
+  double background_pps = 0;  // established + new flows to the loaded Services
+  double new_flow_pps = 0, established_pps = 0;
+  size_t established_flows = 0;
+  size_t new_flow_services = 0;  // Services the new flows rotate over
+  double probe_pps = 0;
+  std::string source;  // where the background rate came from ("50% of the new-flow PDR", ...)
+};
+
+// One update operation under load, repeated: per run what the update did to packets.
+struct ConvergenceEntry {
+  std::string mode;
+  size_t services = 0;
+  std::string operation;  // one of convergence_operations()
+  ConvergenceLoad load;
+  bool udp_conntrack_cleanup = true;  // kube-proxy's deletion of removed endpoints' UDP entries
+  std::string probe;                  // what the probe aims at ("added Service 198.19.x.y:83/udp")
+  std::vector<ConvergenceRun> runs;
+  size_t timeline_run = 0;  // which run's timeline is kept (median convergence, else tool time)
+  std::string message;      // e.g. why there is no established-UDP probe
+};
+
 struct PointResult {
   std::vector<UpdateEntry> updates;
   std::vector<LatencyEntry> latency;
   std::vector<ThroughputEntry> throughput;
+  std::vector<ConvergenceEntry> convergence;
 };
 
 }  // namespace svcbench

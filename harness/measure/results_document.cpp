@@ -42,6 +42,7 @@ void ResultsDocument::add(const PointResult& point) {
   for (const auto& u : point.updates) doc_["updates"].push_back(to_json(u));
   for (const auto& l : point.latency) doc_["latency"].push_back(to_json(l));
   for (const auto& t : point.throughput) doc_["throughput"].push_back(to_json(t));
+  for (const auto& c : point.convergence) doc_["convergence"].push_back(to_json(c));
 }
 
 void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
@@ -64,7 +65,7 @@ void ResultsDocument::forget_point(const std::string& mode, size_t services) {
   auto of_point = [&](const nlohmann::json& e) {
     return e.value("mode", "") == mode && e.value("services", size_t{0}) == services;
   };
-  for (const char* list : {"latency", "updates", "throughput"}) {
+  for (const char* list : {"latency", "updates", "throughput", "convergence"}) {
     if (!doc_.contains(list)) continue;
     auto& entries = doc_[list];
     nlohmann::json kept = nlohmann::json::array();

@@ -1,6 +1,7 @@
 #include "results_json.h"
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <sstream>
 
@@ -123,44 +124,175 @@ nlohmann::json generator_json(const DpdkEnvironment& env) {
   return {{"lcores", env.lcores()}, {"ports", ports}, {"tsc_hz", env.tsc_hz()}};
 }
 
+nlohmann::json stats_json(const std::vector<double>& values) {
+  if (values.empty()) return nullptr;
+  return {{"p50", percentile_of(values, 50)},
+          {"p99", percentile_of(values, 99)},
+          {"max", percentile_of(values, 100)},
+          {"runs", values.size()}};
+}
+
+nlohmann::json to_json(const ConvergenceEntry& e) {
+  std::vector<double> tool, update, cleanup, convergence, margin, stale, udp_stale, blocked;
+  uint64_t sent = 0, lost = 0, misrouted = 0, probe_misrouted = 0, lag = 0, still_stale = 0;
+  LatencyHistogram before, during;
+  nlohmann::json per_run = nlohmann::json::array();
+  auto opt = [](const std::optional<double>& v) -> nlohmann::json {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  for (const auto& r : e.runs) {
+    tool.push_back(r.tool_seconds);
+    update.push_back(r.update_seconds);
+    cleanup.push_back(r.cleanup_seconds);
+    if (r.convergence_seconds) {
+      convergence.push_back(*r.convergence_seconds);
+      margin.push_back(*r.convergence_seconds - r.tool_seconds);
+    }
+    if (r.stale_seconds) stale.push_back(*r.stale_seconds);
+    if (r.udp_stale_seconds) udp_stale.push_back(*r.udp_stale_seconds);
+    blocked.push_back(r.blocked_seconds);
+    sent += r.background_sent;
+    lost += r.background_lost;
+    misrouted += r.background_misrouted;
+    probe_misrouted += r.probe_misrouted;
+    lag = std::max(lag, r.max_lag_ns);
+    still_stale += r.udp_still_stale ? 1 : 0;
+    before.merge(r.latency_before);
+    during.merge(r.latency_during);
+    per_run.push_back({{"tool_s", r.tool_seconds},
+                       {"update_s", r.update_seconds},
+                       {"cleanup_s", r.cleanup_seconds},
+                       {"convergence_s", opt(r.convergence_seconds)},
+                       {"stale_s", opt(r.stale_seconds)},
+                       {"udp_stale_s", opt(r.udp_stale_seconds)},
+                       {"udp_still_stale", r.udp_still_stale},
+                       {"blocked_s", r.blocked_seconds},
+                       {"background_sent", r.background_sent},
+                       {"background_lost", r.background_lost}});
+  }
+  nlohmann::json j = {
+      {"mode", e.mode},
+      {"services", e.services},
+      {"operation", e.operation},
+      {"runs", e.runs.size()},
+      {"load",
+       {{"background_pps", std::round(e.load.background_pps)},
+        {"new_flow_pps", std::round(e.load.new_flow_pps)},
+        {"established_pps", std::round(e.load.established_pps)},
+        {"established_flows", e.load.established_flows},
+        {"new_flow_services", e.load.new_flow_services},
+        {"probe_pps", std::round(e.load.probe_pps)},
+        {"source", e.load.source}}},
+      {"udp_conntrack_cleanup", e.udp_conntrack_cleanup},
+      {"probe", e.probe},
+      {"tool_seconds", stats_json(tool)},
+      {"update_seconds", stats_json(update)},
+      {"cleanup_seconds", stats_json(cleanup)},
+      {"convergence_seconds", stats_json(convergence)},
+      // Convergence minus the tool's own time, smallest over runs: below minus the probe
+      // interval means a wrong clock or a wrong probe.
+      {"convergence_minus_tool_min_s",
+       margin.empty() ? nlohmann::json(nullptr)
+                      : nlohmann::json(*std::min_element(margin.begin(), margin.end()))},
+      {"network_programming_buckets",
+       {{"le", network_programming_buckets()}, {"counts", bucket_counts(convergence)}}},
+      {"stale_seconds", stats_json(stale)},
+      {"udp_stale_seconds", stats_json(udp_stale)},
+      {"udp_still_stale_runs", still_stale},
+      {"blocked_seconds", stats_json(blocked)},
+      {"background_sent", sent},
+      {"background_lost", lost},
+      {"background_misrouted", misrouted},
+      {"probe_misrouted", probe_misrouted},
+      {"max_send_lag_ms", static_cast<double>(lag) / 1e6},
+      {"background_latency_ns",
+       {{"before", latency_summary_json(before)}, {"during", latency_summary_json(during)}}},
+      {"per_run", per_run}};
+  if (!e.runs.empty()) {
+    const Timeline& t = e.runs.at(e.timeline_run).timeline;
+    j["timeline"] = {{"run", e.timeline_run},     {"first_bin_s", t.first_bin_s},
+                     {"bin_ms", t.bin_ms},         {"sent", t.sent},
+                     {"received", t.received},     {"lost", t.lost},
+                     {"p50_ns", t.p50_ns},         {"p99_ns", t.p99_ns},
+                     {"probe_added", t.probe_added}, {"probe_removed", t.probe_removed}};
+  }
+  if (!e.message.empty()) j["message"] = e.message;
+  return j;
+}
+
 std::string summary_csv(const nlohmann::json& doc) {
+  static const std::vector<std::string> columns = {
+      "kind", "mode", "services", "phase", "target", "operation", "packets_tx", "packets_rx",
+      "packets_lost", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns",
+      "median_s", "min_s", "max_s", "runs", "ndr_lower_pps", "ndr_upper_pps",
+      "ndr_conditional_pps", "pdr_lower_pps", "pdr_upper_pps", "pdr_conditional_pps",
+      "generator_max_pps", "cpu_ns_per_packet", "convergence_p50_s", "convergence_p99_s",
+      "stale_p99_s", "udp_stale_p99_s", "blocked_max_s", "background_pps"};
   std::ostringstream out;
-  out << "kind,mode,services,phase,target,operation,packets_tx,packets_rx,packets_lost,"
-         "min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,median_s,min_s,max_s,runs,"
-         "ndr_lower_pps,ndr_upper_pps,ndr_conditional_pps,pdr_lower_pps,pdr_upper_pps,"
-         "pdr_conditional_pps,generator_max_pps,cpu_ns_per_packet\n";
+  for (size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i];
+  out << "\n";
   auto num = [](const nlohmann::json& j, const char* k) -> std::string {
-    if (!j.contains(k) || j[k].is_null()) return "";
+    if (!j.is_object() || !j.contains(k) || j[k].is_null()) return "";
     return j[k].dump();
   };
+  auto row = [&](const std::map<std::string, std::string>& fields) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      auto it = fields.find(columns[i]);
+      out << (i ? "," : "") << (it == fields.end() ? "" : it->second);
+    }
+    out << "\n";
+  };
+  auto point = [&](const nlohmann::json& e, const std::string& kind) {
+    return std::map<std::string, std::string>{{"kind", kind},
+                                              {"mode", e.value("mode", "")},
+                                              {"services", num(e, "services")},
+                                              {"phase", e.value("phase", "")},
+                                              {"target", e.value("target", "")},
+                                              {"operation", e.value("operation", "")}};
+  };
   auto latency_row = [&](const nlohmann::json& e, const std::string& kind) {
+    auto f = point(e, kind);
     const auto& l = e["latency_ns"];
-    out << kind << "," << e.value("mode", "") << "," << num(e, "services") << ","
-        << e.value("phase", "") << "," << e.value("target", "") << ",," << num(e, "packets_tx")
-        << "," << num(e, "packets_rx") << "," << num(e, "packets_lost") << "," << num(l, "min")
-        << "," << num(l, "p50") << "," << num(l, "p90") << "," << num(l, "p99") << ","
-        << num(l, "p999") << "," << num(l, "max") << "," << num(l, "mean") << ",,,,,,,,,,,,\n";
+    for (const char* k : {"packets_tx", "packets_rx", "packets_lost"}) f[k] = num(e, k);
+    for (const char* k : {"min", "p50", "p90", "p99", "p999", "max", "mean"})
+      f[std::string(k) + "_ns"] = num(l, k);
+    row(f);
   };
   if (doc.contains("baseline") && doc["baseline"].is_object())
     latency_row(doc["baseline"], "baseline");
   for (const auto& e : doc.value("latency", nlohmann::json::array())) latency_row(e, "latency");
   for (const auto& e : doc.value("updates", nlohmann::json::array())) {
+    auto f = point(e, "update");
     const auto& s = e["seconds"];
-    out << "update," << e.value("mode", "") << "," << num(e, "services") << ",,,"
-        << e.value("operation", "") << ",,,,,,,,,,," << num(s, "median") << "," << num(s, "min")
-        << "," << num(s, "max") << "," << num(s, "runs") << ",,,,,,,,\n";
+    f["median_s"] = num(s, "median");
+    f["min_s"] = num(s, "min");
+    f["max_s"] = num(s, "max");
+    f["runs"] = num(s, "runs");
+    row(f);
   }
   for (const auto& e : doc.value("throughput", nlohmann::json::array())) {
+    auto f = point(e, "throughput");
     const auto& g = e["goals"];
-    auto goal = [&](const char* name, const char* key) {
-      return g.contains(name) ? num(g[name], key) : std::string();
-    };
-    out << "throughput," << e.value("mode", "") << "," << num(e, "services") << ","
-        << e.value("phase", "") << "," << e.value("target", "") << ",,,,,,,,,,,,,,,,"
-        << goal("ndr", "lower_pps") << "," << goal("ndr", "upper_pps") << ","
-        << goal("ndr", "conditional_pps") << "," << goal("pdr", "lower_pps") << ","
-        << goal("pdr", "upper_pps") << "," << goal("pdr", "conditional_pps") << ","
-        << num(e, "generator_max_pps") << "," << num(e, "cpu_ns_per_packet") << "\n";
+    for (const char* goal : {"ndr", "pdr"})
+      for (const char* k : {"lower_pps", "upper_pps", "conditional_pps"})
+        f[std::string(goal) + "_" + k] = g.contains(goal) ? num(g[goal], k) : "";
+    f["generator_max_pps"] = num(e, "generator_max_pps");
+    f["cpu_ns_per_packet"] = num(e, "cpu_ns_per_packet");
+    row(f);
+  }
+  for (const auto& e : doc.value("convergence", nlohmann::json::array())) {
+    auto f = point(e, "convergence");
+    const auto& tool = e["tool_seconds"];
+    f["median_s"] = num(tool, "p50");
+    f["max_s"] = num(tool, "max");
+    f["runs"] = num(e, "runs");
+    f["convergence_p50_s"] = num(e["convergence_seconds"], "p50");
+    f["convergence_p99_s"] = num(e["convergence_seconds"], "p99");
+    f["stale_p99_s"] = num(e["stale_seconds"], "p99");
+    f["udp_stale_p99_s"] = num(e["udp_stale_seconds"], "p99");
+    f["blocked_max_s"] = num(e["blocked_seconds"], "max");
+    f["background_pps"] = num(e["load"], "background_pps");
+    row(f);
   }
   return out.str();
 }

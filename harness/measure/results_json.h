@@ -22,11 +22,19 @@ nlohmann::json to_json(const UpdateEntry& entry);
 // conditional_pps, ...}, "pdr": ...}, "generator_max_pps", "cpu_ns_per_packet",
 // "latency_at_load": [{"fraction", "rate_pps", "latency_ns", ...}], "search": {...}}
 nlohmann::json to_json(const ThroughputEntry& entry);
+// {"p50","p99","max","runs"} of values (nearest rank), null when there are none.
+nlohmann::json stats_json(const std::vector<double>& values);
+// {"mode", "services", "operation", "runs", "load": {...}, "tool_seconds", "convergence_seconds",
+// "stale_seconds", "udp_stale_seconds", "blocked_seconds" (each stats_json),
+// "network_programming_buckets": {"le", "counts"}, "background_latency_ns": {"before",
+// "during"}, "per_run": [...], "timeline": {"first_bin_s", "bin_ms", "sent", "received", "lost",
+// "p50_ns", "p99_ns", "probe_added", "probe_removed"}}
+nlohmann::json to_json(const ConvergenceEntry& entry);
 // The generator's part of the context: {"lcores", "ports": [{"name", "driver", "socket",
 // "rx_clock"}], "tsc_hz"} (the TSC stamps every packet; its rate turns ns into cycles).
 nlohmann::json generator_json(const DpdkEnvironment& env);
-// summary.csv of a results document: one row per baseline, latency, update and throughput
-// entry.
+// summary.csv of a results document: one row per baseline, latency, update, throughput and
+// convergence entry.
 std::string summary_csv(const nlohmann::json& document);
 
 }  // namespace svcbench

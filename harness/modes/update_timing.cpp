@@ -23,6 +23,23 @@ bool another_run(const std::vector<double>& runs, int repeats) {
 }
 }  // namespace
 
+Service extra_service(const ServiceSet& base, const SyntheticSpec& spec, const AddressPlan& plan,
+                      bool prefer_udp) {
+  const size_t first = base.services.size() + 1000000;
+  for (size_t i = first; prefer_udp && i < first + 64; ++i) {
+    Service s = make_synthetic_service(i, spec, plan);
+    if (s.ports.front().protocol == Protocol::kUdp) return s;
+  }
+  return make_synthetic_service(first, spec, plan);
+}
+
+ServiceSet with_moved_endpoints(const ServiceSet& base, size_t index, const AddressPlan& plan) {
+  ServiceSet moved = base;
+  for (auto& e : moved.services.at(index).ports.front().endpoints)
+    e.address = plan.pods.at(plan.pods.size() - 2 - (e.address.value % 64));
+  return moved;
+}
+
 UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const SyntheticSpec& spec,
                            const AddressPlan& plan, int repeats) {
   UpdateTimings t;
@@ -32,16 +49,14 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
   while (another_run(s["full-resync"], repeats)) s["full-resync"].push_back(mode.full_resync(base));
 
   ServiceSet grown = base;
-  grown.services.push_back(make_synthetic_service(base.services.size() + 1000000, spec, plan));
+  grown.services.push_back(extra_service(base, spec, plan));
   for (int i = 0; i < repeats && !interrupted(); ++i) {
     s["add-service"].push_back(mode.partial_sync(base, grown));
     s["remove-service"].push_back(mode.partial_sync(grown, base));
   }
   if (!base.services.empty()) {
     // One Service's endpoints move to other pods (a rolling update), and back.
-    ServiceSet moved = base;
-    auto& eps = moved.services[base.services.size() / 2].ports.front().endpoints;
-    for (auto& e : eps) e.address = plan.pods.at(plan.pods.size() - 2 - (e.address.value % 64));
+    const ServiceSet moved = with_moved_endpoints(base, base.services.size() / 2, plan);
     for (int i = 0; i < repeats && !interrupted(); ++i) {
       s["change-endpoints"].push_back(mode.partial_sync(base, moved));
       mode.partial_sync(moved, base);

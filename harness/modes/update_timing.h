@@ -17,6 +17,14 @@ struct UpdateTimings {
 
 const std::vector<std::string>& update_operations();
 
+// The Service add-service adds and remove-service removes: a synthetic one beyond `base`'s
+// indices (its (ClusterIP, port) is unique); prefer_udp: the first UDP one within 64 indices.
+Service extra_service(const ServiceSet& base, const SyntheticSpec& spec, const AddressPlan& plan,
+                      bool prefer_udp = false);
+// `base` with Service `index`'s endpoints moved to other pods (a rolling update): what
+// change-endpoints syncs to.
+ServiceSet with_moved_endpoints(const ServiceSet& base, size_t index, const AddressPlan& plan);
+
 // Runs every operation `repeats` times (fewer once an operation has taken 20 s in total:
 // the JSON's "runs" says how many). Leaves the node loaded with `base`.
 // `spec`/`plan` describe how to make the extra Service for add/remove.

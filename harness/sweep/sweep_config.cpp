@@ -53,6 +53,30 @@ void throughput_from_json(const nlohmann::json& j, SweepConfig& c) {
   c.throughput = r;
 }
 
+nlohmann::json convergence_json(const SweepConfig& c) {
+  if (!c.convergence) return nullptr;
+  const ConvergenceRequest& r = *c.convergence;
+  return {{"operations", r.operations},     {"runs", r.repeats},
+          {"load_pps", r.load_pps},         {"probe_pps", r.probe_pps},
+          {"udp_conntrack_cleanup", r.udp_conntrack_cleanup},
+          {"established_flows", r.established_flows},
+          {"before_s", r.before_s},         {"after_s", r.after_s}};
+}
+
+void convergence_from_json(const nlohmann::json& j, SweepConfig& c) {
+  if (j.is_null()) return;
+  ConvergenceRequest r;
+  r.operations = j.at("operations").get<std::vector<std::string>>();
+  r.repeats = j.at("runs").get<int>();
+  r.load_pps = j.at("load_pps").get<double>();
+  r.probe_pps = j.at("probe_pps").get<double>();
+  r.udp_conntrack_cleanup = j.at("udp_conntrack_cleanup").get<bool>();
+  r.established_flows = j.at("established_flows").get<size_t>();
+  r.before_s = j.at("before_s").get<double>();
+  r.after_s = j.at("after_s").get<double>();
+  c.convergence = r;
+}
+
 }  // namespace
 
 nlohmann::json config_json(const SweepConfig& c) {
@@ -73,6 +97,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
           {"throughput", throughput_json(c)},
+          {"under_load", convergence_json(c)},
           {"ssh_access",
            {{"target", c.node.ssh.target},
             {"identity", c.node.ssh.identity},
@@ -103,6 +128,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
     if (j.contains("throughput")) throughput_from_json(j["throughput"], c);
+    if (j.contains("under_load")) convergence_from_json(j["under_load"], c);
     if (j.contains("ssh_access")) {
       const auto& ssh = j["ssh_access"];
       c.node.ssh.target = ssh.value("target", "");

@@ -10,6 +10,7 @@
 
 #include "generator_setup.h"
 #include "iptables_renderer.h"
+#include "measure_convergence.h"
 #include "measure_throughput.h"
 #include "node.h"
 #include "synthetic_services.h"
@@ -34,6 +35,8 @@ struct SweepConfig {
   // Capacity search per point (null: none), per phase x these targets.
   std::optional<ThroughputRequest> throughput;
   std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
+  // Updates under load per point (null: none).
+  std::optional<ConvergenceRequest> convergence;
 };
 
 // The "config" block of results.json.

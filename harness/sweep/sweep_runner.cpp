@@ -116,6 +116,7 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
           request.throughput_targets = cfg.throughput_targets;
           request.generator_max = generator_max;
         }
+        if (cfg.convergence) request.convergence = &*cfg.convergence;
         request.progress = [&](const std::string& line) { progress(point + ": " + line); };
         PointResult result = measure_point(node, *mode, through_node, request);
         if (interrupted()) break;  // only complete points have numbers in the file

@@ -3,7 +3,9 @@
 // node, or a fake in unit tests of the logic above it. Plain data: no JSON, no DPDK.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "latency_histogram.h"
@@ -26,6 +28,7 @@ struct ReplaySettings {
   uint32_t drain_ms = 200;     // wait for stragglers after the last packet
   uint32_t drain_quiet_ms = 0;  // end the wait once nothing arrived for this long (0: never)
   bool rewrite_source = true;  // new-flow: fresh 5-tuple per packet; else template's
+  bool in_order = false;       // cycle through the templates in order (else new flows draw one)
   // Stop sending after this long (0: send every packet however long it takes). A capacity
   // trial lasts its duration: what the generator could not send by then was not offered in time.
   double send_deadline_s = 0;
@@ -54,6 +57,41 @@ struct ReplayResult {
   double worst_spread_deviation(uint64_t min_packets = 100) const;
 };
 
+// A stream: traffic at a steady rate for as long as the caller wants (rule updates under a
+// held load), templates cycled in order, every packet logged as sent and as it came back.
+struct StreamSettings {
+  uint64_t rate_pps = 5000;
+  uint64_t max_packets = 1'000'000;  // the log's size: sending stops once it is full
+  uint32_t drain_ms = 500;           // wait for stragglers after the last packet
+  uint32_t drain_quiet_ms = 100;     // end the wait once nothing arrived for this long
+};
+
+struct StreamPacket {
+  static constexpr int32_t kNotBack = -1, kMisrouted = -2;
+  uint64_t tx_ns = 0;  // steady clock (std::chrono::steady_clock), when the port took it; 0: refused
+  uint64_t rx_ns = 0;  // steady clock, when it came back; 0: did not
+  uint32_t flow = 0;
+  int32_t endpoint = kNotBack;  // index into its flow's endpoints, or kMisrouted
+};
+
+struct StreamLog {
+  std::vector<StreamPacket> packets;  // by sequence number; [0, sent)
+  uint64_t sent = 0;                  // sequence numbers used (refused ones included)
+  uint64_t foreign = 0, duplicates = 0;
+  uint64_t max_lag_ns = 0;  // how far sending fell behind its schedule at worst
+  bool full = false;        // sending stopped because the log was full
+};
+
+// Asked between packets whether to keep sending; now_ns on the steady clock.
+using KeepSending = std::function<bool(uint64_t now_ns)>;
+
+// Now on the steady clock, in ns: what stream logs and their callers compare.
+inline uint64_t steady_now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
 class PacketReplayer {
  public:
   virtual ~PacketReplayer() = default;
@@ -61,6 +99,11 @@ class PacketReplayer {
   // each received packet's destination is one of its flow's endpoints.
   virtual ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings,
                               bool validate_dnat) = 0;
+  // Sends `traffic` as a stream until keep_sending says stop, the log is full or a signal
+  // arrives; fixed-tuple templates are sent once first (unlogged) so their flows are
+  // established. Every arrival is checked against its flow's endpoints.
+  virtual StreamLog stream(const TrafficPlan& traffic, const StreamSettings& settings,
+                           const KeepSending& keep_sending) = 0;
 };
 
 }  // namespace svcbench

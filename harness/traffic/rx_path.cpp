@@ -66,6 +66,7 @@ void RxPath::poll() {
       arrival = clock_.tsc_of(*RTE_MBUF_DYNFIELD(m, clock_.dynfield_offset, rte_mbuf_timestamp_t*));
     const uint64_t cycles = arrival > sig.tx_tsc ? arrival - sig.tx_tsc : 0;
     r.latency.record(static_cast<uint64_t>(static_cast<double>(cycles) * ns_per_cycle_));
+    int32_t hit = StreamPacket::kNotBack;
     if (validate_ && !traffic_.flows.empty()) {
       const auto& eps = traffic_.flows[sig.flow].endpoints;
       const Ipv4Address dst = destination_of(data, *layout);
@@ -75,10 +76,18 @@ void RxPath::poll() {
         if (eps[e].address == dst && eps[e].port == dport) {
           ++r.endpoint_hits[sig.flow][e];
           matched = true;
+          hit = static_cast<int32_t>(e);
           break;
         }
       }
-      if (!matched) ++r.misrouted;
+      if (!matched) {
+        ++r.misrouted;
+        hit = StreamPacket::kMisrouted;
+      }
+    }
+    if (log_) {
+      log_[sig.sequence].rx_ns = arrival;  // a TSC until the stream converts it
+      log_[sig.sequence].endpoint = hit;
     }
   }
   rte_pktmbuf_free_bulk(mbufs, n);  // every frame of the burst, matched or not

@@ -26,6 +26,9 @@ class RxPath {
   // Counts frames of `run` with sequence numbers below `expected` into `result`; anything else
   // is foreign. Setup: allocates the sequence bitmap.
   void begin(uint32_t run, uint64_t expected, ReplayResult& result);
+  // Also record each matched arrival into log[sequence] (rx TSC, endpoint index); null: don't.
+  // Set before begin(); log must hold `expected` packets.
+  void log_into(StreamPacket* log) { log_ = log; }
   // One rx_burst: matches, records and frees what arrived.
   void poll();
   // Matched arrivals of this run so far (what poll() counted into result.rx).
@@ -49,6 +52,7 @@ class RxPath {
   std::atomic<uint64_t> received_{0}, returned_{0};
   std::atomic<uint64_t> last_arrival_tsc_{0};
   ReplayResult* result_ = nullptr;
+  StreamPacket* log_ = nullptr;
 };
 
 }  // namespace svcbench

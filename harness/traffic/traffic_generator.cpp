@@ -207,4 +207,112 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   return result;
 }
 
+StreamLog TrafficGenerator::stream(const TrafficPlan& traffic, const StreamSettings& settings,
+                                   const KeepSending& keep_sending) {
+  StreamLog log;
+  if (traffic.templates.empty() || settings.max_packets == 0 || settings.rate_pps == 0) return log;
+  log.packets.assign(settings.max_packets, StreamPacket{});
+  ReplaySettings rs;
+  rs.rate_pps = settings.rate_pps;
+  rs.burst = 1;
+  rs.in_order = true;
+  rs.rewrite_source = false;  // each template says where its tuple comes from
+  const uint64_t hz = env_.tsc_hz();
+  TxPath tx(tx_port_, env_.pool(), traffic, rs, src_mac_, dst_mac_, plan_);
+  const RxClock clock = env_.rx_clock(rx_port_);
+  RxPath rx(rx_port_, traffic, true, hz, clock);
+  Receiver receiver(rx);
+  ReplayResult counts;  // what RxPath tallies beside the log
+  counts.endpoint_hits.resize(traffic.flows.size());
+  for (size_t f = 0; f < traffic.flows.size(); ++f)
+    counts.endpoint_hits[f].assign(traffic.flows[f].endpoints.size(), 0);
+  rte_mbuf* mbuf[1];
+  auto send_one = [&](uint64_t seq, uint32_t run, bool measured, uint64_t* stamp) {
+    while (!tx.prepare_burst(mbuf, {seq, 1, run, measured, 0})) {
+      receiver.poll_inline();
+      if (interrupted()) return false;
+    }
+    return tx.transmit_burst(mbuf, 1, receiver.inline_rx(), stamp) == 1;
+  };
+
+  // Establish the fixed-tuple flows: each such template once, under a run id of its own.
+  {
+    ReplayResult warm = counts;
+    rx.begin(++run_id_, 1, warm);
+    receiver.start();
+    tx.begin(run_id_);
+    uint64_t warm_sent = 0;
+    for (size_t i = 0; i < traffic.templates.size() && !interrupted(); ++i)
+      if (traffic.templates[i].source == SourceTuple::kFixed)
+        warm_sent += send_one(i, run_id_, false, nullptr) ? 1 : 0;
+    const uint64_t deadline = rte_rdtsc() + hz * kWarmupDrainMs / 1000;
+    while (rte_rdtsc() < deadline && rx.returned() < warm_sent && !interrupted())
+      receiver.poll_inline();
+    receiver.stop();
+  }
+
+  // TSC -> steady clock: one pair read back to back.
+  const uint64_t tsc0 = rte_rdtsc();
+  const uint64_t ns0 = steady_now_ns();
+  const double ns_per_cycle = 1e9 / static_cast<double>(hz);
+  auto to_ns = [&](uint64_t tsc) {
+    return ns0 + static_cast<uint64_t>(static_cast<double>(tsc - tsc0) * ns_per_cycle);
+  };
+
+  rx.log_into(log.packets.data());
+  rx.begin(++run_id_, settings.max_packets, counts);
+  receiver.start();
+  tx.begin(run_id_);
+  const uint64_t period = std::max<uint64_t>(1, hz / settings.rate_pps);
+  uint64_t next = rte_rdtsc();
+  uint64_t seq = 0;
+  const size_t n = traffic.templates.size();
+  while (!interrupted()) {
+    const uint64_t now = rte_rdtsc();
+    if (now < next) {
+      receiver.poll_inline();
+      continue;
+    }
+    if (seq == settings.max_packets) {
+      log.full = true;
+      break;
+    }
+    if (!keep_sending(to_ns(now))) break;
+    log.max_lag_ns = std::max(log.max_lag_ns, static_cast<uint64_t>(static_cast<double>(now - next) * ns_per_cycle));
+    StreamPacket& p = log.packets[seq];
+    p.flow = traffic.templates[seq % n].flow;
+    uint64_t stamp = 0;
+    if (send_one(seq, run_id_, true, &stamp)) p.tx_ns = stamp;  // a TSC until converted below
+    ++seq;
+    next += period;
+    receiver.poll_inline();
+  }
+  log.sent = seq;
+  // Stragglers: until all are back, drain_ms passed, or nothing arrived for drain_quiet_ms.
+  const uint64_t deadline = rte_rdtsc() + hz * settings.drain_ms / 1000;
+  const uint64_t quiet = hz * settings.drain_quiet_ms / 1000;
+  uint64_t last_count = rx.received(), last_change = rte_rdtsc();
+  while (rx.received() < seq && !interrupted()) {
+    const uint64_t now = rte_rdtsc();
+    if (now >= deadline) break;
+    if (const uint64_t c = rx.received(); c != last_count) {
+      last_count = c;
+      last_change = now;
+    } else if (quiet && now - last_change >= quiet) {
+      break;
+    }
+    receiver.poll_inline();
+  }
+  receiver.stop();
+  rx.log_into(nullptr);
+  log.packets.resize(seq);
+  for (auto& p : log.packets) {
+    if (p.tx_ns) p.tx_ns = to_ns(p.tx_ns);
+    if (p.rx_ns) p.rx_ns = to_ns(p.rx_ns);
+  }
+  log.foreign = counts.foreign;
+  log.duplicates = counts.duplicates;
+  return log;
+}
+
 }  // namespace svcbench

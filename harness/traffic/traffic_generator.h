@@ -15,6 +15,8 @@ class TrafficGenerator : public PacketReplayer {
                    const AddressPlan& plan);
   ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings,
                       bool validate_dnat) override;
+  StreamLog stream(const TrafficPlan& traffic, const StreamSettings& settings,
+                   const KeepSending& keep_sending) override;
 
  private:
   DpdkEnvironment& env_;

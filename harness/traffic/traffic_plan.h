@@ -21,11 +21,19 @@ TargetPosition parse_target(const std::string& text);  // throws UsageError
 enum class Phase { kNewFlow, kEstablished };
 const char* to_string(Phase phase);  // "new-flow" | "established"
 
+// Where a template's source tuple comes from. kPhase: the replay's phase decides (a fresh
+// tuple per packet for new flows, one per flow slot when established). A stream mixes them
+// per template: kFixed keeps the frame's own tuple (an established flow), kFresh takes a new
+// one per packet from the measured clients' tuples, kFreshAside from the fifth client's, so
+// probes never share a tuple with the background.
+enum class SourceTuple : uint8_t { kPhase, kFixed, kFresh, kFreshAside };
+
 struct TrafficTemplate {
   std::vector<uint8_t> frame;
   FrameLayout layout;
   uint32_t flow = 0;       // index into TrafficPlan::flows
   uint64_t offset_ns = 0;  // capture time relative to the first frame
+  SourceTuple source = SourceTuple::kPhase;
 };
 
 struct TrafficPlan {

@@ -39,7 +39,10 @@ TxPath::TxPath(uint16_t port, rte_mempool* pool, const TrafficPlan& traffic,
   }
 }
 
-void TxPath::begin(uint32_t run) { rng_ = 0x9E3779B97F4A7C15ULL ^ run; }
+void TxPath::begin(uint32_t run) {
+  rng_ = 0x9E3779B97F4A7C15ULL ^ run;
+  fresh_ = fresh_aside_ = 0;
+}
 
 size_t TxPath::template_for(uint64_t seq, uint32_t* flow_slot) {
   const size_t n = templates_.size();
@@ -47,7 +50,7 @@ size_t TxPath::template_for(uint64_t seq, uint32_t* flow_slot) {
     *flow_slot = static_cast<uint32_t>(seq % std::max<uint32_t>(1, settings_.established_flows));
     return *flow_slot % n;
   }
-  if (settings_.capture_timing || n == 1) return seq % n;
+  if (settings_.capture_timing || settings_.in_order || n == 1) return seq % n;
   return next_random(rng_) % n;
 }
 
@@ -62,7 +65,14 @@ bool TxPath::prepare_burst(rte_mbuf** mbufs, const Burst& b) {
     auto* data = reinterpret_cast<uint8_t*>(
         rte_pktmbuf_append(mbufs[i], static_cast<uint16_t>(t.frame.size())));
     std::memcpy(data, t.frame.data(), t.frame.size());
-    if (settings_.rewrite_source) {
+    if (t.source == SourceTuple::kFresh) {
+      const uint64_t tuple = fresh_++ % kWarmupTupleBase;
+      set_source(data, t.layout, plan_.client_address(static_cast<uint32_t>(tuple / kTuplesPerClient)),
+                 static_cast<uint16_t>(1024 + tuple % kTuplesPerClient));
+    } else if (t.source == SourceTuple::kFreshAside) {
+      set_source(data, t.layout, plan_.client_address(kWarmupTupleBase / kTuplesPerClient),
+                 static_cast<uint16_t>(1024 + fresh_aside_++ % kTuplesPerClient));
+    } else if (t.source == SourceTuple::kPhase && settings_.rewrite_source) {
       // New flows: a fresh (client, source port) per packet; established: per flow slot.
       const uint64_t tuple = b.tuple_base + (established ? flow_slot : seq % kWarmupTupleBase);
       set_source(data, t.layout,
@@ -81,14 +91,18 @@ bool TxPath::prepare_burst(rte_mbuf** mbufs, const Burst& b) {
   return true;
 }
 
-uint16_t TxPath::transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx) {
+uint16_t TxPath::transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx,
+                                uint64_t* stamps) {
   uint16_t done = 0;
   for (int attempt = 0; attempt < kTxAttempts && done < count; ++attempt) {
     const uint64_t now = rte_rdtsc();
     for (uint16_t i = done; i < count; ++i)
       patch_payload_u64(rte_pktmbuf_mtod(mbufs[i], uint8_t*), burst_layouts_[i],
                         offsetof(PacketSignature, tx_tsc), now);
+    const uint16_t before = done;
     done += rte_eth_tx_burst(port_, 0, mbufs + done, static_cast<uint16_t>(count - done));
+    if (stamps)
+      for (uint16_t i = before; i < done; ++i) stamps[i] = now;
     if (done < count && inline_rx) inline_rx->poll();
   }
   for (uint16_t i = done; i < count; ++i) rte_pktmbuf_free(mbufs[i]);

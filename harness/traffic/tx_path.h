@@ -43,8 +43,10 @@ class TxPath {
   // Fills mbufs[0..count); false (and nothing taken from the pool) when it is empty.
   bool prepare_burst(rte_mbuf** mbufs, const Burst& burst);
   // Sends mbufs[0..count), polling `inline_rx` between retries (null: RX has an lcore of its
-  // own); returns how many the port took and frees the rest.
-  uint16_t transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx);
+  // own); returns how many the port took and frees the rest. stamps (when given) receives
+  // each taken packet's tx TSC.
+  uint16_t transmit_burst(rte_mbuf** mbufs, uint16_t count, RxPath* inline_rx,
+                          uint64_t* stamps = nullptr);
 
  private:
   size_t template_for(uint64_t sequence, uint32_t* flow_slot);
@@ -55,6 +57,7 @@ class TxPath {
   ReplaySettings settings_;
   AddressPlan plan_;
   uint64_t rng_ = 0;
+  uint64_t fresh_ = 0, fresh_aside_ = 0;  // the next kFresh / kFreshAside tuple
   FrameLayout burst_layouts_[ReplaySettings::kMaxBurst];  // of the burst being sent
 };
 

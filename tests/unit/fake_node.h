@@ -174,6 +174,40 @@ class FakeReplayer : public PacketReplayer {
         static_cast<double>(settings.rate_pps ? settings.rate_pps : 1'000'000);
     return r;
   }
+
+  // Where a stream's packet goes at steady-clock time now_ns: an endpoint index of its flow,
+  // or StreamPacket::kNotBack (dropped). Default: its flow's endpoints in turn.
+  std::function<int32_t(const ServiceDispatch& flow, uint64_t sequence, uint64_t now_ns)> route;
+  // Streams in real time at settings.rate_pps, each packet back 20 us after it was sent.
+  StreamLog stream(const TrafficPlan& traffic, const StreamSettings& settings,
+                   const KeepSending& keep_sending) override {
+    StreamLog log;
+    const uint64_t period = 1'000'000'000 / std::max<uint64_t>(1, settings.rate_pps);
+    uint64_t next = steady_now_ns();
+    while (log.packets.size() < settings.max_packets) {
+      uint64_t now = steady_now_ns();
+      if (now < next) continue;
+      if (!keep_sending(now)) break;
+      const auto& t = traffic.templates[log.packets.size() % traffic.templates.size()];
+      const auto& flow = traffic.flows[t.flow];
+      StreamPacket p;
+      p.tx_ns = now;
+      p.flow = t.flow;
+      const int32_t e = route ? route(flow, log.packets.size(), now)
+                    : flow.endpoints.empty()
+                        ? StreamPacket::kNotBack
+                        : static_cast<int32_t>(log.packets.size() % flow.endpoints.size());
+      if (e != StreamPacket::kNotBack) {
+        p.endpoint = e;
+        p.rx_ns = now + 20'000;
+      }
+      log.packets.push_back(p);
+      next += period;
+    }
+    log.full = log.packets.size() == settings.max_packets;
+    log.sent = log.packets.size();
+    return log;
+  }
 };
 
 }  // namespace svcbench
