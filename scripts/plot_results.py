@@ -15,6 +15,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 PHASES = ("new-flow", "established")
 TARGETS = ("first", "middle", "last", "uniform")
 OPERATIONS = ("initial-load", "full-resync", "add-service", "remove-service", "change-endpoints")
+UNDER_LOAD = ("add-service", "remove-service", "change-endpoints", "full-resync")
+# What each operation's "time to effect" is under load: when the probe first reached an added
+# endpoint, when a removed one stopped receiving new flows, or (full resync: nothing changes) the tool.
+EFFECT = {"add-service": ("convergence_seconds", "convergence"), "remove-service": ("stale_seconds", "stale"),
+          "change-endpoints": ("convergence_seconds", "convergence"), "full-resync": ("tool_seconds", "tool")}
 
 
 def by_key(entries, *keys):
@@ -239,6 +244,124 @@ def per_rule_cost(doc):
     return out
 
 
+def plot_convergence(doc, out):
+    """Top row: time to effect per operation (p50, bars to p99) with the tool's own time dashed;
+    bottom row: background p99 latency during the update (solid) and before it (dotted)."""
+    entries = doc.get("convergence", [])
+    if not entries:
+        return
+    colors = mode_colors(doc)
+    groups = by_key(entries, "mode", "operation")
+    fig, axes = plt.subplots(2, len(UNDER_LOAD), figsize=(17, 7), squeeze=False)
+    for col, op in enumerate(UNDER_LOAD):
+        key, label = EFFECT[op]
+        top, bottom = axes[0][col], axes[1][col]
+        for mode in modes_of(doc):
+            rows = sorted(groups.get((mode, op), []), key=lambda e: e["services"])
+            c = colors.get(mode)
+            pts = [(r["services"], r[key]) for r in rows if r.get(key)]
+            if pts:
+                xs = [x for x, _ in pts]
+                p50 = [v["p50"] * 1000 for _, v in pts]
+                up = [v["p99"] * 1000 - m for (_, v), m in zip(pts, p50)]
+                top.errorbar(xs, p50, yerr=[[0] * len(up), up], marker="o", capsize=3, color=c, label=f"{mode} {label}")
+            tool = [(r["services"], r["tool_seconds"]["p50"] * 1000) for r in rows if r.get("tool_seconds")]
+            if tool and key != "tool_seconds":
+                top.plot(*zip(*tool), linestyle="--", color=c, alpha=0.7, label=f"{mode} tool")
+            lat = [(r["services"], r["background_latency_ns"]["during"]["p99"] / 1000,
+                    r["background_latency_ns"]["before"]["p99"] / 1000) for r in rows]
+            if lat:
+                xs = [x for x, _, _ in lat]
+                bottom.plot(xs, [d for _, d, _ in lat], marker="o", color=c, label=f"{mode} p99 during")
+                bottom.plot(xs, [b for _, _, b in lat], linestyle=":", color=c, label=f"{mode} p99 before")
+        for ax in (top, bottom):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.set_xlabel("Services")
+        top.set_title(f"{op}: {label}")
+    axes[0][0].set_ylabel("ms after the update started (p50, bar to p99)")
+    axes[1][0].set_ylabel("background latency p99 (µs)")
+    fig.suptitle("Rule updates under a held load" + emulated_note(doc), y=1.01)
+    outside_legend(fig, axes)
+    save(fig, out, "convergence_vs_services")
+
+
+def plot_timelines(doc, out):
+    """Per mode, at its largest size: each operation's kept run, background packets per bin
+    (sent, lost), probe arrivals at added and removed endpoints, background p50/p99 per bin."""
+    entries = doc.get("convergence", [])
+    for mode in modes_of(doc):
+        mine = [e for e in entries if e["mode"] == mode and e.get("timeline")]
+        if not mine:
+            continue
+        largest = max(e["services"] for e in mine)
+        ops = [e for op in UNDER_LOAD for e in mine if e["services"] == largest and e["operation"] == op]
+        fig, axes = plt.subplots(2, len(ops), figsize=(4.5 * len(ops), 6.5), squeeze=False, sharex="col")
+        for col, e in enumerate(ops):
+            t = e["timeline"]
+            xs = [t["first_bin_s"] + (i + 0.5) * t["bin_ms"] / 1000 for i in range(len(t["sent"]))]
+            run = e["per_run"][t["run"]]
+            top, bottom = axes[0][col], axes[1][col]
+            top.plot(xs, t["sent"], color="0.6", linewidth=0.8, label="background sent")
+            top.plot(xs, t["lost"], color="black", linewidth=1.0, label="background lost")
+            top.plot(xs, t["probe_added"], color="C2", linewidth=0.8, label="probe at added endpoint")
+            top.plot(xs, t["probe_removed"], color="C3", linewidth=0.8, label="probe at removed endpoint")
+            bottom.plot(xs, [v / 1000 if v else float("nan") for v in t["p50_ns"]], color="C0", linewidth=0.8, label="background p50")
+            bottom.plot(xs, [v / 1000 if v else float("nan") for v in t["p99_ns"]], color="C1", linewidth=0.8, label="background p99")
+            bottom.set_yscale("log")
+            for ax in (top, bottom):
+                ax.axvspan(0, run["update_s"], color="C4", alpha=0.12, label="update (tools and cleanup)")
+                ax.grid(True, alpha=0.3)
+            top.set_title(f"{e['operation']} (run {t['run'] + 1}/{e['runs']})")
+            top.set_ylabel(f"packets per {t['bin_ms']:g} ms")
+            bottom.set_ylabel("latency (µs)")
+            bottom.set_xlabel("seconds from the update's start")
+        fig.suptitle(f"{mode} at {largest:,} Services: what an update does to live traffic" + emulated_note(doc), y=1.01)
+        outside_legend(fig, axes)
+        save(fig, out, f"timeline_{mode}")
+
+
+def under_load_html(doc):
+    entries = doc.get("convergence", [])
+    if not entries:
+        return ""
+
+    def ms(stats, key="p50"):
+        return "" if not stats else f"{stats[key] * 1000:.1f}"
+    rows = []
+    for e in sorted(entries, key=lambda e: (e["mode"], e["services"], UNDER_LOAD.index(e["operation"]))):
+        b = e["background_latency_ns"]
+        still = f" ({e['udp_still_stale_runs']} still stale)" if e.get("udp_still_stale_runs") else ""
+        margin = e.get("convergence_minus_tool_min_s")
+        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['operation']}</td><td>{e['runs']}</td>"
+                    f"<td>{ms(e['tool_seconds'])}</td><td>{ms(e['update_seconds'])}</td>"
+                    f"<td>{ms(e['convergence_seconds'])}</td><td>{ms(e['convergence_seconds'], 'p99')}</td>"
+                    f"<td>{'' if margin is None else f'{margin * 1000:.1f}'}</td>"
+                    f"<td>{ms(e['stale_seconds'], 'p99')}</td><td>{ms(e['udp_stale_seconds'], 'p99')}{still}</td>"
+                    f"<td>{e['background_lost']} / {e['background_sent']}</td><td>{ms(e['blocked_seconds'], 'max')}</td>"
+                    f"<td>{b['before']['p99'] / 1000:.1f} / {b['during']['p99'] / 1000:.1f}</td>"
+                    f"<td>{b['during']['max'] / 1000:.0f}</td><td>{e['max_send_lag_ms']:.1f}</td>"
+                    f"<td>{html.escape(e.get('message', ''))}</td></tr>")
+    load = entries[0]["load"]
+    cleanup = "deleted after each update, as kube-proxy does" if entries[0]["udp_conntrack_cleanup"] else "kept (--keep-udp-conntrack)"
+    return f"""<h2>Rule updates under load</h2>
+<p>Each update is made again while a steady stream runs: background load {load['background_pps']:,.0f} pps
+({load['new_flow_pps']:,.0f} new flows/s over the loaded Services, {load['established_pps']:,.0f} pps on
+{load['established_flows']} established flows; source: {html.escape(load['source'])}) plus {load['probe_pps']:,.0f} probe pps
+aimed at what the update changes. Times are from the moment the first tool of the sync is spawned (svcbench renders the
+update before the window), on the generator's clock; "tool" is the tools' own run on the node, "sync" adds the spawning
+and the conntrack deletion. Convergence: the first probe DNAT-ed to an added endpoint;
+stale: the last new-flow probe (and the established UDP flow) reaching a removed endpoint; removed endpoints' UDP
+conntrack entries {cleanup}. A tool applies the rules before it exits, so convergence may fall short of the tool time by
+the tool's work after its commit (conv − tool &lt; 0). Blocked: lost background packets ÷ offered rate (CSIT's
+effective blocked time). Lag: the generator's worst delay against its schedule.</p>
+<table><tr><th>mode</th><th>Services</th><th>operation</th><th>runs</th><th>tool p50 ms</th><th>sync p50 ms</th>
+<th>convergence p50 ms</th><th>p99</th><th>conv − tool min ms</th><th>stale p99 ms</th><th>UDP stale p99 ms</th>
+<th>background lost / sent</th><th>blocked max ms</th><th>latency p99 before / during µs</th><th>max during µs</th><th>lag ms</th><th>note</th></tr>
+{''.join(rows)}</table>"""
+
+
 def report(doc, out, largest):
     ctx = doc["context"]
     costs = per_rule_cost(doc)
@@ -309,14 +432,15 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
     emulated = "<p><b>Emulated node: compare ratios within this run only.</b></p>" if ctx.get("emulated") else ""
     imgs = "".join(f'<figure><img src="{n}.svg" alt="{n}"><figcaption>{n}</figcaption></figure>'
                    for n in ("latency_vs_services", "update_time_vs_services", "latency_cdf", "throughput_vs_services",
-                             "cpu_per_packet_vs_services", "latency_vs_load") if (out / f"{n}.svg").exists())
+                             "cpu_per_packet_vs_services", "latency_vs_load", "convergence_vs_services")
+                   + tuple(f"timeline_{m}" for m in modes_of(doc)) if (out / f"{n}.svg").exists())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>svcbench run {html.escape(ctx.get('date', ''))}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
 <h1>svcbench: Service dataplane cost vs number of Services</h1>{emulated}
 <p>state: {html.escape(doc['progress'].get('state', '?'))}; {base_text}; largest size {largest}.</p>
 <h2>Per-rule cost</h2><ul>{cost_text or '<li>needs two or more sizes</li>'}</ul>
-<h2>Plots</h2>{imgs}{throughput_html}
+<h2>Plots</h2>{imgs}{throughput_html}{under_load_html(doc)}
 <h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered
 more than 10% slower than sent); its percentiles measure the node's queue, and min approximates the
 per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
@@ -344,6 +468,8 @@ def main():
         plot_updates(doc, out)
     largest = plot_cdf(doc, out)
     plot_throughput(doc, out)
+    plot_convergence(doc, out)
+    plot_timelines(doc, out)
     report(doc, out, largest)
     return 0
 

@@ -43,6 +43,7 @@ struct Timeline {
 struct ConvergenceRun {
   double tool_seconds = 0;     // the update tool on the node's clock
   double update_seconds = 0;   // start to end on the generator's clock (tools, cleanup, dispatch)
+  double render_seconds = 0;   // svcbench working out what to write, before the update started
   double cleanup_seconds = 0;  // the UDP conntrack deletions after the update (0: none)
   // Update start -> first probe arrival DNAT-ed to an added endpoint.
   std::optional<double> convergence_seconds;

@@ -156,13 +156,22 @@ StreamPlan plan_stream(const std::vector<ServiceDispatch>& background, const Pro
   double total = 0;
   for (const auto& c : classes) total += c.templates.empty() ? 0 : c.pps;
   if (total <= 0) throw UsageError("nothing to send while the update runs: give a --load-rate above 0");
+  // Slots per cycle in proportion to the rates (largest remainders, at least one each), so
+  // the classes' rates add up to the total exactly.
   constexpr size_t kCycle = 100;
   size_t slots = 0;
-  for (auto& c : classes) {
+  std::vector<std::pair<double, size_t>> remainders;
+  for (size_t i = 0; i < classes.size(); ++i) {
+    auto& c = classes[i];
     if (c.templates.empty() || c.pps <= 0) continue;
-    c.slots = std::max<size_t>(1, static_cast<size_t>(std::lround(c.pps / total * kCycle)));
+    const double share = c.pps / total * kCycle;
+    c.slots = std::max<size_t>(1, static_cast<size_t>(share));
     slots += c.slots;
+    remainders.push_back({share - std::floor(share), i});
   }
+  std::sort(remainders.rbegin(), remainders.rend());
+  for (size_t k = 0; slots < kCycle && k < remainders.size(); ++k, ++slots)
+    ++classes[remainders[k].second].slots;
   // The cycle: each slot goes to the class furthest behind its share.
   std::vector<size_t> cycle;
   std::vector<double> credit(classes.size(), 0);
@@ -293,27 +302,27 @@ std::vector<ConvergenceEntry> measure_convergence(
       if (!d.endpoints.empty() && d.protocol != Protocol::kSctp &&
           !(op == "change-endpoints" && same_frontend(d, changed_frontend)))
         background.push_back(d);
-    std::function<double()> update;
+    std::function<DataplaneMode::Apply()> prepare;  // renders the update, before the stream
     std::function<double()> cleanup;
     std::function<void()> before_run, after_run;
     if (op == "add-service") {
       probe = probe_of(added, EndpointChange::kAdded);
       entry.probe = describe("new flows to the added Service", probe->target);
-      update = [&] { return mode.partial_sync(base, grown); };
+      prepare = [&] { return mode.prepare_partial_sync(base, grown); };
       after_run = [&] { mode.partial_sync(grown, base); };
     } else if (op == "remove-service") {
       probe = probe_of(added, EndpointChange::kRemoved);
       probe->udp_flow = added.ports.front().protocol == Protocol::kUdp;
       entry.probe = describe("new flows to the removed Service", probe->target);
       before_run = [&] { mode.partial_sync(base, grown); };
-      update = [&] { return mode.partial_sync(grown, base); };
+      prepare = [&] { return mode.prepare_partial_sync(grown, base); };
       if (probe->udp_flow && request.udp_conntrack_cleanup)
         cleanup = [&] { return delete_conntrack(node, {"--orig-dst", added.cluster_ip.str()}); };
     } else if (op == "change-endpoints") {
       probe = probe_between(base.services[changed], moved.services[changed]);
       probe->udp_flow = changed_frontend.protocol == Protocol::kUdp;
       entry.probe = describe("new flows to the Service whose endpoints move", probe->target);
-      update = [&] { return mode.partial_sync(base, moved); };
+      prepare = [&] { return mode.prepare_partial_sync(base, moved); };
       after_run = [&] { mode.partial_sync(moved, base); };
       if (probe->udp_flow && request.udp_conntrack_cleanup)
         cleanup = [&, p = *probe] {
@@ -326,7 +335,7 @@ std::vector<ConvergenceEntry> measure_convergence(
         };
     } else if (op == "full-resync") {
       entry.probe = "none: a full resync changes nothing (background load only)";
-      update = [&] { return mode.full_resync(base); };
+      prepare = [&] { return mode.prepare_full_resync(base); };
     } else {
       throw UsageError("unknown update operation '" + op + "'; use add-service, remove-service, "
                        "change-endpoints or full-resync");
@@ -357,6 +366,9 @@ std::vector<ConvergenceEntry> measure_convergence(
         progress(line);
       }
       if (before_run) before_run();
+      const uint64_t render_start = steady_now_ns();
+      const DataplaneMode::Apply update = prepare();
+      const double render_s = static_cast<double>(steady_now_ns() - render_start) / 1e9;
       node.flush_conntrack();
       std::atomic<uint64_t> first_ns{0}, start_ns{0}, end_ns{0};
       std::atomic<bool> done{false};
@@ -410,6 +422,7 @@ std::vector<ConvergenceEntry> measure_convergence(
       ConvergenceRun run = analyse_stream(log, stream.roles, window);
       run.tool_seconds = tool_s;
       run.cleanup_seconds = cleanup_s;
+      run.render_seconds = render_s;
       tool_total += tool_s;
       if (!run.timeline.sent.empty() && run.log_full)
         entry.message = "the stream's log filled before the window ended: the timeline is cut short";

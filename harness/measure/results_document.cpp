@@ -86,6 +86,44 @@ void ResultsDocument::set_state(const std::string& state) {
   if (state != "failed") doc_["progress"].erase("error");  // a resumed run is past it
 }
 
+namespace {
+bool all_scalars(const nlohmann::json& a) {
+  for (const auto& v : a)
+    if (v.is_structured()) return false;
+  return true;
+}
+
+void write_json(const nlohmann::json& j, int depth, std::string& out) {
+  const std::string pad(static_cast<size_t>(depth) + 1, ' ');
+  if (j.is_object() && !j.empty()) {
+    out += "{\n";
+    size_t i = 0;
+    for (auto it = j.begin(); it != j.end(); ++it, ++i) {
+      out += pad + nlohmann::json(it.key()).dump() + ": ";
+      write_json(it.value(), depth + 1, out);
+      out += i + 1 < j.size() ? ",\n" : "\n";
+    }
+    out += std::string(static_cast<size_t>(depth), ' ') + "}";
+  } else if (j.is_array() && !j.empty() && !all_scalars(j)) {
+    out += "[\n";
+    for (size_t i = 0; i < j.size(); ++i) {
+      out += pad;
+      write_json(j[i], depth + 1, out);
+      out += i + 1 < j.size() ? ",\n" : "\n";
+    }
+    out += std::string(static_cast<size_t>(depth), ' ') + "]";
+  } else {
+    out += j.dump();  // scalars and arrays of scalars, on one line
+  }
+}
+}  // namespace
+
+std::string ResultsDocument::text() const {
+  std::string out;
+  write_json(doc_, 0, out);
+  return out + "\n";
+}
+
 void ResultsDocument::save() const {
   std::filesystem::create_directories(dir_);
   write_file_atomically(dir_ + "/results.json", text());

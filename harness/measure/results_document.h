@@ -38,8 +38,9 @@ class ResultsDocument {
 
   // Writes results.json and summary.csv atomically.
   void save() const;
-  // results.json's text (what `svcbench run` prints or writes to --out).
-  std::string text() const { return doc_.dump(1) + "\n"; }
+  // results.json's text (what `svcbench run` prints or writes to --out): one key per line,
+  // arrays of plain values (timelines, CDF points) on one line each.
+  std::string text() const;
 
  private:
   std::string dir_;

@@ -133,7 +133,7 @@ nlohmann::json stats_json(const std::vector<double>& values) {
 }
 
 nlohmann::json to_json(const ConvergenceEntry& e) {
-  std::vector<double> tool, update, cleanup, convergence, margin, stale, udp_stale, blocked;
+  std::vector<double> tool, update, render, cleanup, convergence, margin, stale, udp_stale, blocked;
   uint64_t sent = 0, lost = 0, misrouted = 0, probe_misrouted = 0, lag = 0, still_stale = 0;
   LatencyHistogram before, during;
   nlohmann::json per_run = nlohmann::json::array();
@@ -143,6 +143,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
   for (const auto& r : e.runs) {
     tool.push_back(r.tool_seconds);
     update.push_back(r.update_seconds);
+    render.push_back(r.render_seconds);
     cleanup.push_back(r.cleanup_seconds);
     if (r.convergence_seconds) {
       convergence.push_back(*r.convergence_seconds);
@@ -161,6 +162,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
     during.merge(r.latency_during);
     per_run.push_back({{"tool_s", r.tool_seconds},
                        {"update_s", r.update_seconds},
+                       {"render_s", r.render_seconds},
                        {"cleanup_s", r.cleanup_seconds},
                        {"convergence_s", opt(r.convergence_seconds)},
                        {"stale_s", opt(r.stale_seconds)},
@@ -187,6 +189,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
       {"probe", e.probe},
       {"tool_seconds", stats_json(tool)},
       {"update_seconds", stats_json(update)},
+      {"render_seconds", stats_json(render)},
       {"cleanup_seconds", stats_json(cleanup)},
       {"convergence_seconds", stats_json(convergence)},
       // Convergence minus the tool's own time, smallest over runs: below minus the probe

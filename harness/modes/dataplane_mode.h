@@ -4,6 +4,7 @@
 // real tool took on the node.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,18 @@ class DataplaneMode {
   virtual void reset() = 0;
   // kube-proxy's first sync on an empty node (base-chain jumps untimed, then the restore).
   virtual double initial_load(const ServiceSet& services) = 0;
+  // A sync in two steps, as kube-proxy makes one: work out what to write (rendering, on this
+  // host, untimed) and apply it (the tools on the node, timed: the returned call's seconds).
+  // Updates under load start their clock at the second step.
+  using Apply = std::function<double()>;
   // A full sync over an already loaded node (kube-proxy's needFullSync).
-  virtual double full_resync(const ServiceSet& services) = 0;
+  virtual Apply prepare_full_resync(const ServiceSet& services) = 0;
   // A partial sync from `before` (what is loaded) to `after`.
-  virtual double partial_sync(const ServiceSet& before, const ServiceSet& after) = 0;
+  virtual Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) = 0;
+  double full_resync(const ServiceSet& services) { return prepare_full_resync(services)(); }
+  double partial_sync(const ServiceSet& before, const ServiceSet& after) {
+    return prepare_partial_sync(before, after)();
+  }
 
   // What the node has loaded, in the tool's own dump format.
   virtual std::string loaded_ruleset() = 0;

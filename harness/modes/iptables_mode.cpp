@@ -46,12 +46,17 @@ double IptablesMode::initial_load(const ServiceSet& services) {
   return restore(render_iptables(services, options_).text, "initial load");
 }
 
-double IptablesMode::full_resync(const ServiceSet& services) {
-  return restore(render_iptables(services, options_).text, "full resync");
+DataplaneMode::Apply IptablesMode::prepare_full_resync(const ServiceSet& services) {
+  return [this, payload = render_iptables(services, options_).text] {
+    return restore(payload, "full resync");
+  };
 }
 
-double IptablesMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
-  return restore(plan_partial_sync(before, after, options_).text, "partial sync");
+DataplaneMode::Apply IptablesMode::prepare_partial_sync(const ServiceSet& before,
+                                                        const ServiceSet& after) {
+  return [this, payload = plan_partial_sync(before, after, options_).text] {
+    return restore(payload, "partial sync");
+  };
 }
 
 std::string IptablesMode::loaded_ruleset() {

@@ -17,8 +17,8 @@ class IptablesMode : public DataplaneMode {
   std::string name() const override;
   void reset() override;
   double initial_load(const ServiceSet& services) override;
-  double full_resync(const ServiceSet& services) override;
-  double partial_sync(const ServiceSet& before, const ServiceSet& after) override;
+  Apply prepare_full_resync(const ServiceSet& services) override;
+  Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) override;
   std::string loaded_ruleset() override;
   std::vector<ServiceDispatch> loaded_dispatch() override;
 

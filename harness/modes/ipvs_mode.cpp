@@ -38,19 +38,23 @@ IpvsMode::IpvsMode(Node& node, IpvsOptions options) : node_(node), options_(std:
         " node has no /proc/net/ip_vs (IP_VS not loaded): " + tool_failure("cat", probe));
 }
 
-double IpvsMode::apply(const IpvsProgramme& to, const IpvsProgramme* from,
-                       const std::string& what) {
+IpvsMode::Steps IpvsMode::steps(const IpvsProgramme& to, const IpvsProgramme* from) const {
+  return {ipvs_ipset_restore(to, from), ipvs_address_batch(to, from),
+          ipvs_ipvsadm_restore(to, from, options_.scheduler), to.iptables};
+}
+
+double IpvsMode::apply(const Steps& s, const std::string& what) {
   double seconds = 0;
   auto timed = [&](const std::vector<std::string>& argv, const std::string& input,
                    const char* step) {
     if (input.empty()) return;
     seconds += node_.run_checked(argv, "ipvs " + what + " (" + step + ")", input).seconds;
   };
-  timed({"ipset", "restore"}, ipvs_ipset_restore(to, from), "ipset restore");
-  timed({"/usr/bin/ip", "-batch", "-"}, ipvs_address_batch(to, from), "binding addresses");
+  timed({"ipset", "restore"}, s.ipsets, "ipset restore");
+  timed({"/usr/bin/ip", "-batch", "-"}, s.addresses, "binding addresses");
   // One netlink request per virtual/real server, as kube-proxy issues them.
-  timed({netlink_tool_}, ipvs_ipvsadm_restore(to, from, options_.scheduler), "virtual servers");
-  timed({"iptables-legacy-restore", "--noflush", "--counters"}, to.iptables, "iptables rules");
+  timed({netlink_tool_}, s.servers, "virtual servers");
+  timed({"iptables-legacy-restore", "--noflush", "--counters"}, s.iptables, "iptables rules");
   return seconds;
 }
 
@@ -77,31 +81,34 @@ double IpvsMode::initial_load(const ServiceSet& services) {
                         "net.ipv4.vs.expire_quiescent_template=1"})
     node_.run_checked({"sysctl", "-w", s}, "ipvs sysctl");
   node_.run_checked({"iptables-legacy-restore", "--noflush"}, "ipvs base-chain jumps", kBaseJumps);
-  return apply(build_ipvs(services, options_), nullptr, "initial load");
+  return apply(steps(build_ipvs(services, options_), nullptr), "initial load");
 }
 
-double IpvsMode::full_resync(const ServiceSet& services) {
+DataplaneMode::Apply IpvsMode::prepare_full_resync(const ServiceSet& services) {
   // A full sync re-reads the kernel's state (virtual servers, bound addresses) and
   // re-asserts every set entry and the iptables rules; nothing changes, nothing is re-added.
   const auto p = build_ipvs(services, options_);
-  double seconds = node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").seconds;
-  seconds +=
-      node_
-          .run_checked({"/usr/bin/ip", "-o", "addr", "show", "dev", "kube-ipvs0"}, "ipvs addresses")
-          .seconds;
-  seconds +=
-      node_.run_checked({"ipset", "restore"}, "ipvs resync (ipset)", ipvs_ipset_restore(p, nullptr))
-          .seconds;
-  seconds += node_
-                 .run_checked({"iptables-legacy-restore", "--noflush", "--counters"},
-                              "ipvs resync (iptables)", p.iptables)
-                 .seconds;
-  return seconds;
+  return [this, ipsets = ipvs_ipset_restore(p, nullptr), iptables = p.iptables] {
+    double seconds = node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").seconds;
+    seconds += node_
+                   .run_checked({"/usr/bin/ip", "-o", "addr", "show", "dev", "kube-ipvs0"},
+                                "ipvs addresses")
+                   .seconds;
+    seconds += node_
+                   .run_checked({"ipset", "restore"}, "ipvs resync (ipset)", ipsets)
+                   .seconds;
+    seconds += node_
+                   .run_checked({"iptables-legacy-restore", "--noflush", "--counters"},
+                                "ipvs resync (iptables)", iptables)
+                   .seconds;
+    return seconds;
+  };
 }
 
-double IpvsMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
+DataplaneMode::Apply IpvsMode::prepare_partial_sync(const ServiceSet& before,
+                                                    const ServiceSet& after) {
   const auto from = build_ipvs(before, options_);
-  return apply(build_ipvs(after, options_), &from, "partial sync");
+  return [this, s = steps(build_ipvs(after, options_), &from)] { return apply(s, "partial sync"); };
 }
 
 std::string IpvsMode::loaded_ruleset() {

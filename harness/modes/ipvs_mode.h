@@ -19,13 +19,19 @@ class IpvsMode : public DataplaneMode {
   std::string name() const override { return "ipvs"; }
   void reset() override;
   double initial_load(const ServiceSet& services) override;
-  double full_resync(const ServiceSet& services) override;
-  double partial_sync(const ServiceSet& before, const ServiceSet& after) override;
+  Apply prepare_full_resync(const ServiceSet& services) override;
+  Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) override;
   std::string loaded_ruleset() override;
   std::vector<ServiceDispatch> loaded_dispatch() override;
 
  private:
-  double apply(const IpvsProgramme& to, const IpvsProgramme* from, const std::string& what);
+  // What a sync writes, rendered ahead of the tools: the ipset restore, the addresses to bind,
+  // the virtual/real server lines for the netlink tool, the iptables rules.
+  struct Steps {
+    std::string ipsets, addresses, servers, iptables;
+  };
+  Steps steps(const IpvsProgramme& to, const IpvsProgramme* from) const;
+  double apply(const Steps& steps, const std::string& what);
   Node& node_;
   IpvsOptions options_;
   std::string netlink_tool_;

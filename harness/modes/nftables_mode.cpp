@@ -31,23 +31,28 @@ double NftablesMode::initial_load(const ServiceSet& services) {
   return run(nftables_full_sync(build_nftables(services, options_), true), "initial load");
 }
 
-double NftablesMode::full_resync(const ServiceSet& services) {
-  return run(nftables_full_sync(build_nftables(services, options_), false), "full resync");
+DataplaneMode::Apply NftablesMode::prepare_full_resync(const ServiceSet& services) {
+  return [this, tx = nftables_full_sync(build_nftables(services, options_), false)] {
+    return run(tx, "full resync");
+  };
 }
 
-double NftablesMode::partial_sync(const ServiceSet& before, const ServiceSet& after) {
-  double seconds = 0;
-  if (!stale_chains_.empty()) {
-    seconds += run(nftables_delete_chains(stale_chains_), "stale chain deletion");
-    stale_chains_.clear();
-  }
+DataplaneMode::Apply NftablesMode::prepare_partial_sync(const ServiceSet& before,
+                                                        const ServiceSet& after) {
   std::vector<std::string> stale;
-  const auto tx =
+  std::string tx =
       nftables_partial_sync(build_nftables(before, options_), build_nftables(after, options_),
                             changed_services(before, after), &stale);
-  seconds += run(tx, "partial sync");
-  stale_chains_ = std::move(stale);
-  return seconds;
+  return [this, tx = std::move(tx), stale = std::move(stale)] {
+    double seconds = 0;
+    if (!stale_chains_.empty()) {
+      seconds += run(nftables_delete_chains(stale_chains_), "stale chain deletion");
+      stale_chains_.clear();
+    }
+    seconds += run(tx, "partial sync");
+    stale_chains_ = stale;
+    return seconds;
+  };
 }
 
 std::string NftablesMode::loaded_ruleset() {

@@ -59,6 +59,25 @@ class Receiver {
   bool running_ = false;
   std::atomic<bool> stop_{false};
 };
+// Polls RX until `until_rx` packets came back, `ms` passed, or (quiet_ms > 0) nothing arrived
+// for quiet_ms: the node's queues hold far less than that, so what is still out is lost.
+void drain(RxPath& rx, Receiver& receiver, uint64_t hz, uint32_t ms, uint32_t quiet_ms,
+           uint64_t until_rx) {
+  const uint64_t deadline = rte_rdtsc() + hz * ms / 1000;
+  const uint64_t quiet = hz * quiet_ms / 1000;
+  uint64_t last_count = rx.received(), last_change = rte_rdtsc();
+  while (rx.received() < until_rx && !interrupted()) {
+    const uint64_t now = rte_rdtsc();
+    if (now >= deadline) break;
+    if (const uint64_t count = rx.received(); count != last_count) {
+      last_count = count;
+      last_change = now;
+    } else if (quiet && now - last_change >= quiet) {
+      break;
+    }
+    receiver.poll_inline();
+  }
+}
 }  // namespace
 
 double ReplayResult::worst_spread_deviation(uint64_t min_packets) const {
@@ -151,25 +170,6 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
     }
     return Sent{sent, taken};
   };
-  // Polls RX until `until_rx` packets came back, drain_ms passed, or (quiet_ms > 0) nothing
-  // arrived for quiet_ms: the node's queues hold far less than that, so what is still out is lost.
-  auto drain = [&](uint32_t ms, uint32_t quiet_ms, uint64_t until_rx) {
-    const uint64_t deadline = rte_rdtsc() + hz * ms / 1000;
-    const uint64_t quiet = hz * quiet_ms / 1000;
-    uint64_t last_count = rx.received(), last_change = rte_rdtsc();
-    while (rx.received() < until_rx && !interrupted()) {
-      const uint64_t now = rte_rdtsc();
-      if (now >= deadline) break;
-      if (const uint64_t count = rx.received(); count != last_count) {
-        last_count = count;
-        last_change = now;
-      } else if (quiet && now - last_change >= quiet) {
-        break;
-      }
-      receiver.poll_inline();
-    }
-  };
-
   // Warm-up (not measured): new-flow warms caches with tuples the measurement never uses;
   // established sends one packet per flow so the node's conntrack knows them all.
   {
@@ -199,7 +199,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
   result.tx_failed = measured.attempted - measured.taken;
   if (!interrupted()) result.unsent = settings.packets - measured.attempted;
   result.seconds = static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(hz);
-  drain(settings.drain_ms, settings.drain_quiet_ms, result.tx);
+  drain(rx, receiver, hz, settings.drain_ms, settings.drain_quiet_ms, result.tx);
   receiver.stop();
   if (rx.last_arrival_tsc() > t0)
     result.rx_seconds = static_cast<double>(rx.last_arrival_tsc() - t0) / static_cast<double>(hz);
@@ -288,21 +288,7 @@ StreamLog TrafficGenerator::stream(const TrafficPlan& traffic, const StreamSetti
     receiver.poll_inline();
   }
   log.sent = seq;
-  // Stragglers: until all are back, drain_ms passed, or nothing arrived for drain_quiet_ms.
-  const uint64_t deadline = rte_rdtsc() + hz * settings.drain_ms / 1000;
-  const uint64_t quiet = hz * settings.drain_quiet_ms / 1000;
-  uint64_t last_count = rx.received(), last_change = rte_rdtsc();
-  while (rx.received() < seq && !interrupted()) {
-    const uint64_t now = rte_rdtsc();
-    if (now >= deadline) break;
-    if (const uint64_t c = rx.received(); c != last_count) {
-      last_count = c;
-      last_change = now;
-    } else if (quiet && now - last_change >= quiet) {
-      break;
-    }
-    receiver.poll_inline();
-  }
+  drain(rx, receiver, hz, settings.drain_ms, settings.drain_quiet_ms, seq);
   receiver.stop();
   rx.log_into(nullptr);
   log.packets.resize(seq);

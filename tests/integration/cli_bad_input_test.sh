@@ -124,6 +124,17 @@ expect_said 2 "takes csit or rfc2544" run --throughput --search-profile fast
 expect_said 2 "NAME:LOSS_RATIO" run --throughput --goals ndr:zero
 expect_said 2 "NAME:LOSS_RATIO" sweep --out "$work/out" --throughput --goals pdr:1.5
 expect_said 2 "drop --baseline" run --throughput --baseline
+# Updates under load: the tuning options only with --during / --under-load, known operations,
+# the Services to update named, values that can run.
+expect_said 2 "add --during" run --load-rate 2000
+expect_said 2 "add --under-load" sweep --out "$work/out" --convergence-runs 3
+expect_said 2 "goes with --under-load" sweep --out "$work/out" --operations add-service
+expect_said 2 "go with --during" run --services 100
+expect_said 2 "unknown update operation 'initial-load'" run --during add-service,initial-load --services 10
+expect_said 2 "needs the Services" run --during all
+expect_said 2 "drop --baseline" run --during all --services 10 --baseline
+expect_said 2 "--convergence-runs must be at least 1" sweep --out "$work/out" --under-load --convergence-runs 0
+expect_said 2 "--load-rate must be at least 1" run --during all --services 10 --load-rate 0.5
 expect_said 2 "takes auto, af_xdp or af_packet" run --generator-driver dpdk
 expect_said 2 "name the devices there" run --baseline --generator-driver af_xdp --tx-port a --rx-port b -- -l 0
 expect 2 run --burst 0

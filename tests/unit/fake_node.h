@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -94,6 +95,8 @@ class FakeNode : public Node {
   // When it returns a non-empty text, the command fails with exit 1 and that on stderr.
   std::function<std::string(const RecordedCommand&)> reject;
   std::map<std::string, FakeIptables> iptables;  // per restore/save prefix: "iptables-legacy", ...
+  // Held while a restore or save touches `iptables` (a stream reads them from another thread).
+  std::mutex* tables_guard = nullptr;
 
   std::string kind() const override { return "fake"; }
   void up() override { is_up = true; }
@@ -117,6 +120,8 @@ class FakeNode : public Node {
     auto has = [&](const char* flag) {
       return std::find(argv.begin(), argv.end(), flag) != argv.end();
     };
+    std::unique_lock<std::mutex> hold;
+    if (tables_guard) hold = std::unique_lock<std::mutex>(*tables_guard);
     if (tool.ends_with("-restore") && tool.starts_with("iptables")) {
       iptables[tool.substr(0, tool.size() - 8)].restore(input, has("--noflush"));
     } else if (tool.ends_with("-save") && tool.starts_with("iptables")) {

@@ -174,5 +174,44 @@ TEST_F(SweepTest, ThroughputSearchPerPhaseBoundedByTheGeneratorAndResumable) {
   EXPECT_EQ(resumed.throughput_targets, config_.throughput_targets);
 }
 
+TEST_F(SweepTest, UnderLoadEveryPointGetsItsOperationsAndResumeReadsThemBack) {
+  ConvergenceRequest c;
+  c.operations = {"add-service", "full-resync"};
+  c.repeats = 2;
+  c.load_pps = 3000;
+  c.probe_pps = 1000;
+  c.before_s = c.after_s = 0.05;  // the same measurement, shorter windows
+  config_.convergence = c;
+  config_.modes = {"iptables-legacy"};
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  ASSERT_EQ(j["convergence"].size(), 4u);  // 2 sizes x 2 operations
+  for (const auto& e : j["convergence"]) {
+    EXPECT_EQ(e["runs"], 2);
+    EXPECT_EQ(e["load"]["source"], "--load-rate");
+    EXPECT_NEAR(e["load"]["background_pps"].get<double>(), 3000, 1);
+    EXPECT_FALSE(e["timeline"]["sent"].empty());
+  }
+  std::ifstream csv(dir_ / "summary.csv");
+  std::string line, header;
+  std::getline(csv, header);
+  const auto columns = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
+  size_t rows = 0;
+  while (std::getline(csv, line)) {
+    EXPECT_EQ(columns(line), columns(header)) << line;
+    rows += line.starts_with("convergence,");
+  }
+  EXPECT_EQ(rows, 4u);
+  const SweepConfig resumed = sweep_config_from_results(dir_.string());
+  ASSERT_TRUE(resumed.convergence);
+  EXPECT_EQ(resumed.convergence->operations, c.operations);
+  EXPECT_EQ(resumed.convergence->repeats, 2);
+  EXPECT_EQ(resumed.convergence->load_pps, 3000);
+  EXPECT_EQ(resumed.convergence->before_s, 0.05);
+}
+
 }  // namespace
 }  // namespace svcbench
