@@ -255,6 +255,154 @@ std::string describe(const char* what, const ServiceDispatch& d) {
          (d.protocol == Protocol::kUdp ? "udp" : "tcp");
 }
 
+// The Service change-endpoints moves: the UDP one nearest the middle (so an established UDP
+// flow shows what kube-proxy's conntrack deletion does), else the middle one.
+size_t service_to_move(const ServiceSet& base) {
+  const size_t n = base.services.size(), mid = n / 2;
+  auto udp = [&](size_t i) {
+    return i < n && base.services[i].ports.front().protocol == Protocol::kUdp &&
+           !base.services[i].ports.front().endpoints.empty();
+  };
+  for (size_t d = 0; d <= mid + 1; ++d) {
+    if (d <= mid && udp(mid - d)) return mid - d;
+    if (udp(mid + d)) return mid + d;
+  }
+  return mid;
+}
+
+// One operation made under load: what the probes aim at, how to render the update (before the
+// window) and what follows it inside the window (conntrack deletion), and the untimed steps that
+// put the node in the state the update starts from and back to `base` afterwards.
+struct Operation {
+  std::optional<Probe> probe;
+  std::string probe_text, message;
+  std::function<DataplaneMode::Apply()> prepare;
+  std::function<double()> cleanup;
+  std::function<void()> before_run, after_run;
+};
+
+// The sets an operation moves between: base, base plus one Service, base with one Service's
+// endpoints moved.
+struct UpdateSets {
+  const ServiceSet& base;
+  ServiceSet grown, moved;
+  size_t changed = 0;
+};
+
+Operation plan_operation(const std::string& op, Node& node, DataplaneMode& mode,
+                         const UpdateSets& sets, bool conntrack_cleanup) {
+  Operation o;
+  const Service& added = sets.grown.services.back();
+  if (op == "add-service") {
+    o.probe = probe_of(added, EndpointChange::kAdded);
+    o.probe_text = describe("new flows to the added Service", o.probe->target);
+    o.prepare = [&] { return mode.prepare_partial_sync(sets.base, sets.grown); };
+    o.after_run = [&] { mode.partial_sync(sets.grown, sets.base); };
+  } else if (op == "remove-service") {
+    o.probe = probe_of(added, EndpointChange::kRemoved);
+    o.probe->udp_flow = added.ports.front().protocol == Protocol::kUdp;
+    o.probe_text = describe("new flows to the removed Service", o.probe->target);
+    o.before_run = [&] { mode.partial_sync(sets.base, sets.grown); };
+    o.prepare = [&] { return mode.prepare_partial_sync(sets.grown, sets.base); };
+    // kube-proxy: a deleted UDP Service port's entries go, by its ClusterIP.
+    if (o.probe->udp_flow && conntrack_cleanup)
+      o.cleanup = [&] { return delete_conntrack(node, {"--orig-dst", added.cluster_ip.str()}); };
+  } else if (op == "change-endpoints") {
+    o.probe = probe_between(sets.base.services[sets.changed], sets.moved.services[sets.changed]);
+    o.probe->udp_flow = o.probe->target.protocol == Protocol::kUdp;
+    o.probe_text = describe("new flows to the Service whose endpoints move", o.probe->target);
+    o.prepare = [&] { return mode.prepare_partial_sync(sets.base, sets.moved); };
+    o.after_run = [&] { mode.partial_sync(sets.moved, sets.base); };
+    // kube-proxy: a removed endpoint of a UDP Service port loses its entries (ClusterIP, endpoint).
+    if (o.probe->udp_flow && conntrack_cleanup)
+      o.cleanup = [&node, p = *o.probe] {
+        double s = 0;
+        for (size_t e = 0; e < p.changes.size(); ++e)
+          if (p.changes[e] == EndpointChange::kRemoved)
+            s += delete_conntrack(node, {"--orig-dst", p.target.address.str(), "--dst-nat",
+                                         p.target.endpoints[e].address.str()});
+        return s;
+      };
+  } else if (op == "full-resync") {
+    o.probe_text = "none: a full resync changes nothing (background load only)";
+    o.prepare = [&] { return mode.prepare_full_resync(sets.base); };
+  } else {
+    throw UsageError("unknown update operation '" + op +
+                     "'; use add-service, remove-service, change-endpoints or full-resync");
+  }
+  if (o.probe && o.probe->udp_flow) o.probe_text += ", and one established UDP flow";
+  if (o.probe && !o.probe->udp_flow && op != "add-service")
+    o.message = "the probed Service is TCP: no established-UDP probe";
+  return o;
+}
+
+// One run: the stream on this thread, the update (then the cleanup) on another that starts
+// before_s after the first packet; the stream ends after_s after the update did, at once when
+// the update failed (rethrown here, after the thread ended), or on a signal (nullopt). `undo`
+// puts the node back once the update was made, also when a signal came.
+std::optional<ConvergenceRun> run_under_load(PacketReplayer& through_node, const StreamPlan& stream,
+                                             const StreamSettings& settings,
+                                             const DataplaneMode::Apply& update,
+                                             const std::function<double()>& cleanup,
+                                             const std::function<void()>& undo,
+                                             const ConvergenceRequest& request) {
+  std::atomic<uint64_t> first_ns{0}, start_ns{0}, end_ns{0};
+  std::atomic<bool> done{false};
+  double tool_s = 0, cleanup_s = 0;
+  std::exception_ptr failure;
+  const auto before_ns = static_cast<uint64_t>(request.before_s * 1e9);
+  const auto after_ns = static_cast<uint64_t>(request.after_s * 1e9);
+  std::thread updater([&] {
+    leave_generator_cpus();
+    while (first_ns.load() == 0 && !done.load())
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    const uint64_t due = first_ns.load() + before_ns;
+    while (steady_now_ns() < due && !done.load() && !interrupted())
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (!done.load() && !interrupted()) {
+      start_ns = steady_now_ns();
+      try {
+        tool_s = update();
+        if (cleanup) cleanup_s = cleanup();
+      } catch (...) {
+        failure = std::current_exception();  // published by done's store below
+      }
+      end_ns = steady_now_ns();
+    }
+    done = true;
+  });
+  StreamLog log;
+  try {
+    log = through_node.stream(stream.traffic, settings, [&](uint64_t now) {
+      if (first_ns.load(std::memory_order_relaxed) == 0) first_ns = now;
+      if (!done.load(std::memory_order_acquire)) return true;
+      return !failure && end_ns.load() != 0 && now < end_ns.load() + after_ns;
+    });
+  } catch (...) {
+    done = true;
+    updater.join();
+    throw;
+  }
+  done = true;  // the stream ended on its own (full log, signal): the updater stops waiting
+  updater.join();
+  if (failure) std::rethrow_exception(failure);
+  if (start_ns.load() != 0 && undo) undo();
+  if (interrupted()) return std::nullopt;
+  if (start_ns.load() == 0)
+    throw SetupError(
+        "the stream ended before the update started: the generator sent nothing; check the "
+        "testbed (svcbench testbed status)");
+  UpdateWindow window;
+  window.start_ns = start_ns;
+  window.end_ns = end_ns;
+  window.before_ns = before_ns;
+  window.after_ns = after_ns;
+  ConvergenceRun run = analyse_stream(log, stream.roles, window);
+  run.tool_seconds = tool_s;
+  run.cleanup_seconds = cleanup_s;
+  return run;
+}
+
 }  // namespace
 
 const std::vector<std::string>& convergence_operations() {
@@ -269,169 +417,69 @@ std::vector<ConvergenceEntry> measure_convergence(
     const ConvergenceRequest& request, const std::function<void(const std::string&)>& progress) {
   std::vector<ConvergenceEntry> entries;
   if (base.services.empty()) return entries;
-  if (request.load_pps <= 0) throw UsageError("the background load must be above 0 pps: give --load-rate");
-  ServiceSet grown = base;
-  grown.services.push_back(extra_service(base, spec, plan, /*prefer_udp=*/true));
-  const Service& added = grown.services.back();
-  // change-endpoints moves a UDP Service's endpoints (the one nearest the middle), so an
-  // established UDP flow shows what kube-proxy's conntrack cleanup does.
-  size_t changed = base.services.size() / 2;
-  for (size_t d = 0; d <= base.services.size() / 2 + 1; ++d) {
-    const size_t lo = base.services.size() / 2 >= d ? base.services.size() / 2 - d : SIZE_MAX;
-    const size_t hi = base.services.size() / 2 + d;
-    auto udp = [&](size_t i) {
-      return i < base.services.size() && base.services[i].ports.front().protocol == Protocol::kUdp &&
-             !base.services[i].ports.front().endpoints.empty();
-    };
-    if (udp(lo)) { changed = lo; break; }
-    if (udp(hi)) { changed = hi; break; }
-  }
-  const ServiceSet moved = with_moved_endpoints(base, changed, plan);
-  const ServiceDispatch changed_frontend = dispatch_of(base.services[changed]);
+  if (request.load_pps <= 0)
+    throw UsageError("the background load must be above 0 pps: give --load-rate");
+  UpdateSets sets{base, base, {}, service_to_move(base)};
+  sets.grown.services.push_back(extra_service(base, spec, plan, /*prefer_udp=*/true));
+  sets.moved = with_moved_endpoints(base, sets.changed, plan);
+  const ServiceDispatch moved_frontend = dispatch_of(base.services[sets.changed]);
 
   for (const std::string& op : request.operations) {
     if (interrupted()) return entries;
+    const Operation o = plan_operation(op, node, mode, sets, request.udp_conntrack_cleanup);
     ConvergenceEntry entry;
     entry.mode = mode.name();
     entry.services = base.services.size();
     entry.operation = op;
     entry.udp_conntrack_cleanup = request.udp_conntrack_cleanup;
-    std::optional<Probe> probe;
+    entry.probe = o.probe_text;
+    entry.message = o.message;
+    // The background: every loaded Service but the one whose endpoints move (its new flows
+    // would land on endpoints the loaded dispatch does not know).
     std::vector<ServiceDispatch> background;
     for (const auto& d : loaded)
       if (!d.endpoints.empty() && d.protocol != Protocol::kSctp &&
-          !(op == "change-endpoints" && same_frontend(d, changed_frontend)))
+          !(op == "change-endpoints" && same_frontend(d, moved_frontend)))
         background.push_back(d);
-    std::function<DataplaneMode::Apply()> prepare;  // renders the update, before the stream
-    std::function<double()> cleanup;
-    std::function<void()> before_run, after_run;
-    if (op == "add-service") {
-      probe = probe_of(added, EndpointChange::kAdded);
-      entry.probe = describe("new flows to the added Service", probe->target);
-      prepare = [&] { return mode.prepare_partial_sync(base, grown); };
-      after_run = [&] { mode.partial_sync(grown, base); };
-    } else if (op == "remove-service") {
-      probe = probe_of(added, EndpointChange::kRemoved);
-      probe->udp_flow = added.ports.front().protocol == Protocol::kUdp;
-      entry.probe = describe("new flows to the removed Service", probe->target);
-      before_run = [&] { mode.partial_sync(base, grown); };
-      prepare = [&] { return mode.prepare_partial_sync(grown, base); };
-      if (probe->udp_flow && request.udp_conntrack_cleanup)
-        cleanup = [&] { return delete_conntrack(node, {"--orig-dst", added.cluster_ip.str()}); };
-    } else if (op == "change-endpoints") {
-      probe = probe_between(base.services[changed], moved.services[changed]);
-      probe->udp_flow = changed_frontend.protocol == Protocol::kUdp;
-      entry.probe = describe("new flows to the Service whose endpoints move", probe->target);
-      prepare = [&] { return mode.prepare_partial_sync(base, moved); };
-      after_run = [&] { mode.partial_sync(moved, base); };
-      if (probe->udp_flow && request.udp_conntrack_cleanup)
-        cleanup = [&, p = *probe] {
-          double s = 0;
-          for (size_t e = 0; e < p.changes.size(); ++e)
-            if (p.changes[e] == EndpointChange::kRemoved)
-              s += delete_conntrack(node, {"--orig-dst", p.target.address.str(), "--dst-nat",
-                                           p.target.endpoints[e].address.str()});
-          return s;
-        };
-    } else if (op == "full-resync") {
-      entry.probe = "none: a full resync changes nothing (background load only)";
-      prepare = [&] { return mode.prepare_full_resync(base); };
-    } else {
-      throw UsageError("unknown update operation '" + op + "'; use add-service, remove-service, "
-                       "change-endpoints or full-resync");
-    }
-    if (probe && probe->udp_flow) entry.probe += ", and one established UDP flow";
-    if (probe && !probe->udp_flow && op != "add-service")
-      entry.message = "the probed Service is TCP: no established-UDP probe";
-
     auto it = request.expected_seconds.find(op);
     const double expected = it != request.expected_seconds.end() ? it->second : 1.0;
     const double window_s = request.before_s + request.after_s + 2 * expected + 1;
-    StreamPlan stream = plan_stream(background, probe ? &*probe : nullptr, request, window_s, plan);
+    StreamPlan stream = plan_stream(background, o.probe ? &*o.probe : nullptr, request, window_s, plan);
     stream.load.source = request.load_source;
     entry.load = stream.load;
     StreamSettings settings;
     settings.rate_pps = static_cast<uint64_t>(std::llround(stream.total_pps));
     settings.max_packets = std::min<uint64_t>(
-        kMaxLoggedPackets,
-        static_cast<uint64_t>(stream.total_pps * (request.before_s + request.after_s + 3 * expected + 10)));
+        kMaxLoggedPackets, static_cast<uint64_t>(stream.total_pps * (request.before_s +
+                                                                     request.after_s + 3 * expected + 10)));
 
     double tool_total = 0;
     while (static_cast<int>(entry.runs.size()) < request.repeats && !interrupted() &&
            (entry.runs.empty() || tool_total < kRepeatBudgetSeconds)) {
       if (progress) {
         char line[160];
-        std::snprintf(line, sizeof line, "under load: %s, run %zu (%.0f pps background, %.0f pps probes)",
-                      op.c_str(), entry.runs.size() + 1, stream.load.background_pps, stream.load.probe_pps);
+        std::snprintf(line, sizeof line,
+                      "under load: %s, run %zu (%.0f pps background, %.0f pps probes)", op.c_str(),
+                      entry.runs.size() + 1, stream.load.background_pps, stream.load.probe_pps);
         progress(line);
       }
-      if (before_run) before_run();
+      if (o.before_run) o.before_run();
       const uint64_t render_start = steady_now_ns();
-      const DataplaneMode::Apply update = prepare();
+      const DataplaneMode::Apply update = o.prepare();
       const double render_s = static_cast<double>(steady_now_ns() - render_start) / 1e9;
       node.flush_conntrack();
-      std::atomic<uint64_t> first_ns{0}, start_ns{0}, end_ns{0};
-      std::atomic<bool> done{false};
-      double tool_s = 0, cleanup_s = 0;
-      std::exception_ptr failure;
-      const auto before_ns = static_cast<uint64_t>(request.before_s * 1e9);
-      const auto after_ns = static_cast<uint64_t>(request.after_s * 1e9);
-      std::thread updater([&] {
-        leave_generator_cpus();
-        while (first_ns.load() == 0 && !done.load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
-        const uint64_t due = first_ns.load() + before_ns;
-        while (steady_now_ns() < due && !done.load() && !interrupted())
-          std::this_thread::sleep_for(std::chrono::microseconds(100));
-        if (!done.load() && !interrupted()) {
-          start_ns = steady_now_ns();
-          try {
-            tool_s = update();
-            if (cleanup) cleanup_s = cleanup();
-          } catch (...) {
-            failure = std::current_exception();
-          }
-          end_ns = steady_now_ns();
-        }
-        done = true;
-      });
-      StreamLog log;
-      try {
-        log = through_node.stream(stream.traffic, settings, [&](uint64_t now) {
-          if (first_ns.load(std::memory_order_relaxed) == 0) first_ns = now;
-          if (!done.load(std::memory_order_acquire)) return true;
-          return !failure && end_ns.load() != 0 && now < end_ns.load() + after_ns;
-        });
-      } catch (...) {
-        done = true;
-        updater.join();
-        throw;
-      }
-      done = true;  // the stream ended on its own (full log, signal): the updater stops waiting
-      updater.join();
-      if (failure) std::rethrow_exception(failure);
-      if (interrupted()) return entries;
-      if (start_ns.load() == 0)
-        throw SetupError("the stream ended before the update started (" + op +
-                         "): the generator sent nothing; check the testbed (svcbench testbed status)");
-      if (after_run) after_run();
-      UpdateWindow window;
-      window.start_ns = start_ns;
-      window.end_ns = end_ns;
-      window.before_ns = before_ns;
-      window.after_ns = after_ns;
-      ConvergenceRun run = analyse_stream(log, stream.roles, window);
-      run.tool_seconds = tool_s;
-      run.cleanup_seconds = cleanup_s;
-      run.render_seconds = render_s;
-      tool_total += tool_s;
-      if (!run.timeline.sent.empty() && run.log_full)
+      std::optional<ConvergenceRun> run =
+          run_under_load(through_node, stream, settings, update, o.cleanup, o.after_run, request);
+      if (!run) return entries;
+      run->render_seconds = render_s;
+      tool_total += run->tool_seconds;
+      if (run->log_full)
         entry.message = "the stream's log filled before the window ended: the timeline is cut short";
-      entry.runs.push_back(std::move(run));
+      entry.runs.push_back(std::move(*run));
     }
     if (entry.runs.empty()) return entries;
     entry.timeline_run = middle_index(entry.runs);
-    // Only one run's timeline is kept.
-    for (size_t i = 0; i < entry.runs.size(); ++i)
+    for (size_t i = 0; i < entry.runs.size(); ++i)  // only one run's timeline is kept
       if (i != entry.timeline_run) entry.runs[i].timeline = Timeline{};
     entries.push_back(std::move(entry));
   }
