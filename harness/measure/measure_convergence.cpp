@@ -337,9 +337,9 @@ Operation plan_operation(const std::string& op, Node& node, DataplaneMode& mode,
 }
 
 // One run: the stream on this thread, the update (then the cleanup) on another that starts
-// before_s after the first packet; the stream ends after_s after the update did, at once when
-// the update failed (rethrown here, after the thread ended), or on a signal (nullopt). `undo`
-// puts the node back once the update was made, also when a signal came.
+// lead_s + before_s after the first packet; the stream ends after_s after the update did, at
+// once when the update failed (rethrown here, after the thread ended), or on a signal (nullopt).
+// `undo` puts the node back once the update was made, also when a signal came.
 std::optional<ConvergenceRun> run_under_load(PacketReplayer& through_node, const StreamPlan& stream,
                                              const StreamSettings& settings,
                                              const DataplaneMode::Apply& update,
@@ -352,11 +352,12 @@ std::optional<ConvergenceRun> run_under_load(PacketReplayer& through_node, const
   std::exception_ptr failure;
   const auto before_ns = static_cast<uint64_t>(request.before_s * 1e9);
   const auto after_ns = static_cast<uint64_t>(request.after_s * 1e9);
+  const auto lead_ns = static_cast<uint64_t>(request.lead_s * 1e9);
   std::thread updater([&] {
     leave_generator_cpus();
     while (first_ns.load() == 0 && !done.load())
       std::this_thread::sleep_for(std::chrono::microseconds(100));
-    const uint64_t due = first_ns.load() + before_ns;
+    const uint64_t due = first_ns.load() + lead_ns + before_ns;
     while (steady_now_ns() < due && !done.load() && !interrupted())
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     if (!done.load() && !interrupted()) {
@@ -443,15 +444,16 @@ std::vector<ConvergenceEntry> measure_convergence(
         background.push_back(d);
     auto it = request.expected_seconds.find(op);
     const double expected = it != request.expected_seconds.end() ? it->second : 1.0;
-    const double window_s = request.before_s + request.after_s + 2 * expected + 1;
+    const double window_s = request.lead_s + request.before_s + request.after_s + 2 * expected + 1;
     StreamPlan stream = plan_stream(background, o.probe ? &*o.probe : nullptr, request, window_s, plan);
     stream.load.source = request.load_source;
     entry.load = stream.load;
     StreamSettings settings;
     settings.rate_pps = static_cast<uint64_t>(std::llround(stream.total_pps));
     settings.max_packets = std::min<uint64_t>(
-        kMaxLoggedPackets, static_cast<uint64_t>(stream.total_pps * (request.before_s +
-                                                                     request.after_s + 3 * expected + 10)));
+        kMaxLoggedPackets,
+        static_cast<uint64_t>(stream.total_pps * (request.lead_s + request.before_s +
+                                                  request.after_s + 3 * expected + 10)));
 
     double tool_total = 0;
     while (static_cast<int>(entry.runs.size()) < request.repeats && !interrupted() &&

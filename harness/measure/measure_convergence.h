@@ -29,7 +29,10 @@ struct ConvergenceRequest {
   double probe_pps = 1000;  // probes on top of the load: 1 ms between probe packets
   bool udp_conntrack_cleanup = true;  // delete removed endpoints' UDP entries, as kube-proxy does
   size_t established_flows = 256;
-  double before_s = 1, after_s = 1;
+  double before_s = 1, after_s = 1;  // the analysed window around the update
+  // The stream starts this long before the window and is not analysed: the node settles after the
+  // untimed steps that set it up (a guest stays busy for ~0.2 s after a conntrack flush and a sync).
+  double lead_s = 0.5;
   // Each operation's expected tool time (the point's update timing), to size the stream.
   std::map<std::string, double> expected_seconds;
 };

@@ -60,7 +60,8 @@ nlohmann::json convergence_json(const SweepConfig& c) {
           {"load_pps", r.load_pps},         {"probe_pps", r.probe_pps},
           {"udp_conntrack_cleanup", r.udp_conntrack_cleanup},
           {"established_flows", r.established_flows},
-          {"before_s", r.before_s},         {"after_s", r.after_s}};
+          {"before_s", r.before_s},         {"after_s", r.after_s},
+          {"lead_s", r.lead_s}};
 }
 
 void convergence_from_json(const nlohmann::json& j, SweepConfig& c) {
@@ -74,6 +75,7 @@ void convergence_from_json(const nlohmann::json& j, SweepConfig& c) {
   r.established_flows = j.at("established_flows").get<size_t>();
   r.before_s = j.at("before_s").get<double>();
   r.after_s = j.at("after_s").get<double>();
+  r.lead_s = j.value("lead_s", r.lead_s);
   c.convergence = r;
 }
 

@@ -203,6 +203,7 @@ class ConvergenceDriver : public ::testing::Test {
     loaded_ = true;
     request_.repeats = 2;
     request_.before_s = request_.after_s = 0.1;
+    request_.lead_s = 0.05;
     request_.load_pps = 2000;
     request_.probe_pps = 2000;
   }

@@ -180,7 +180,7 @@ TEST_F(SweepTest, UnderLoadEveryPointGetsItsOperationsAndResumeReadsThemBack) {
   c.repeats = 2;
   c.load_pps = 3000;
   c.probe_pps = 1000;
-  c.before_s = c.after_s = 0.05;  // the same measurement, shorter windows
+  c.before_s = c.after_s = c.lead_s = 0.05;  // the same measurement, shorter windows
   config_.convergence = c;
   config_.modes = {"iptables-legacy"};
   FakeNode node;
