@@ -108,10 +108,11 @@ no_svcbench_left "SIGINT"
 
 # 5. The sweep, its summary row, its config and its plots.
 timeout 300 "$svcbench" sweep --under-load --operations add-service,change-endpoints --convergence-runs 2 \
-  --load-rate 1000 --modes iptables-legacy --services 10 --packets 200 --repeats 1 --out "$work/sweep" \
+  --load-rate 1000 --probe-rate 500 --modes iptables-legacy --services 10 --packets 200 --repeats 1 --out "$work/sweep" \
   2>"$work/sweep.log" || fail "sweep --under-load: $(tail -3 "$work/sweep.log")"
 jq -e '(.convergence | length) == 2 and .config.under_load.operations == ["add-service", "change-endpoints"]
-  and .config.under_load.load_pps == 1000 and .progress.state == "finished"' "$work/sweep/results.json" >/dev/null \
+  and .config.under_load.load_pps == 1000 and .config.under_load.probe_pps == 500
+  and all(.convergence[]; .load.probe_pps >= 490 and .load.probe_pps <= 510) and .progress.state == "finished"' "$work/sweep/results.json" >/dev/null \
   || fail "sweep results: $(jq -c '{n: (.convergence | length), config: .config.under_load, progress}' "$work/sweep/results.json")"
 [[ $(grep -c '^convergence,iptables-legacy,10,' "$work/sweep/summary.csv") == 2 ]] || fail "summary.csv: $(cat "$work/sweep/summary.csv")"
 /usr/bin/python3 "$root/scripts/plot_results.py" "$work/sweep" >/dev/null || fail "plots"
