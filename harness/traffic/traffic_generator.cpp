@@ -278,7 +278,8 @@ StreamLog TrafficGenerator::stream(const TrafficPlan& traffic, const StreamSetti
       break;
     }
     if (!keep_sending(to_ns(now))) break;
-    log.max_lag_ns = std::max(log.max_lag_ns, static_cast<uint64_t>(static_cast<double>(now - next) * ns_per_cycle));
+    log.max_lag_ns = std::max(
+        log.max_lag_ns, static_cast<uint64_t>(static_cast<double>(now - next) * ns_per_cycle));
     StreamPacket& p = log.packets[seq];
     p.flow = traffic.templates[seq % n].flow;
     uint64_t stamp = 0;

@@ -213,5 +213,30 @@ TEST_F(SweepTest, UnderLoadEveryPointGetsItsOperationsAndResumeReadsThemBack) {
   EXPECT_EQ(resumed.convergence->before_s, 0.05);
 }
 
+TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {
+  ThroughputRequest t;
+  t.profile = SearchProfile::csit(0);
+  for (auto& g : t.profile.goals) g.duration_sum_s = 3;
+  config_.throughput = t;
+  ConvergenceRequest c;
+  c.operations = {"full-resync"};
+  c.repeats = 1;
+  c.before_s = c.after_s = c.lead_s = 0.05;
+  config_.convergence = c;
+  config_.modes = {"iptables-legacy"};
+  config_.service_counts = {10};
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  through.capacity_pps = 50'000;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  ASSERT_EQ(j["convergence"].size(), 1u);
+  const auto& load = j["convergence"][0]["load"];
+  // The lower of the two phases' PDRs (both at the fake's 50,000 pps), halved.
+  EXPECT_NEAR(load["background_pps"].get<double>(), 25'000, 250);
+  EXPECT_NE(load["source"].get<std::string>().find("50% of the"), std::string::npos) << load;
+}
+
 }  // namespace
 }  // namespace svcbench
