@@ -177,8 +177,10 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"packets", settings.packets},
                        {"rate_pps", settings.rate_pps},
                        {"burst", settings.burst},
-                       {"during", convergence ? nlohmann::json(convergence->operations) : nlohmann::json(nullptr)},
-                       {"services", convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)}});
+                       {"during", convergence ? nlohmann::json(convergence->operations)
+                                              : nlohmann::json(nullptr)},
+                       {"services",
+                        convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)}});
   {
     GeneratorSetup generators(ports, AddressPlan{});
     if (!baseline) {

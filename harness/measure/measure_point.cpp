@@ -42,8 +42,8 @@ std::string throughput_line(const ThroughputEntry& e) {
   return line;
 }
 
-// The background load under updates: half the lowest PDR the capacity search found at this
-// point, else the rate asked for, else the node's default rate.
+// The background load under updates: the rate asked for, else half the lowest PDR the
+// capacity search found at this point, else the node's default rate.
 ConvergenceRequest convergence_request(const Node& node, const PointRequest& request,
                                        const PointResult& point) {
   ConvergenceRequest c = *request.convergence;
@@ -62,12 +62,12 @@ ConvergenceRequest convergence_request(const Node& node, const PointRequest& req
         phase = to_string(t.phase);
       }
   char source[160];
-  if (pdr > 0) {
+  if (c.load_pps > 0) {
+    c.load_source = "--load-rate";
+  } else if (pdr > 0) {
     c.load_pps = pdr / 2;
     std::snprintf(source, sizeof source, "50%% of the %s PDR (%.0f pps)", phase.c_str(), pdr);
     c.load_source = source;
-  } else if (c.load_pps > 0) {
-    c.load_source = "--load-rate";
   } else {
     c.load_pps = static_cast<double>(node.default_rate_pps());
     c.load_source = "the node's default rate";

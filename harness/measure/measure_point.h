@@ -42,7 +42,7 @@ struct PointRequest {
   std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
   GeneratorMaximum generator_max;
   // Rule updates under load (needs `load`): after the capacity search, whose PDR sets the
-  // background rate when it ran (half of it) and the request's load_pps does not. Null: none.
+  // background rate (half of it) when it ran and the request names no load_pps. Null: none.
   const ConvergenceRequest* convergence = nullptr;
   // Progress lines ("rule updates", "traffic", a saturation warning); may be empty.
   std::function<void(const std::string&)> progress;
