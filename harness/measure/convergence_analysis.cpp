@@ -12,10 +12,15 @@ double seconds_between(uint64_t from_ns, uint64_t to_ns) {
   return (static_cast<double>(to_ns) - static_cast<double>(from_ns)) / 1e9;
 }
 
+// The 0-based index of the p-th percentile (0..100) among n sorted values, by nearest rank.
+size_t nearest_rank(size_t n, double p) {
+  const auto rank = static_cast<size_t>(std::ceil(p / 100 * static_cast<double>(n)));
+  return std::min(n - 1, rank == 0 ? 0 : rank - 1);
+}
+
 uint64_t nth_of(std::vector<uint64_t>& v, double p) {
   if (v.empty()) return 0;
-  const auto rank = static_cast<size_t>(std::ceil(p / 100 * static_cast<double>(v.size())));
-  const size_t k = std::min(v.size() - 1, rank == 0 ? 0 : rank - 1);
+  const size_t k = nearest_rank(v.size(), p);
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
 }
@@ -134,8 +139,7 @@ std::vector<uint64_t> bucket_counts(const std::vector<double>& seconds) {
 double percentile_of(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  const auto rank = static_cast<size_t>(std::ceil(p / 100 * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+  return values[nearest_rank(values.size(), p)];
 }
 
 }  // namespace svcbench

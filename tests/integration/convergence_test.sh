@@ -67,11 +67,7 @@ jq -e '.convergence[0] | .udp_conntrack_cleanup == false and .udp_still_stale_ru
 "$svcbench" run "${common[@]}" --during add-service,change-endpoints --convergence-runs 2 \
   --out "$work/rejected.json" 2>"$work/rejected.log" &
 pid=$!
-for _ in $(seq 600); do
-  grep -q "under load: add-service, run 1" "$work/rejected.log" && break
-  sleep 0.05
-done
-grep -q "under load: add-service, run 1" "$work/rejected.log" || fail "never reached add-service: $(tail -3 "$work/rejected.log")"
+wait_for "$work/rejected.log" "under load: add-service, run 1" 30 || fail "never reached add-service: $(tail -3 "$work/rejected.log")"
 {
   echo "*nat"
   echo ":SVCB-HOLD - [0:0]"
@@ -95,10 +91,7 @@ ip netns exec svcb-node iptables-legacy -t nat -X SVCB-HOLD
 "$svcbench" run "${common[@]}" --during all --convergence-runs 10 --out "$work/interrupted.json" \
   2>"$work/interrupted.log" &
 pid=$!
-for _ in $(seq 600); do
-  grep -q "under load: add-service, run 2" "$work/interrupted.log" && break
-  sleep 0.05
-done
+wait_for "$work/interrupted.log" "under load: add-service, run 2" 30 || fail "never reached run 2: $(tail -3 "$work/interrupted.log")"
 sleep 0.7  # inside run 2's window
 kill -INT $pid
 timeout 30 tail --pid=$pid -f /dev/null || fail "the run did not stop after SIGINT"

@@ -56,11 +56,7 @@ grep -q "lost frames even at" "$work/dropping.log" || fail "the message is not o
 "$svcbench" sweep --throughput --duration-sum 3 --modes iptables-legacy --services 10 --packets 200 --repeats 1 \
   --out "$work/interrupted" 2>"$work/sweep.log" &
 pid=$!
-for _ in $(seq 1200); do
-  grep -q ": capacity " "$work/sweep.log" && break
-  sleep 0.05
-done
-grep -q ": capacity " "$work/sweep.log" || fail "the sweep never started a search: $(tail -3 "$work/sweep.log")"
+wait_for "$work/sweep.log" ": capacity " 60 || fail "the sweep never started a search: $(tail -3 "$work/sweep.log")"
 sleep 2
 kill -INT $pid
 wait $pid

@@ -37,6 +37,20 @@ class SweepTest : public ::testing::Test {
     return n;
   }
 
+  // summary.csv's rows starting with `prefix`, after checking every row is as wide as the header.
+  std::vector<std::string> csv_rows(const std::string& prefix) const {
+    std::ifstream csv(dir_ / "summary.csv");
+    std::string line, header;
+    std::getline(csv, header);
+    const auto columns = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
+    std::vector<std::string> rows;
+    while (std::getline(csv, line)) {
+      EXPECT_EQ(columns(line), columns(header)) << line;
+      if (line.starts_with(prefix)) rows.push_back(line);
+    }
+    return rows;
+  }
+
   std::filesystem::path dir_;
   SweepConfig config_;
 };
@@ -152,19 +166,10 @@ TEST_F(SweepTest, ThroughputSearchPerPhaseBoundedByTheGeneratorAndResumable) {
   EXPECT_EQ(j["throughput"][0]["max_load_pps"], static_cast<double>(kNewFlowTuples));
   EXPECT_EQ(j["throughput"][1]["max_load_pps"], 1'000'000);
   // summary.csv: one row per search, every row as wide as the header.
-  std::ifstream csv(dir_ / "summary.csv");
-  std::string line, header;
-  std::getline(csv, header);
-  const auto columns = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
-  size_t throughput_rows = 0;
-  while (std::getline(csv, line)) {
-    EXPECT_EQ(columns(line), columns(header)) << line;
-    if (line.starts_with("throughput,")) {
-      ++throughput_rows;
-      EXPECT_NE(line.find(",50000"), std::string::npos) << line;  // the PDR's conditional
-    }
-  }
-  EXPECT_EQ(throughput_rows, 2u);
+  const auto throughput_rows = csv_rows("throughput,");
+  EXPECT_EQ(throughput_rows.size(), 2u);
+  for (const auto& line : throughput_rows)
+    EXPECT_NE(line.find(",50000"), std::string::npos) << line;  // the PDR's conditional
   // --resume reads the search back as it was asked for.
   const SweepConfig resumed = sweep_config_from_results(dir_.string());
   ASSERT_TRUE(resumed.throughput);
@@ -195,16 +200,7 @@ TEST_F(SweepTest, UnderLoadEveryPointGetsItsOperationsAndResumeReadsThemBack) {
     EXPECT_NEAR(e["load"]["background_pps"].get<double>(), 3000, 1);
     EXPECT_FALSE(e["timeline"]["sent"].empty());
   }
-  std::ifstream csv(dir_ / "summary.csv");
-  std::string line, header;
-  std::getline(csv, header);
-  const auto columns = [](const std::string& l) { return std::count(l.begin(), l.end(), ',') + 1; };
-  size_t rows = 0;
-  while (std::getline(csv, line)) {
-    EXPECT_EQ(columns(line), columns(header)) << line;
-    rows += line.starts_with("convergence,");
-  }
-  EXPECT_EQ(rows, 4u);
+  EXPECT_EQ(csv_rows("convergence,").size(), 4u);
   const SweepConfig resumed = sweep_config_from_results(dir_.string());
   ASSERT_TRUE(resumed.convergence);
   EXPECT_EQ(resumed.convergence->operations, c.operations);
