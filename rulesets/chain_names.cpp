@@ -96,13 +96,16 @@ std::string external_chain(std::string_view port_name, std::string_view protocol
 std::string firewall_chain(std::string_view port_name, std::string_view protocol) {
   return hashed("KUBE-FW-", join(port_name, protocol));
 }
+std::string load_balancer_chain(std::string_view port_name, std::string_view protocol) {
+  return hashed("KUBE-XLB-", join(port_name, protocol));
+}
 std::string endpoint_chain(std::string_view port_name, std::string_view protocol,
                            std::string_view endpoint) {
   return hashed("KUBE-SEP-", join(join(port_name, protocol), endpoint));
 }
 
 bool is_service_chain(std::string_view chain) {
-  for (std::string_view prefix : {"KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"})
+  for (std::string_view prefix : {"KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-", "KUBE-XLB-"})
     if (chain.starts_with(prefix)) return true;
   return false;
 }

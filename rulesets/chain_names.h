@@ -17,6 +17,7 @@ std::string service_chain(std::string_view port_name, std::string_view protocol)
 std::string local_chain(std::string_view port_name, std::string_view protocol);       // KUBE-SVL-
 std::string external_chain(std::string_view port_name, std::string_view protocol);    // KUBE-EXT-
 std::string firewall_chain(std::string_view port_name, std::string_view protocol);    // KUBE-FW-
+std::string load_balancer_chain(std::string_view port_name, std::string_view protocol); // KUBE-XLB- (1.12)
 // endpoint is "ip:port".
 std::string endpoint_chain(std::string_view port_name, std::string_view protocol,
                            std::string_view endpoint);                                  // KUBE-SEP-

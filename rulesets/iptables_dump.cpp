@@ -190,6 +190,7 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
     std::string proto = value_after(rule, "-p");
     std::string dport = value_after(rule, "--dport");
     if (dest.empty() || proto.empty() || dport.empty()) continue;
+    if (value_after(rule, "-j") == "KUBE-MARK-MASQ") continue;  // kube-proxy 1.12's masquerade rule
     ServiceDispatch d;
     d.position = position;
     auto slash = dest.find('/');

@@ -6,6 +6,7 @@
 
 #include "chain_names.h"
 #include "endpoint_categories.h"
+#include "iptables_renderer_1_12.h"
 
 namespace svcbench {
 namespace {
@@ -148,6 +149,8 @@ SortedEndpoints sorted_endpoints(const ServicePort& port) {
 
 IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& opt,
                                 const std::optional<SyncScope>& scope) {
+  if (opt.kube_proxy_version == KubeProxyVersion::k1_12)
+    return render_iptables_1_12(set, opt, scope ? scope->existing_nat_chains : std::vector<std::string>{});
   IptablesPayload out;
   static thread_local LineBuffer filter_chains, filter_rules, nat_chains, nat_rules;
   for (LineBuffer* b : {&filter_chains, &filter_rules, &nat_chains, &nat_rules}) b->reset();
@@ -172,7 +175,9 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
                     "\"kubernetes service traffic requiring SNAT\"", "-j", "MASQUERADE");
   nat_rules.write("-A", kMarkMasq, "-j", "MARK", "--or-mark", mark);
 
-  if (opt.localhost_node_ports) {
+  // NewProxier: localhost NodePorts only where --nodeport-addresses takes in 127.0.0.1.
+  const bool localhost_node_ports = opt.localhost_node_ports && opt.nodeports_on_loopback();
+  if (localhost_node_ports) {
     filter_chains.chain_line(kKubeletFirewall);
     filter_rules.write("-A", kKubeletFirewall, "-m", "comment", "--comment",
                        "\"block incoming localnet connections\"", "-d", "127.0.0.0/8", "!", "-s",
@@ -282,7 +287,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     if (port.node_port != 0) {
       const std::string node_port = std::to_string(port.node_port);
       if (cat.has_any) {
-        if (opt.localhost_node_ports && opt.nfacct)
+        if (localhost_node_ports && opt.nfacct)
           nat_rules.write("-A", kNodePorts, "-m", "comment", "--comment", name, "-m", protocol,
                           "-p", protocol, "-d", "127.0.0.0/8", "--dport", node_port, "-m",
                           "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts", "-j",
@@ -417,15 +422,21 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
     }
   }
 
-  if (opt.localhost_node_ports)
-    nat_rules.write("-A", kServices, "-m", "comment", "--comment",
-                    "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"",
-                    "-m", "addrtype", "--dst-type", "LOCAL", "-j", kNodePorts);
-  else
-    nat_rules.write("-A", kServices, "-m", "comment", "--comment",
-                    "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"",
-                    "-m", "addrtype", "--dst-type", "LOCAL", "!", "-d", "127.0.0.0/8", "-j",
-                    kNodePorts);
+  const char* last_comment =
+      "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"";
+  if (!opt.nodeports_on_every_address()) {
+    // One jump per node IP inside --nodeport-addresses (localhost only when it is allowed).
+    for (const auto& ip : opt.nodeport_ips())
+      if (ip.value >> 24 != 127 || localhost_node_ports)
+        nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-d",
+                        ip.str(), "-j", kNodePorts);
+  } else if (localhost_node_ports) {
+    nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-m",
+                    "addrtype", "--dst-type", "LOCAL", "-j", kNodePorts);
+  } else {
+    nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-m",
+                    "addrtype", "--dst-type", "LOCAL", "!", "-d", "127.0.0.0/8", "-j", kNodePorts);
+  }
 
   if (!opt.conntrack_tcp_liberal) {
     if (opt.nfacct)
@@ -456,7 +467,8 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
   return out;
 }
 
-std::string render_iptables_base_jumps() {
+std::string render_iptables_base_jumps(KubeProxyVersion version) {
+  if (version == KubeProxyVersion::k1_12) return render_iptables_1_12_base_jumps();
   // pkg/proxy/iptables/proxier.go: iptablesJumpChains and iptablesKubeletJumpChains.
   struct Jump {
     const char* table;

@@ -38,12 +38,13 @@ struct IptablesPayload {
   bool large_cluster_mode = false;
 };
 
-// scope == nullopt renders a full sync.
+// scope == nullopt renders a full sync. With kube_proxy_version 1.12 every sync is a full one
+// (1.12 had no partial syncs); the scope's existing chains still get their -X.
 IptablesPayload render_iptables(const ServiceSet& services, const IptablesOptions& options,
                                 const std::optional<SyncScope>& scope = std::nullopt);
 
 // The jump rules kube-proxy ensures in the base chains before its first restore, as one
 // iptables-restore --noflush payload of -I lines (it uses `iptables -C/-I` per rule).
-std::string render_iptables_base_jumps();
+std::string render_iptables_base_jumps(KubeProxyVersion version = KubeProxyVersion::kCurrent);
 
 }  // namespace svcbench

@@ -69,6 +69,15 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
   IpvsProgramme p;
   auto& sets = p.ipset_entries;
   for (const auto& s : kSets) sets[s.name];
+  // NodePort virtual servers: on each node IP (all of them, or those in --nodeport-addresses).
+  std::vector<Ipv4Address> node_port_ips;
+  if (opt.nodeports_on_every_address()) {
+    node_port_ips = {opt.node_ip};
+    node_port_ips.insert(node_port_ips.end(), opt.more_node_ips.begin(), opt.more_node_ips.end());
+  } else {
+    for (const auto& ip : opt.nodeport_ips())
+      if (ip.value >> 24 != 127) node_port_ips.push_back(ip);
+  }
   auto add_vs = [&](Ipv4Address ip, Protocol proto, uint16_t port, int persistence,
                     const std::vector<const Endpoint*>& eps) {
     IpvsVirtualServer vs;
@@ -119,7 +128,7 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
           sets["KUBE-NODE-PORT-UDP"].insert(np);
           if (external_local) sets["KUBE-NODE-PORT-LOCAL-UDP"].insert(np);
         }
-        add_vs(opt.node_ip, port.protocol, port.node_port, persistence, external_eps);
+        for (const auto& ip : node_port_ips) add_vs(ip, port.protocol, port.node_port, persistence, external_eps);
       }
       if (svc.health_check_node_port) sets["KUBE-HEALTH-CHECK-NODE-PORT"].insert(std::to_string(svc.health_check_node_port));
     }

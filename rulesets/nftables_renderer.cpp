@@ -35,7 +35,7 @@ std::string nftables_name_base(const std::string& name) {
 
 NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt) {
   NftablesRuleset rs;
-  const bool match_all = opt.node_port_addresses.empty();
+  const bool match_all = opt.nodeports_on_every_address();
   auto& objs = rs.table_objects;
   objs.push_back("add table " + kTable + " { comment \"rules for kube-proxy\" ; }");
   struct Base {
@@ -107,7 +107,8 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
     fixed.push_back(add_rule("services", "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports"));
   else
     fixed.push_back(add_rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports"));
-  for (const auto& ip : opt.node_port_addresses) rs.fixed_elements.push_back({"nodeport-ips", ip.str(), "", ""});
+  for (const auto& ip : opt.nodeport_ips())  // localhost NodePorts: never in nftables mode
+    if (ip.value >> 24 != 127) rs.fixed_elements.push_back({"nodeport-ips", ip.str(), "", ""});
 
   const std::string if_local = opt.cluster_cidr ? "ip saddr " + opt.cluster_cidr->str() : "";
   const std::string if_not_local = opt.cluster_cidr ? "ip saddr != " + opt.cluster_cidr->str() : "";

@@ -16,10 +16,8 @@
 namespace svcbench {
 
 // random_fully is not read: kube-proxy's nftables mode always masquerades fully-random.
-struct NftablesOptions : ProxyOptions {
-  std::vector<Ipv4Address> node_port_addresses;   // empty: every local address (fib ... local)
-  std::vector<Cidr> service_cidrs;                // drop traffic to unallocated ClusterIPs
-};
+// Its own flags (--nodeport-addresses, --service-cidr) are ProxyOptions'.
+struct NftablesOptions : ProxyOptions {};
 
 // One map or set element: `add element ip kube-proxy <container> { <key>[ comment "c"][ : <value>] }`.
 struct NftablesElement {

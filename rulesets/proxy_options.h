@@ -4,17 +4,36 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "address_plan.h"
 
 namespace svcbench {
 
+// Which kube-proxy's rules: today's, or release 1.12's (the iptables rules of the article
+// svcbench started from: KUBE-XLB-, KUBE-FW- for every LoadBalancer, KUBE-MARK-DROP, %0.5f).
+enum class KubeProxyVersion { kCurrent, k1_12 };
+const char* version_name(KubeProxyVersion version);                         // "current", "1.12"
+std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text);
+
 struct ProxyOptions {
   std::optional<Cidr> cluster_cidr;  // --cluster-cidr: the local traffic detector
-  bool masquerade_all = false;
+  bool masquerade_all = false;       // --masquerade-all
   std::string masquerade_mark = "0x4000";
   bool random_fully = true;          // MASQUERADE --random-fully (iptables >= 1.6.2)
-  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");
+  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");  // the first --node-ip
+  std::vector<Ipv4Address> more_node_ips;  // further --node-ip: the node's other addresses
+  std::vector<Cidr> node_port_addresses;   // --nodeport-addresses; empty: every local address
+  std::vector<Cidr> service_cidrs;         // --service-cidr (nftables: cluster-ips-check)
+  KubeProxyVersion kube_proxy_version = KubeProxyVersion::kCurrent;
+
+  // kube-proxy's NodePortAddresses.MatchAll(): no --nodeport-addresses, or one is 0.0.0.0/0.
+  bool nodeports_on_every_address() const;
+  // NodePortAddresses.GetNodeIPs(): the node's addresses inside --nodeport-addresses, in
+  // --node-ip order (empty when nodeports_on_every_address()).
+  std::vector<Ipv4Address> nodeport_ips() const;
+  // NodePortAddresses.ContainsIPv4Loopback(): match-all, or a CIDR holding 127.0.0.1.
+  bool nodeports_on_loopback() const;
 };
 
 // The same proxy settings as another mode's options, that mode's own settings at defaults.

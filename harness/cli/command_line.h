@@ -70,8 +70,14 @@ std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl
                                                            const std::string& switch_name,
                                                            const std::string& operations);
 
-// --cluster-cidr, --nfacct, --no-random-fully, shared by `rules` and `sweep`.
-IptablesOptions iptables_options_from(const CommandLine& cl);
+// kube-proxy's flags that change its rules (--cluster-cidr, --masquerade-all,
+// --nodeport-addresses, --node-ip, --no-localhost-nodeports, --service-cidr,
+// --kube-proxy-version, --nfacct, --no-random-fully), shared by rules, run and sweep.
+std::vector<OptionSpec> proxy_option_specs();
+bool has_proxy_option(const CommandLine& cl);
+IptablesOptions iptables_options_from(const CommandLine& cl);  // UsageError on nonsense
+// UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
+void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 
 // Subcommands: each returns the process exit code.
 int rules_command(const std::vector<std::string>& args);

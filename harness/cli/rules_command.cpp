@@ -18,7 +18,8 @@ namespace {
 // `--mode iptables` names the payload both iptables backends load.
 constexpr const char* kIptablesAlias = "iptables";
 
-const std::vector<OptionSpec> kSpecs = {
+std::vector<OptionSpec> own_specs() {
+  std::vector<OptionSpec> specs = {
     {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload), nftables or ipvs"},
     {"services", "N", "synthetic Services (1 to 1,000,000)"},
     {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
@@ -28,14 +29,14 @@ const std::vector<OptionSpec> kSpecs = {
     {"loadbalancer-share", "F", "fraction of LoadBalancer Services (default 0)"},
     {"from", "FILE", "a cluster's `kubectl get services,endpointslices -A -o json`"},
     {"node-name", "NAME", "with --from: endpoints on this node are local"},
-    {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr (masquerade off-cluster traffic)"},
-    {"nfacct", "", "render as on a kernel with xt_nfacct (kube-proxy's counters)"},
-    {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
     {"canonical", "", "print in the order kube-proxy's own tests compare in"},
     {"base-jumps", "", "print the base-chain jump rules instead"},
     {"out", "PATH", "write the payload here instead of stdout"},
     {"pcap", "PATH", "also write a pcap with one packet per Service frontend"},
-};
+  };
+  for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
+  return specs;
+}
 
 ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan) {
   if (cl.has("from") && cl.has("services"))
@@ -63,21 +64,8 @@ ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan)
 
 }  // namespace
 
-IptablesOptions iptables_options_from(const CommandLine& cl) {
-  IptablesOptions o;
-  if (cl.has("cluster-cidr")) {
-    auto c = Cidr::parse(cl.get("cluster-cidr"));
-    if (!c)
-      throw UsageError("--cluster-cidr '" + cl.get("cluster-cidr") +
-                       "' is not a CIDR like 198.18.128.0/17");
-    o.cluster_cidr = c;
-  }
-  o.nfacct = cl.has("nfacct");
-  o.random_fully = !cl.has("no-random-fully");
-  return o;
-}
-
 int rules_command(const std::vector<std::string>& args) {
+  const auto kSpecs = own_specs();
   CommandLine cl("svcbench rules", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage(
@@ -95,17 +83,18 @@ int rules_command(const std::vector<std::string>& args) {
     throw UsageError("unknown mode '" + name + "'; available: " + kIptablesAlias + ", " +
                      mode_names());
   const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
+  IptablesOptions options = iptables_options_from(cl);
+  require_version_supports(options.kube_proxy_version, {mode.name});
   if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");
   if (!mode.has_canonical && cl.has("canonical"))
     throw UsageError("--canonical goes with --mode iptables or nftables");
   if (cl.has("base-jumps")) {
-    std::fputs(render_iptables_base_jumps().c_str(), stdout);
+    std::fputs(render_iptables_base_jumps(options.kube_proxy_version).c_str(), stdout);
     return 0;
   }
   AddressPlan plan;
   ServiceSet services = services_from_options(cl, plan);
-  IptablesOptions options = iptables_options_from(cl);
   const std::string text = mode.render(services, options, cl.has("canonical"));
   if (cl.has("pcap")) {
     // One packet per frontend, in KUBE-SERVICES order (the same Services in every mode).

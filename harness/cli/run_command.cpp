@@ -45,7 +45,6 @@ std::vector<OptionSpec> specs() {
        "load --services N Services, then make each update (all, or a list of add-service, "
        "remove-service, change-endpoints, full-resync) under a held load"},
       {"services", "N", "with --during: the synthetic Services loaded (replacing the mode's rules)"},
-      {"cluster-cidr", "CIDR", "with --during: kube-proxy --cluster-cidr (default 198.18.128.0/17)"},
   };
 }
 
@@ -57,6 +56,7 @@ int run_command_line(const std::vector<std::string>& args) {
     if (spec.name != "node") kSpecs.push_back(std::move(spec));  // the node is the one that is up
   for (auto& spec : throughput_option_specs()) kSpecs.push_back(std::move(spec));
   for (auto& spec : convergence_option_specs()) kSpecs.push_back(std::move(spec));
+  for (auto& spec : proxy_option_specs()) kSpecs.push_back(std::move(spec));
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
@@ -107,9 +107,9 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   const std::optional<ConvergenceRequest> convergence =
       convergence_request_from(cl, "during", cl.get("during", "all"));
-  if (!convergence && (cl.has("services") || cl.has("cluster-cidr")))
-    throw UsageError("--services and --cluster-cidr go with --during (run measures what is "
-                     "loaded; sweep loads Services)");
+  if (!convergence && (cl.has("services") || has_proxy_option(cl)))
+    throw UsageError("--services and kube-proxy's flags (--cluster-cidr, ...) go with --during "
+                     "(run measures what is loaded; sweep loads Services)");
   if (convergence && (baseline || pcap))
     throw UsageError("--during makes updates on the node under generated traffic; drop " +
                      std::string(baseline ? "--baseline" : "--pcap"));
@@ -124,6 +124,7 @@ int run_command_line(const std::vector<std::string>& args) {
     services = make_synthetic_services(spec, AddressPlan{});
     iptables = iptables_options_from(cl);
     if (!iptables.cluster_cidr) iptables.cluster_cidr = AddressPlan{}.pods;
+    require_version_supports(iptables.kube_proxy_version, {mode_name});
     request.load = &services;
     request.update_repeats = 1;  // the load itself, timed once; the updates run under load
     request.spec = spec;

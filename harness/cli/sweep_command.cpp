@@ -28,9 +28,6 @@ int sweep_command(const std::vector<std::string>& args) {
       {"packets", "N", "measured packets per phase x target (default 2000)"},
       {"rate", "PPS", "generator rate (default: the node's, 5000 netns, 1000 uml, 250 vm)"},
       {"repeats", "N", "runs per update operation (default 3)"},
-      {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr (default 198.18.128.0/17)"},
-      {"nfacct", "", "render kube-proxy's nfacct counters (kernel needs xt_nfacct)"},
-      {"no-random-fully", "", "MASQUERADE without --random-fully"},
       {"tx-port", "NAME", "with EAL arguments: DPDK port towards the node (e.g. 0000:3b:00.0)"},
       {"rx-port", "NAME", "with EAL arguments: DPDK port back from the node"},
       {"baseline-tx-port", "NAME",
@@ -42,6 +39,7 @@ int sweep_command(const std::vector<std::string>& args) {
        "af_xdp on veth links where the kernel has AF_XDP)"},
   };
   for (auto& spec : node_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : throughput_option_specs()) specs.push_back(std::move(spec));
   specs.push_back({"throughput-targets", "LIST",
                    "with --throughput: of first, middle, last, uniform (default last)"});
@@ -143,6 +141,9 @@ int sweep_command(const std::vector<std::string>& args) {
   if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
   c.iptables = iptables_options_from(cl);
   if (!c.iptables.cluster_cidr) c.iptables.cluster_cidr = AddressPlan{}.pods;
+  if (c.iptables.kube_proxy_version != KubeProxyVersion::kCurrent && !cl.has("modes"))
+    std::erase_if(c.modes, [](const std::string& m) { return !m.starts_with("iptables"); });
+  require_version_supports(c.iptables.kube_proxy_version, c.modes);
   if (cl.has("throughput-targets") && !cl.has("throughput"))
     throw UsageError("--throughput-targets goes with --throughput");
   c.throughput = throughput_request_from(cl);

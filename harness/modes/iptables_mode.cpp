@@ -42,7 +42,7 @@ void IptablesMode::reset() {
 
 double IptablesMode::initial_load(const ServiceSet& services) {
   reset();
-  restore(render_iptables_base_jumps(), "base-chain jumps");
+  restore(render_iptables_base_jumps(options_.kube_proxy_version), "base-chain jumps");
   return restore(render_iptables(services, options_).text, "initial load");
 }
 

@@ -79,6 +79,40 @@ void convergence_from_json(const nlohmann::json& j, SweepConfig& c) {
   c.convergence = r;
 }
 
+
+template <typename T>
+std::vector<std::string> texts(const std::vector<T>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) out.push_back(v.str());
+  return out;
+}
+
+// kube-proxy's flags the sweep ran with, beyond --cluster-cidr (and back, for --resume).
+nlohmann::json kube_proxy_json(const IptablesOptions& o) {
+  std::vector<std::string> node_ips = {o.node_ip.str()};
+  for (const auto& ip : texts(o.more_node_ips)) node_ips.push_back(ip);
+  return {{"version", version_name(o.kube_proxy_version)},
+          {"masquerade_all", o.masquerade_all},
+          {"nodeport_addresses", texts(o.node_port_addresses)},
+          {"node_ips", node_ips},
+          {"localhost_nodeports", o.localhost_node_ports},
+          {"service_cidrs", texts(o.service_cidrs)}};
+}
+
+void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
+  o.kube_proxy_version = parse_kube_proxy_version(j.value("version", "current"))
+                             .value_or(KubeProxyVersion::kCurrent);
+  o.masquerade_all = j.value("masquerade_all", false);
+  for (const auto& t : j.value("nodeport_addresses", std::vector<std::string>{}))
+    if (auto c = Cidr::parse(t)) o.node_port_addresses.push_back(*c);
+  const auto ips = j.value("node_ips", std::vector<std::string>{});
+  for (size_t i = 0; i < ips.size(); ++i)
+    if (auto ip = Ipv4Address::parse(ips[i])) (i == 0 ? o.node_ip : o.more_node_ips.emplace_back()) = *ip;
+  o.localhost_node_ports = j.value("localhost_nodeports", true);
+  for (const auto& t : j.value("service_cidrs", std::vector<std::string>{}))
+    if (auto c = Cidr::parse(t)) o.service_cidrs.push_back(*c);
+}
+
 }  // namespace
 
 nlohmann::json config_json(const SweepConfig& c) {
@@ -98,6 +132,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
+          {"kube_proxy", kube_proxy_json(c.iptables)},
           {"throughput", throughput_json(c)},
           {"under_load", convergence_json(c)},
           {"ssh_access",
@@ -129,6 +164,7 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
+    if (j.contains("kube_proxy")) kube_proxy_from_json(j["kube_proxy"], c.iptables);
     if (j.contains("throughput")) throughput_from_json(j["throughput"], c);
     if (j.contains("under_load")) convergence_from_json(j["under_load"], c);
     if (j.contains("ssh_access")) {

@@ -20,7 +20,7 @@ NftablesOptions fake_proxier_options() {
   NftablesOptions o;
   o.cluster_cidr = Cidr::parse("10.0.0.0/8");
   o.node_ip = testing::ip("192.168.0.2");
-  o.node_port_addresses = {testing::ip("192.168.0.2")};
+  o.node_port_addresses = {*Cidr::parse("192.168.0.2/32")};
   o.service_cidrs = {*Cidr::parse("172.30.0.0/16")};
   return o;
 }
