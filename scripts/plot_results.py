@@ -43,8 +43,15 @@ def save(fig, out, name):
     plt.close(fig)
 
 
-def emulated_note(doc):
-    return " (emulated node: compare ratios only)" if doc["context"].get("emulated") else ""
+def run_note(doc):
+    """What every title says about the run: an emulated node, a kube-proxy other than today's."""
+    note = ""
+    version = doc.get("config", {}).get("kube_proxy", {}).get("version", "current")
+    if version != "current":
+        note += f" [kube-proxy {version} rules]"
+    if doc["context"].get("emulated"):
+        note += " (emulated node: compare ratios only)"
+    return note
 
 
 def mode_colors(doc):
@@ -91,7 +98,7 @@ def plot_latency(doc, out):
                 ax.axhline(base["latency_ns"][pct] / 1000, color="grey", lw=0.8, label=f"back-to-back {pct}")
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_title(f"{phase}, {pct}{emulated_note(doc)}")
+            ax.set_title(f"{phase}, {pct}{run_note(doc)}")
             ax.grid(True, which="both", alpha=0.3)
             if row == 1:
                 ax.set_xlabel("Services")
@@ -130,7 +137,7 @@ def plot_throughput(doc, out):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("Services")
-        ax.set_title(f"{phase} capacity{' (new connections/s)' if phase == 'new-flow' else ''}{emulated_note(doc)}")
+        ax.set_title(f"{phase} capacity{' (new connections/s)' if phase == 'new-flow' else ''}{run_note(doc)}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("packets/s without loss (NDR) / with ≤0.5% (PDR)")
     outside_legend(fig, axes)
@@ -148,7 +155,7 @@ def plot_throughput(doc, out):
     ax.set_xlabel("Services")
     ax.set_ylabel("node CPU per forwarded packet at NDR (ns)")
     counted = next((e.get("cpu_counted") for e in entries if e.get("cpu_counted")), "")
-    ax.set_title(f"CPU per packet{emulated_note(doc)}\n{counted}", fontsize=9)
+    ax.set_title(f"CPU per packet{run_note(doc)}\n{counted}", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     save(fig, out, "cpu_per_packet_vs_services")
@@ -170,7 +177,7 @@ def plot_throughput(doc, out):
                                 textcoords="offset points", xytext=(-20, 8), fontsize=7, color=colors[e["mode"]])
         ax.set_yscale("log")
         ax.set_xlabel("offered load (% of PDR)")
-        ax.set_title(f"{phase} latency under load, {largest} Services{emulated_note(doc)}")
+        ax.set_title(f"{phase} latency under load, {largest} Services{run_note(doc)}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("latency (µs)")
     outside_legend(fig, axes)
@@ -216,7 +223,7 @@ def plot_cdf(doc, out):
     ax.set_xscale("log")
     ax.set_xlabel("latency (µs)")
     ax.set_ylabel("fraction of packets")
-    ax.set_title(f"latency CDF at {largest} Services, uniform target{emulated_note(doc)}")
+    ax.set_title(f"latency CDF at {largest} Services, uniform target{run_note(doc)}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     save(fig, out, "latency_cdf")
@@ -282,7 +289,7 @@ def plot_convergence(doc, out):
         top.set_title(f"{op}: {label}")
     axes[0][0].set_ylabel("ms after the update started (p50, bar to p99)")
     axes[1][0].set_ylabel("background latency p99 (µs)")
-    fig.suptitle("Rule updates under a held load" + emulated_note(doc), y=1.01)
+    fig.suptitle("Rule updates under a held load" + run_note(doc), y=1.01)
     outside_legend(fig, axes)
     save(fig, out, "convergence_vs_services")
 
@@ -317,7 +324,7 @@ def plot_timelines(doc, out):
             top.set_ylabel(f"packets per {t['bin_ms']:g} ms")
             bottom.set_ylabel("latency (µs)")
             bottom.set_xlabel("seconds from the update's start")
-        fig.suptitle(f"{mode} at {largest:,} Services: what an update does to live traffic" + emulated_note(doc), y=1.01)
+        fig.suptitle(f"{mode} at {largest:,} Services: what an update does to live traffic" + run_note(doc), y=1.01)
         outside_legend(fig, axes)
         save(fig, out, f"timeline_{mode}")
 
