@@ -69,6 +69,21 @@ void require_name(const std::string& value, const std::string& what, bool must_s
                            " label: lowercase letters, digits and '-', at most 63); the API server would refuse it");
 }
 
+bool skipped_by_kube_proxy(const json& meta) {
+  const json& labels = object_at(meta, "labels");
+  return labels.contains("service.kubernetes.io/service-proxy-name") ||
+         labels.contains("service.kubernetes.io/headless");
+}
+
+// The Service's IPv4 ClusterIP: spec.clusterIPs holds one per family (the primary first, as
+// spec.clusterIP), so a dual-stack Service whose primary family is IPv6 still has one.
+std::optional<Ipv4Address> ipv4_cluster_ip(const json& spec) {
+  for (const auto& c : array_at(spec, "clusterIPs"))
+    if (c.is_string())
+      if (auto ip = Ipv4Address::parse(c.get<std::string>())) return ip;
+  return Ipv4Address::parse(str_at(spec, "clusterIP"));
+}
+
 }  // namespace
 
 ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& options) {
@@ -91,12 +106,15 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
     const json& meta = object_at(item, "metadata");
     const std::string ns = str_at(meta, "namespace");
     const std::string name = str_at(meta, "name");
+    // kube-proxy's informers select `!service.kubernetes.io/service-proxy-name` (another
+    // proxy serves it) and `!service.kubernetes.io/headless`, on Services and EndpointSlices.
+    if (skipped_by_kube_proxy(meta)) continue;
     if (kind == "Service") {
       const json& spec = object_at(item, "spec");
       const std::string type = str_at(spec, "type");
       const std::string cluster_ip = str_at(spec, "clusterIP");
       if (type == "ExternalName" || cluster_ip.empty() || cluster_ip == "None") continue;
-      auto ip = Ipv4Address::parse(cluster_ip);
+      auto ip = ipv4_cluster_ip(spec);
       if (!ip) continue;  // IPv6 single-stack
       if (ns.empty() || name.empty())
         throw std::runtime_error("a Service without metadata.namespace/name");
@@ -131,8 +149,13 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
         t.erase(t.find_last_not_of(' ') + 1);
         if (auto c = Cidr::parse(t)) s.load_balancer_source_ranges.push_back(*c);
       }
-      for (const auto& ing : array_at(object_at(object_at(item, "status"), "loadBalancer"), "ingress"))
+      for (const auto& ing : array_at(object_at(object_at(item, "status"), "loadBalancer"), "ingress")) {
+        // ipMode Proxy: the load balancer proxies to the node itself, so kube-proxy programs
+        // no rule for that IP (proxyutil.IsVIPMode); unset means VIP.
+        const std::string mode = str_at(ing, "ipMode");
+        if (!mode.empty() && mode != "VIP") continue;
         if (auto a = Ipv4Address::parse(str_at(ing, "ip"))) s.load_balancer_ips.push_back(*a);
+      }
       if (s.type != ServiceType::kLoadBalancer) s.load_balancer_ips.clear();
       s.external_traffic_policy =
           str_at(spec, "externalTrafficPolicy") == "Local" ? TrafficPolicy::kLocal : TrafficPolicy::kCluster;

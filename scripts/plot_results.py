@@ -207,6 +207,8 @@ def plot_updates(doc, out):
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("update time, median (ms; bars: min-max)")
     axes[-1].legend(fontsize=8)
+    if run_note(doc):
+        fig.suptitle("Rule updates" + run_note(doc), y=1.02)
     save(fig, out, "update_time_vs_services")
 
 

@@ -50,14 +50,15 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
 
   ServiceSet grown = base;
   grown.services.push_back(extra_service(base, spec, plan));
-  for (int i = 0; i < repeats && !interrupted(); ++i) {
+  // A partial sync is a full one where the flavour has none (kube-proxy 1.12): the same budget.
+  while (another_run(s["add-service"], repeats) && another_run(s["remove-service"], repeats)) {
     s["add-service"].push_back(mode.partial_sync(base, grown));
     s["remove-service"].push_back(mode.partial_sync(grown, base));
   }
   if (!base.services.empty()) {
     // One Service's endpoints move to other pods (a rolling update), and back.
     const ServiceSet moved = with_moved_endpoints(base, base.services.size() / 2, plan);
-    for (int i = 0; i < repeats && !interrupted(); ++i) {
+    while (another_run(s["change-endpoints"], repeats)) {
       s["change-endpoints"].push_back(mode.partial_sync(base, moved));
       mode.partial_sync(moved, base);
     }

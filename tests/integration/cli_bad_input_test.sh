@@ -104,6 +104,14 @@ expect_said 2 "not a valid Kubernetes name" rules --from "$work/hostile.json" --
 expect_said 2 "not a valid Kubernetes name" rules --mode nftables --from "$work/hostile-shell.json"
 expect_said 2 "not a valid Kubernetes name" rules --mode ipvs --from "$work/hostile-shell.json"
 [[ -e /tmp/svcb-pwned ]] && { echo "FAIL: a Service name ran a command" >&2; failures=$((failures + 1)); }
+# kube-proxy's flags: known versions, flavours that exist for the mode, node IPs NodePorts can use.
+expect_said 2 "takes current or 1.12" rules --services 10 --kube-proxy-version 1.13
+expect_said 2 "renders iptables rules only" rules --mode nftables --services 10 --kube-proxy-version 1.12
+expect_said 2 "renders iptables rules only" sweep --modes nftables --kube-proxy-version 1.12 --out "$work/out"
+expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8
+expect_said 2 "is not an IPv4 address" rules --services 10 --node-ip node-a
+expect_said 2 "is not a CIDR" rules --services 10 --service-cidr 198.19.0.0/33
+expect_said 2 "go with --during" run --masquerade-all
 expect 2 sweep --modes bogus --out "$work/out"
 expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10

@@ -117,6 +117,39 @@ TEST(KubernetesImport, ReadsServicesAndSlices) {
   EXPECT_TRUE(plan.external_ips.contains(set.services[0].load_balancer_ips[0]));
 }
 
+// What kube-proxy reads beyond the basics: ingress ipMode, a dual-stack Service's IPv4
+// ClusterIP from clusterIPs, and the labels its informers filter Services and slices by.
+TEST(KubernetesImport, FollowsKubeProxysFieldRules) {
+  const char* list = R"({"items": [
+  {"kind": "Service", "metadata": {"name": "dual", "namespace": "a"},
+   "spec": {"type": "LoadBalancer", "clusterIP": "fd00::10", "clusterIPs": ["fd00::10", "10.96.0.20"],
+            "ipFamilies": ["IPv6", "IPv4"], "ports": [{"name": "p", "port": 80, "nodePort": 30001}]},
+   "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.1", "ipMode": "Proxy"},
+                                           {"ip": "192.0.2.2", "ipMode": "VIP"}, {"ip": "192.0.2.3"}]}}},
+  {"kind": "Service", "metadata": {"name": "other-proxy", "namespace": "a",
+                                   "labels": {"service.kubernetes.io/service-proxy-name": "cilium"}},
+   "spec": {"clusterIP": "10.96.0.21", "ports": [{"port": 80}]}},
+  {"kind": "Service", "metadata": {"name": "headless-label", "namespace": "a",
+                                   "labels": {"service.kubernetes.io/headless": ""}},
+   "spec": {"clusterIP": "10.96.0.22", "ports": [{"port": 80}]}},
+  {"kind": "EndpointSlice", "metadata": {"name": "dual-1", "namespace": "a",
+                                         "labels": {"kubernetes.io/service-name": "dual"}},
+   "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.1"]}], "ports": [{"name": "p", "port": 8080}]},
+  {"kind": "EndpointSlice", "metadata": {"name": "dual-2", "namespace": "a",
+                                         "labels": {"kubernetes.io/service-name": "dual",
+                                                    "service.kubernetes.io/headless": ""}},
+   "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.2"]}], "ports": [{"name": "p", "port": 8080}]}
+  ]})";
+  auto set = import_kubernetes_list(list, ImportOptions{});
+  ASSERT_EQ(set.services.size(), 1u);
+  const auto& s = set.services[0];
+  EXPECT_EQ(s.cluster_ip.str(), "10.96.0.20");
+  ASSERT_EQ(s.load_balancer_ips.size(), 2u);  // the Proxy-mode ingress IP gets no rules
+  EXPECT_EQ(s.load_balancer_ips[0].str(), "192.0.2.2");
+  ASSERT_EQ(s.ports[0].endpoints.size(), 1u);
+  EXPECT_EQ(s.ports[0].endpoints[0].str(), "10.244.0.1:8080");
+}
+
 // Names the API server would refuse never reach a ruleset: a quote or newline in a name could
 // otherwise end an iptables comment and add rules of its own.
 TEST(KubernetesImport, RejectsNamesKubernetesWouldRefuse) {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# kube-proxy's flavours and flags on a real node: kube-proxy 1.12's rules load with
+# iptables-legacy-restore and iptables-nft-restore exactly as the README shows, every packet to
+# them is DNAT-ed to its Service's endpoints, and a sweep in that flavour records it; today's
+# rules with --masquerade-all, --nodeport-addresses and --no-localhost-nodeports load too.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
+node_test kube_proxy_flags
+
+"$svcbench" testbed up 2>/dev/null || fail "testbed up"
+for backend in legacy nft; do
+  # The README's commands, with the 1.12 flavour.
+  "$svcbench" rules --base-jumps --kube-proxy-version 1.12 | ip netns exec svcb-node iptables-$backend-restore --noflush \
+    || fail "1.12 base jumps ($backend)"
+  "$svcbench" rules --services 1000 --kube-proxy-version 1.12 --cluster-cidr 198.18.128.0/17 \
+    | ip netns exec svcb-node iptables-$backend-restore --noflush || fail "1.12 rules ($backend)"
+  # 1.12 masqueraded off-cluster traffic in KUBE-SERVICES itself (today: in each KUBE-SVC- chain).
+  ip netns exec svcb-node iptables-$backend-save -t nat | grep -q -- '^-A KUBE-SERVICES ! -s 198.18.128.0/17 .*-j KUBE-MARK-MASQ$' \
+    || fail "1.12's rules are not what the node holds ($backend)"
+  "$svcbench" run --mode iptables-$backend --target all --phase both --packets 300 --out "$work/run-$backend.json" \
+    || fail "run against 1.12's rules ($backend)"
+  jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all and length == 8' \
+    "$work/run-$backend.json" >/dev/null || fail "1.12 traffic ($backend): $(jq -c '[.latency[] | [.target, .phase, .packets_tx, .packets_rx, .misrouted]]' "$work/run-$backend.json")"
+  # kube_chains_removal takes 1.12's chains (KUBE-XLB-, kubelet's) too: the node is clean again.
+  "$svcbench" testbed down 2>/dev/null && "$svcbench" testbed up 2>/dev/null || fail "testbed cycle"
+done
+
+# Today's rules with kube-proxy's rule-changing flags load as written.
+"$svcbench" rules --base-jumps | ip netns exec svcb-node iptables-legacy-restore --noflush || fail "base jumps"
+"$svcbench" rules --services 200 --nodeport-share 0.5 --masquerade-all --nodeport-addresses 198.18.0.0/29 \
+  --node-ip 198.18.0.1 --node-ip 198.18.0.9 --no-localhost-nodeports --out "$work/flags.rules" || fail "rules with flags"
+ip netns exec svcb-node iptables-legacy-restore --noflush <"$work/flags.rules" || fail "loading rules with flags"
+saved=$(ip netns exec svcb-node iptables-legacy-save -t nat)
+grep -q -- '-d 198.18.0.1/32 .*-j KUBE-NODEPORTS' <<<"$saved" || fail "no NodePort jump for 198.18.0.1"
+grep -q -- '-d 198.18.0.9/32 .*-j KUBE-NODEPORTS' <<<"$saved" || fail "no NodePort jump for 198.18.0.9"
+grep -q -- '--dst-type LOCAL -j KUBE-NODEPORTS' <<<"$saved" && fail "the addrtype jump stayed beside --nodeport-addresses"
+"$svcbench" run --target all --phase new-flow --packets 300 --out "$work/flags.json" || fail "run against flagged rules"
+jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all' "$work/flags.json" >/dev/null \
+  || fail "traffic with --masquerade-all: $(jq -c '[.latency[] | [.target, .packets_rx, .misrouted]]' "$work/flags.json")"
+"$svcbench" testbed down 2>/dev/null || fail "testbed down"
+
+# A sweep in the 1.12 flavour: iptables modes only, the flavour in the config and the titles.
+"$svcbench" sweep --quick --services 10,100 --kube-proxy-version 1.12 --out "$work/sweep" 2>"$work/sweep.err" \
+  || fail "1.12 sweep: $(tail -3 "$work/sweep.err")"
+jq -e '.config.kube_proxy.version == "1.12" and (.config.modes | all(startswith("iptables")))
+       and ([.latency[] | .packets_lost == 0] | all) and (.latency | length > 0)' "$work/sweep/results.json" >/dev/null \
+  || fail "1.12 sweep results: $(jq -c '.config.kube_proxy, .config.modes' "$work/sweep/results.json")"
+echo "kube_proxy_flags: ok"
