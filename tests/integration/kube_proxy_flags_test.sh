@@ -15,7 +15,8 @@ for backend in legacy nft; do
   "$svcbench" rules --services 1000 --kube-proxy-version 1.12 --cluster-cidr 198.18.128.0/17 \
     | ip netns exec svcb-node iptables-$backend-restore --noflush || fail "1.12 rules ($backend)"
   # 1.12 masqueraded off-cluster traffic in KUBE-SERVICES itself (today: in each KUBE-SVC- chain).
-  ip netns exec svcb-node iptables-$backend-save -t nat | grep -q -- '^-A KUBE-SERVICES ! -s 198.18.128.0/17 .*-j KUBE-MARK-MASQ$' \
+  saved=$(ip netns exec svcb-node iptables-$backend-save -t nat)  # (grep -q on a pipe: SIGPIPE under pipefail)
+  grep -q -- '^-A KUBE-SERVICES ! -s 198.18.128.0/17 .*-j KUBE-MARK-MASQ$' <<<"$saved" \
     || fail "1.12's rules are not what the node holds ($backend)"
   "$svcbench" run --mode iptables-$backend --target all --phase both --packets 300 --out "$work/run-$backend.json" \
     || fail "run against 1.12's rules ($backend)"
@@ -27,7 +28,7 @@ done
 
 # Today's rules with kube-proxy's rule-changing flags load as written.
 "$svcbench" rules --base-jumps | ip netns exec svcb-node iptables-legacy-restore --noflush || fail "base jumps"
-"$svcbench" rules --services 200 --nodeport-share 0.5 --masquerade-all --nodeport-addresses 198.18.0.0/29 \
+"$svcbench" rules --services 200 --nodeport-share 0.5 --masquerade-all --nodeport-addresses 198.18.0.0/28 \
   --node-ip 198.18.0.1 --node-ip 198.18.0.9 --no-localhost-nodeports --out "$work/flags.rules" || fail "rules with flags"
 ip netns exec svcb-node iptables-legacy-restore --noflush <"$work/flags.rules" || fail "loading rules with flags"
 saved=$(ip netns exec svcb-node iptables-legacy-save -t nat)
