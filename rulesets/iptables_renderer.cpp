@@ -455,16 +455,23 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
   out.filter_rules = filter_rules.lines();
   out.nat_rules = nat_rules.lines();
   out.nat_chains = nat_chains.lines();
-  out.text.reserve(filter_chains.text().size() + filter_rules.text().size() +
-                   nat_chains.text().size() + nat_rules.text().size() + 32);
-  out.text += "*filter\n";
-  out.text += filter_chains.text();
-  out.text += filter_rules.text();
-  out.text += "COMMIT\n*nat\n";
-  out.text += nat_chains.text();
-  out.text += nat_rules.text();
-  out.text += "COMMIT\n";
+  out.text = restore_payload(filter_chains.text(), filter_rules.text(), nat_chains.text(),
+                             nat_rules.text());
   return out;
+}
+
+std::string restore_payload(const std::string& filter_chains, const std::string& filter_rules,
+                            const std::string& nat_chains, const std::string& nat_rules) {
+  std::string text;
+  text.reserve(filter_chains.size() + filter_rules.size() + nat_chains.size() + nat_rules.size() + 32);
+  text += "*filter\n";
+  text += filter_chains;
+  text += filter_rules;
+  text += "COMMIT\n*nat\n";
+  text += nat_chains;
+  text += nat_rules;
+  text += "COMMIT\n";
+  return text;
 }
 
 std::string render_iptables_base_jumps(KubeProxyVersion version) {

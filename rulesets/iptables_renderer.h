@@ -43,6 +43,11 @@ struct IptablesPayload {
 IptablesPayload render_iptables(const ServiceSet& services, const IptablesOptions& options,
                                 const std::optional<SyncScope>& scope = std::nullopt);
 
+// The payload kube-proxy hands to iptables-restore: "*filter", its chain lines and rules,
+// "COMMIT", "*nat", its chain lines and rules, "COMMIT" (every release has written it so).
+std::string restore_payload(const std::string& filter_chains, const std::string& filter_rules,
+                            const std::string& nat_chains, const std::string& nat_rules);
+
 // The jump rules kube-proxy ensures in the base chains before its first restore, as one
 // iptables-restore --noflush payload of -I lines (it uses `iptables -C/-I` per rule).
 std::string render_iptables_base_jumps(KubeProxyVersion version = KubeProxyVersion::kCurrent);

@@ -321,15 +321,8 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
   out.filter_rules = filter_rules.count();
   out.nat_rules = nat_rules.count();
   out.nat_chains = nat_chains.count();
-  out.text.reserve(filter_chains.text().size() + filter_rules.text().size() +
-                   nat_chains.text().size() + nat_rules.text().size() + 32);
-  out.text += "*filter\n";
-  out.text += filter_chains.text();
-  out.text += filter_rules.text();
-  out.text += "COMMIT\n*nat\n";
-  out.text += nat_chains.text();
-  out.text += nat_rules.text();
-  out.text += "COMMIT\n";
+  out.text = restore_payload(filter_chains.text(), filter_rules.text(), nat_chains.text(),
+                             nat_rules.text());
   return out;
 }
 

@@ -79,7 +79,6 @@ void convergence_from_json(const nlohmann::json& j, SweepConfig& c) {
   c.convergence = r;
 }
 
-
 template <typename T>
 std::vector<std::string> texts(const std::vector<T>& values) {
   std::vector<std::string> out;

@@ -108,6 +108,7 @@ expect_said 2 "not a valid Kubernetes name" rules --mode ipvs --from "$work/host
 expect_said 2 "takes current or 1.12" rules --services 10 --kube-proxy-version 1.13
 expect_said 2 "renders iptables rules only" rules --mode nftables --services 10 --kube-proxy-version 1.12
 expect_said 2 "renders iptables rules only" sweep --modes nftables --kube-proxy-version 1.12 --out "$work/out"
+expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct
 expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8
 expect_said 2 "is not an IPv4 address" rules --services 10 --node-ip node-a
 expect_said 2 "is not a CIDR" rules --services 10 --service-cidr 198.19.0.0/33

@@ -14,14 +14,6 @@
 namespace svcbench {
 namespace {
 
-std::string read_golden(const std::string& name) {
-  std::ifstream in(std::string(SVCBENCH_SOURCE_ROOT) + "/tests/golden/iptables/" + name);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(ChainNames, MatchKubeProxy) {
   EXPECT_EQ(service_chain("ns1/svc1:p80", "tcp"), "KUBE-SVC-XPGD46QRK7WJZT7O");
   EXPECT_EQ(endpoint_chain("ns1/svc1:p80", "tcp", "10.180.0.1:80"), "KUBE-SEP-SXIVWICOYRO3J4NJ");
@@ -38,7 +30,7 @@ TEST(Sha256Base32, KnownVector) {
 
 TEST(IptablesRenderer, MatchesKubeProxyOverallRules) {
   auto payload = render_iptables(testing::overall_iptables_fixture(), testing::fake_proxier_options());
-  EXPECT_EQ(canonical_iptables_dump(payload.text), read_golden("overall.rules"));
+  EXPECT_EQ(canonical_iptables_dump(payload.text), testing::golden("iptables/overall.rules"));
 }
 
 TEST(IptablesDump, KubeChainsRemovalTakesKubeProxysChainsAndJumpsOnly) {

@@ -4,9 +4,6 @@
 // TestOnlyLocalNodePortsNoClusterCIDR) as rule lines, and a golden full payload.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "chain_names.h"
 #include "iptables_dump.h"
 #include "iptables_renderer.h"
@@ -207,11 +204,9 @@ TEST(KubeProxy112, BaseJumpsCarryKubeletsDropChain) {
 TEST(KubeProxy112, MatchesGoldenPayload) {
   auto o = testing::fake_proxier_options();
   o.kube_proxy_version = KubeProxyVersion::k1_12;
-  std::ifstream in(std::string(SVCBENCH_SOURCE_ROOT) + "/tests/golden/iptables/v1.12-overall.rules");
-  ASSERT_TRUE(in.good());
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(render_iptables(testing::overall_iptables_fixture(), o).text, want.str());
+  const std::string want = testing::golden("iptables/v1.12-overall.rules");
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(render_iptables(testing::overall_iptables_fixture(), o).text, want);
 }
 
 }  // namespace

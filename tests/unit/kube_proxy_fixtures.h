@@ -1,10 +1,22 @@
 // The Service fixtures of kube-proxy's TestOverallIPTablesRules, as a table, for golden tests.
 #pragma once
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "iptables_renderer.h"
 #include "service_model.h"
 
 namespace svcbench::testing {
+
+// A golden file under tests/golden/ ("iptables/overall.rules"), whole; empty when missing.
+inline std::string golden(const std::string& path) {
+  std::ifstream in(std::string(SVCBENCH_SOURCE_ROOT) + "/tests/golden/" + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 inline Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "iptables_dump.h"
 #include "iptables_renderer.h"
 #include "ipvs_renderer.h"
 #include "kube_proxy_fixtures.h"
@@ -65,6 +66,34 @@ TEST(IptablesOptions, NodePortAddressesReplaceTheAddrtypeJump) {
   EXPECT_TRUE(has(localhost, kLocalnetBlock));
   o.localhost_node_ports = false;
   EXPECT_FALSE(has(iptables_with(o), kLast + " -d 127.0.0.1 -j KUBE-NODEPORTS"));
+}
+
+// kube-proxy's TestOnlyLocalNodePorts and TestOnlyLocalNodePortsNoClusterCIDR, whole: a NodePort
+// Service with externalTrafficPolicy Local, --nodeport-addresses 192.168.0.0/24 (and an IPv6 CIDR,
+// which the IPv4 proxier ignores), localhost NodePorts off; that test file's fake has no nfacct.
+TEST(IptablesOptions, MatchesKubeProxysOnlyLocalNodePorts) {
+  ServiceSet set;
+  Service s;
+  s.namespace_name = "ns1";
+  s.name = "svc1";
+  s.type = ServiceType::kNodePort;
+  s.cluster_ip = ip("172.30.0.41");
+  s.external_traffic_policy = TrafficPolicy::kLocal;
+  ServicePort p;
+  p.name = "p80";
+  p.port = 80;
+  p.node_port = 3001;
+  p.endpoints = {testing::endpoint("10.180.0.1", 80), testing::endpoint("10.180.2.1", 80, true)};
+  s.ports.push_back(p);
+  set.services.push_back(s);
+  auto o = testing::fake_proxier_options();
+  o.nfacct = false;
+  o.localhost_node_ports = false;
+  o.node_port_addresses = {*Cidr::parse("192.168.0.0/24")};
+  EXPECT_EQ(canonical_iptables_dump(render_iptables(set, o).text), testing::golden("iptables/only-local-nodeports.rules"));
+  o.cluster_cidr.reset();
+  EXPECT_EQ(canonical_iptables_dump(render_iptables(set, o).text),
+            testing::golden("iptables/only-local-nodeports-no-cluster-cidr.rules"));
 }
 
 TEST(IptablesOptions, NoLocalhostNodePortsExcludesLoopback) {

@@ -209,6 +209,36 @@ TEST_F(SweepTest, UnderLoadEveryPointGetsItsOperationsAndResumeReadsThemBack) {
   EXPECT_EQ(resumed.convergence->before_s, 0.05);
 }
 
+// kube-proxy 1.12's rules through a whole sweep: the node is loaded with that flavour (its base
+// jumps carry kubelet's KUBE-MARK-DROP; KUBE-SERVICES holds the masquerade rules), and --resume
+// reads the flavour and today's flags back.
+TEST_F(SweepTest, KubeProxyFlavourAndFlagsReachTheNodeAndResume) {
+  config_.modes = {"iptables-legacy"};
+  config_.iptables.kube_proxy_version = KubeProxyVersion::k1_12;
+  config_.iptables.masquerade_all = true;
+  config_.iptables.node_ip = *Ipv4Address::parse("198.18.0.1");
+  config_.iptables.more_node_ips = {*Ipv4Address::parse("198.18.0.9")};
+  config_.iptables.node_port_addresses = {*Cidr::parse("198.18.0.0/28")};
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  bool drop_chain = false, masquerade_in_services = false;
+  for (const auto& c : node.of("iptables-legacy-restore")) {
+    drop_chain |= c.input.find("-A KUBE-MARK-DROP -j MARK --set-xmark 0x00008000/0x00008000") != std::string::npos;
+    masquerade_in_services |= c.input.find("-A KUBE-SERVICES -m comment --comment \"ns-0/svc-0:") != std::string::npos &&
+                              c.input.find("--dport 53 -j KUBE-MARK-MASQ") != std::string::npos;
+  }
+  EXPECT_TRUE(drop_chain);
+  EXPECT_TRUE(masquerade_in_services);
+  EXPECT_EQ(doc.json()["config"]["kube_proxy"]["version"], "1.12");
+  const SweepConfig resumed = sweep_config_from_results(dir_.string());
+  EXPECT_EQ(resumed.iptables.kube_proxy_version, KubeProxyVersion::k1_12);
+  EXPECT_TRUE(resumed.iptables.masquerade_all);
+  EXPECT_EQ(resumed.iptables.more_node_ips, config_.iptables.more_node_ips);
+  EXPECT_EQ(resumed.iptables.node_port_addresses, config_.iptables.node_port_addresses);
+}
+
 TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {
   ThroughputRequest t;
   t.profile = SearchProfile::csit(0);
