@@ -164,7 +164,7 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
       if (target == "DNAT") {
         std::string dest = value_after(rule, "--to-destination");
         auto colon = dest.find(':');
-        auto ip = Ipv4Address::parse(dest.substr(0, colon));
+        auto ip = IpAddress::parse(dest.substr(0, colon));
         if (!ip) continue;
         uint16_t port = 0;
         if (colon != std::string::npos) {
@@ -194,7 +194,7 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
     ServiceDispatch d;
     d.position = position;
     auto slash = dest.find('/');
-    auto ip = Ipv4Address::parse(dest.substr(0, slash));
+    auto ip = IpAddress::parse(dest.substr(0, slash));
     if (!ip) continue;
     d.address = *ip;
     std::from_chars(dport.data(), dport.data() + dport.size(), d.port);

@@ -175,8 +175,10 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
                     "\"kubernetes service traffic requiring SNAT\"", "-j", "MASQUERADE");
   nat_rules.write("-A", kMarkMasq, "-j", "MARK", "--or-mark", mark);
 
-  // NewProxier: localhost NodePorts only where --nodeport-addresses takes in 127.0.0.1.
+  // NewProxier: localhost NodePorts only where --nodeport-addresses takes in 127.0.0.1 (IPv4).
+  const bool v6 = opt.ip_family == IpFamily::kIpv6;
   const bool localhost_node_ports = opt.localhost_node_ports && opt.nodeports_on_loopback();
+  const std::optional<Cidr> cluster_cidr = opt.local_detector();
   if (localhost_node_ports) {
     filter_chains.chain_line(kKubeletFirewall);
     filter_rules.write("-A", kKubeletFirewall, "-m", "comment", "--comment",
@@ -188,9 +190,9 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
   out.large_cluster_mode = set.endpoint_count() > opt.large_cluster_endpoints_threshold;
   const bool large = out.large_cluster_mode;
   std::vector<std::string> if_local, if_not_local;
-  if (opt.cluster_cidr) {
-    if_local = {"-s", opt.cluster_cidr->str()};
-    if_not_local = {"!", "-s", opt.cluster_cidr->str()};
+  if (cluster_cidr) {
+    if_local = {"-s", cluster_cidr->str()};
+    if_not_local = {"!", "-s", cluster_cidr->str()};
   }
   out.active_nat_chains.reserve(set.endpoint_count() + 2 * set.service_port_count());
 
@@ -315,7 +317,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
       if (opt.masquerade_all)
         rules.write("-A", internal_chain, "-m", "comment", "--comment", cluster_ip_comment, "-m",
                     protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, "-j", kMarkMasq);
-      else if (opt.cluster_cidr)
+      else if (cluster_cidr)
         rules.write("-A", internal_chain, "-m", "comment", "--comment", cluster_ip_comment, "-m",
                     protocol, "-p", protocol, "-d", cluster_ip, "--dport", svc_port, if_not_local,
                     "-j", kMarkMasq);
@@ -328,7 +330,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
                     quoted("masquerade traffic for " + name + " external destinations"), "-j",
                     kMarkMasq);
       } else {
-        if (opt.cluster_cidr)
+        if (cluster_cidr)
           rules.write("-A", ext_chain, "-m", "comment", "--comment",
                       quoted("pod traffic for " + name + " external destinations"), if_local,
                       "-j", cluster_chain);
@@ -427,9 +429,12 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
   if (!opt.nodeports_on_every_address()) {
     // One jump per node IP inside --nodeport-addresses (localhost only when it is allowed).
     for (const auto& ip : opt.nodeport_ips())
-      if (ip.value >> 24 != 127 || localhost_node_ports)
+      if (!ip.is_loopback() || localhost_node_ports)
         nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-d",
                         ip.str(), "-j", kNodePorts);
+  } else if (v6) {
+    nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-m",
+                    "addrtype", "--dst-type", "LOCAL", "!", "-d", "::1/128", "-j", kNodePorts);
   } else if (localhost_node_ports) {
     nat_rules.write("-A", kServices, "-m", "comment", "--comment", last_comment, "-m",
                     "addrtype", "--dst-type", "LOCAL", "-j", kNodePorts);

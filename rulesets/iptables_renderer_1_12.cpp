@@ -70,7 +70,7 @@ const std::string& probability(size_t n) {
 }
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-std::string host_cidr(Ipv4Address ip) { return ip.str() + "/32"; }  // utilproxy.ToCIDR
+std::string host_cidr(IpAddress ip) { return ip.str() + (ip.is_v6() ? "/128" : "/32"); }  // utilproxy.ToCIDR
 
 // apiservice.RequestsOnlyLocalTraffic: NodePort or LoadBalancer with policy Local.
 bool only_node_local(const Service& s) {
@@ -89,7 +89,9 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
   Lines filter_chains, filter_rules, nat_chains, nat_rules;
   nat_rules.reserve(set.endpoint_count() * 300 + set.service_port_count() * 400 + 4096);
   const std::string mark = go_mark(std::strtoul(opt.masquerade_mark.c_str(), nullptr, 0));
-  const std::string cluster_cidr = opt.cluster_cidr ? opt.cluster_cidr->str() : "";
+  const std::optional<Cidr> detector = opt.local_detector();
+  const std::string cluster_cidr = detector ? detector->str() : "";
+  const std::string loopback = opt.ip_family == IpFamily::kIpv6 ? "::1/128" : "127.0.0.0/8";
 
   for (const char* c : {kServices, kExternalServices, kForward}) filter_chains.chain(c);
   for (const char* c : {kServices, kNodePorts, kPostrouting, kMarkMasq}) nat_chains.chain(c);
@@ -141,7 +143,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
                                              "--dport", svc_port};
       if (opt.masquerade_all)
         nat_rules.write(args, "-j", kMarkMasq);
-      else if (opt.cluster_cidr)
+      else if (detector)
         nat_rules.write(args, "! -s", cluster_cidr, "-j", kMarkMasq);
       nat_rules.write(args, "-j", svc_chain);
     } else {
@@ -210,7 +212,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
           nat_rules.write(args, "-j", kMarkMasq);
           nat_rules.write(args, "-j", svc_chain);
         } else {
-          nat_rules.write(args, "-s", "127.0.0.0/8", "-j", kMarkMasq);
+          nat_rules.write(args, "-s", loopback, "-j", kMarkMasq);
           nat_rules.write(args, "-j", xlb_chain);
         }
       } else {
@@ -259,7 +261,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
     std::vector<const std::string*> local_seps;
     for (size_t i = 0; i < n; ++i)
       if (endpoints[i]->local) local_seps.push_back(&sep_chains[i]);
-    if (opt.cluster_cidr)
+    if (detector)
       nat_rules.write("-A", xlb_chain, "-m", "comment", "--comment",
                       "\"Redirect pods trying to reach external loadbalancer VIP to clusterIP\"",
                       "-s", cluster_cidr, "-j", svc_chain);
@@ -308,7 +310,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
   filter_rules.write("-A", kForward, "-m", "comment", "--comment",
                      "\"kubernetes forwarding rules\"", "-m", "mark", "--mark", mark, "-j",
                      "ACCEPT");
-  if (opt.cluster_cidr) {
+  if (detector) {
     filter_rules.write("-A", kForward, "-s", cluster_cidr, "-m", "comment", "--comment",
                        "\"kubernetes forwarding conntrack pod source rule\"", "-m", "conntrack",
                        "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT");

@@ -7,10 +7,10 @@
 namespace svcbench {
 namespace {
 
-bool parse_ip_port(const std::string& text, Ipv4Address& ip, uint16_t& port) {
+bool parse_ip_port(const std::string& text, IpAddress& ip, uint16_t& port) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos) return false;
-  auto a = Ipv4Address::parse(std::string_view(text).substr(0, colon));
+  auto a = IpAddress::parse(std::string_view(text).substr(0, colon));
   if (!a) return false;
   auto p = std::string_view(text).substr(colon + 1);
   auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);

@@ -39,7 +39,7 @@ std::string set_comment(const std::string& name) {
   return "\"\"";
 }
 
-std::string ip_port(const Ipv4Address& ip, Protocol p, uint16_t port) {
+std::string ip_port(const IpAddress& ip, Protocol p, uint16_t port) {
   return ip.str() + "," + lowercase(p) + ":" + std::to_string(port);
 }
 
@@ -70,15 +70,15 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
   auto& sets = p.ipset_entries;
   for (const auto& s : kSets) sets[s.name];
   // NodePort virtual servers: on each node IP (all of them, or those in --nodeport-addresses).
-  std::vector<Ipv4Address> node_port_ips;
+  std::vector<IpAddress> node_port_ips;
   if (opt.nodeports_on_every_address()) {
     node_port_ips = {opt.node_ip};
     node_port_ips.insert(node_port_ips.end(), opt.more_node_ips.begin(), opt.more_node_ips.end());
   } else {
     for (const auto& ip : opt.nodeport_ips())
-      if (ip.value >> 24 != 127) node_port_ips.push_back(ip);
+      if (!ip.is_loopback()) node_port_ips.push_back(ip);
   }
-  auto add_vs = [&](Ipv4Address ip, Protocol proto, uint16_t port, int persistence,
+  auto add_vs = [&](IpAddress ip, Protocol proto, uint16_t port, int persistence,
                     const std::vector<const Endpoint*>& eps) {
     IpvsVirtualServer vs;
     vs.protocol = proto;

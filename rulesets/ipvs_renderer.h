@@ -21,7 +21,7 @@ struct IpvsOptions : ProxyOptions {
 
 struct IpvsVirtualServer {
   Protocol protocol = Protocol::kTcp;
-  Ipv4Address address;
+  IpAddress address;
   uint16_t port = 0;
   int persistence_seconds = 0;              // ClientIP affinity
   std::vector<Endpoint> real_servers;       // weight 1, masquerading

@@ -75,13 +75,22 @@ bool skipped_by_kube_proxy(const json& meta) {
          labels.contains("service.kubernetes.io/headless");
 }
 
-// The Service's IPv4 ClusterIP: spec.clusterIPs holds one per family (the primary first, as
-// spec.clusterIP), so a dual-stack Service whose primary family is IPv6 still has one.
-std::optional<Ipv4Address> ipv4_cluster_ip(const json& spec) {
+// The Service's ClusterIP of `family`: spec.clusterIPs holds one per family (the primary first,
+// as spec.clusterIP), so a dual-stack Service has one for each proxier.
+std::optional<IpAddress> cluster_ip_of(const json& spec, IpFamily family) {
   for (const auto& c : array_at(spec, "clusterIPs"))
     if (c.is_string())
-      if (auto ip = Ipv4Address::parse(c.get<std::string>())) return ip;
-  return Ipv4Address::parse(str_at(spec, "clusterIP"));
+      if (auto ip = IpAddress::parse(c.get<std::string>()); ip && ip->family == family) return ip;
+  auto ip = IpAddress::parse(str_at(spec, "clusterIP"));
+  if (ip && ip->family == family) return ip;
+  return std::nullopt;
+}
+
+// An address of `family` from its text; nullopt for the other family or nonsense.
+std::optional<IpAddress> address_of(const std::string& text, IpFamily family) {
+  auto ip = IpAddress::parse(text);
+  if (ip && ip->family == family) return ip;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -114,8 +123,8 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       const std::string type = str_at(spec, "type");
       const std::string cluster_ip = str_at(spec, "clusterIP");
       if (type == "ExternalName" || cluster_ip.empty() || cluster_ip == "None") continue;
-      auto ip = ipv4_cluster_ip(spec);
-      if (!ip) continue;  // IPv6 single-stack
+      auto ip = cluster_ip_of(spec, options.family);
+      if (!ip) continue;  // single-stack of the other family
       if (ns.empty() || name.empty())
         throw std::runtime_error("a Service without metadata.namespace/name");
       require_name(ns, "Service namespace", false);
@@ -141,20 +150,20 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       }
       for (const auto& e : array_at(spec, "externalIPs"))
         if (e.is_string())
-          if (auto a = Ipv4Address::parse(e.get<std::string>())) s.external_ips.push_back(*a);
+          if (auto a = address_of(e.get<std::string>(), options.family)) s.external_ips.push_back(*a);
       for (const auto& r : array_at(spec, "loadBalancerSourceRanges")) {
         if (!r.is_string()) continue;
         std::string t = r.get<std::string>();
         t.erase(0, t.find_first_not_of(' '));  // kube-proxy trims, see its tests
         t.erase(t.find_last_not_of(' ') + 1);
-        if (auto c = Cidr::parse(t)) s.load_balancer_source_ranges.push_back(*c);
+        if (auto c = Cidr::parse(t); c && c->family() == options.family) s.load_balancer_source_ranges.push_back(*c);
       }
       for (const auto& ing : array_at(object_at(object_at(item, "status"), "loadBalancer"), "ingress")) {
         // ipMode Proxy: the load balancer proxies to the node itself, so kube-proxy programs
         // no rule for that IP (proxyutil.IsVIPMode); unset means VIP.
         const std::string mode = str_at(ing, "ipMode");
         if (!mode.empty() && mode != "VIP") continue;
-        if (auto a = Ipv4Address::parse(str_at(ing, "ip"))) s.load_balancer_ips.push_back(*a);
+        if (auto a = address_of(str_at(ing, "ip"), options.family)) s.load_balancer_ips.push_back(*a);
       }
       if (s.type != ServiceType::kLoadBalancer) s.load_balancer_ips.clear();
       s.external_traffic_policy =
@@ -172,7 +181,7 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
       by_name[s.namespaced_name()] = set.services.size();
       set.services.push_back(std::move(s));
     } else if (kind == "EndpointSlice") {
-      if (str_at(item, "addressType") != "IPv4") continue;
+      if (str_at(item, "addressType") != (options.family == IpFamily::kIpv6 ? "IPv6" : "IPv4")) continue;
       std::string service = str_at(object_at(meta, "labels"), "kubernetes.io/service-name");
       if (service.empty()) continue;
       slices.push_back({ns + "/" + service, item});
@@ -193,9 +202,11 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
           const bool ready = bool_at(cond, "ready", true);
           for (const auto& addr : array_at(ep, "addresses")) {
             if (!addr.is_string()) continue;
-            auto a = Ipv4Address::parse(addr.get<std::string>());
+            auto a = address_of(addr.get<std::string>(), options.family);
             if (!a)
-              throw std::runtime_error("EndpointSlice of " + slice.service + " has a bad IPv4 address \"" + addr.get<std::string>() + "\"");
+              throw std::runtime_error("EndpointSlice of " + slice.service + " has a bad " +
+                                       (options.family == IpFamily::kIpv6 ? "IPv6" : "IPv4") +
+                                       " address \"" + addr.get<std::string>() + "\"");
             Endpoint e;
             e.address = *a;
             e.port = target;
@@ -214,14 +225,14 @@ ServiceSet import_kubernetes_list(std::string_view text, const ImportOptions& op
 }
 
 void remap_into_plan(ServiceSet& set, const AddressPlan& plan) {
-  std::map<uint32_t, Ipv4Address> pods, externals;
-  auto pod = [&](Ipv4Address a) {
-    auto [it, fresh] = pods.try_emplace(a.value, Ipv4Address{});
+  std::map<IpAddress, IpAddress> pods, externals;
+  auto pod = [&](IpAddress a) {
+    auto [it, fresh] = pods.try_emplace(a, IpAddress{});
     if (fresh) it->second = plan.pods.at(1 + (pods.size() - 1) % (plan.pods.size() - 2));
     return it->second;
   };
-  auto external = [&](Ipv4Address a) {
-    auto [it, fresh] = externals.try_emplace(a.value, Ipv4Address{});
+  auto external = [&](IpAddress a) {
+    auto [it, fresh] = externals.try_emplace(a, IpAddress{});
     if (fresh) it->second = plan.external_ips.at(1 + (externals.size() - 1) % (plan.external_ips.size() - 2));
     return it->second;
   };

@@ -12,11 +12,13 @@ namespace svcbench {
 
 struct ImportOptions {
   std::string node_name;  // endpoints with this nodeName count as local
+  IpFamily family = IpFamily::kIpv4;  // the proxier's family: what of each Service it programs
 };
 
 // Throws std::runtime_error naming what is wrong (bad JSON, not a List, bad address...).
-// Headless Services, ExternalName Services and IPv6 addresses are skipped as kube-proxy's
-// IPv4 proxier skips them.
+// Headless and ExternalName Services are skipped, and so is everything of the other IP family
+// (ClusterIPs, external and LoadBalancer IPs, source ranges, slices), as kube-proxy's proxier for
+// `options.family` skips them.
 ServiceSet import_kubernetes_list(std::string_view json_text, const ImportOptions& options);
 
 // Moves every address of `set` into the plan's blocks (ClusterIPs, pods, external IPs) in a

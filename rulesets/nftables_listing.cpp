@@ -62,7 +62,7 @@ std::vector<ServiceDispatch> read_nftables_dispatch(std::string_view listing) {
         for (size_t m = k + 1; m < body.size() && m < k + 4; ++m) {
           auto colon = body[m].find(':');
           if (colon == std::string::npos) continue;
-          auto ip = Ipv4Address::parse(std::string_view(body[m]).substr(0, colon));
+          auto ip = IpAddress::parse(std::string_view(body[m]).substr(0, colon));
           if (!ip) continue;
           Endpoint e;
           e.address = *ip;
@@ -78,7 +78,7 @@ std::vector<ServiceDispatch> read_nftables_dispatch(std::string_view listing) {
   // Elements look like: ADDR . PROTO . PORT : goto CHAIN
   for (size_t k = 0; k + 7 < service_ips.size() + 1 && k + 6 < service_ips.size(); ++k) {
     if (service_ips[k + 1] != "." || service_ips[k + 3] != "." || service_ips[k + 5] != ":") continue;
-    auto ip = Ipv4Address::parse(service_ips[k]);
+    auto ip = IpAddress::parse(service_ips[k]);
     if (!ip) continue;
     ServiceDispatch d;
     d.position = table.size();

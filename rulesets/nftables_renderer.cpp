@@ -108,7 +108,7 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
   else
     fixed.push_back(add_rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports"));
   for (const auto& ip : opt.nodeport_ips())  // localhost NodePorts: never in nftables mode
-    if (ip.value >> 24 != 127) rs.fixed_elements.push_back({"nodeport-ips", ip.str(), "", ""});
+    if (!ip.is_loopback()) rs.fixed_elements.push_back({"nodeport-ips", ip.str(), "", ""});
 
   const std::string if_local = opt.cluster_cidr ? "ip saddr " + opt.cluster_cidr->str() : "";
   const std::string if_not_local = opt.cluster_cidr ? "ip saddr != " + opt.cluster_cidr->str() : "";

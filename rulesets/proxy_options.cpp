@@ -12,19 +12,28 @@ std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text
   return std::nullopt;
 }
 
-bool ProxyOptions::nodeports_on_every_address() const {
-  if (node_port_addresses.empty()) return true;
-  for (const auto& c : node_port_addresses)
-    if (c.prefix_length == 0) return true;
-  return false;
+std::optional<Cidr> ProxyOptions::local_detector() const {
+  if (cluster_cidr && cluster_cidr->family() == ip_family) return cluster_cidr;
+  return std::nullopt;
 }
 
-std::vector<Ipv4Address> ProxyOptions::nodeport_ips() const {
-  std::vector<Ipv4Address> ips;
+bool ProxyOptions::nodeports_on_every_address() const {
+  bool any = false;
+  for (const auto& c : node_port_addresses) {
+    if (c.family() != ip_family) continue;  // the other family's proxier reads it
+    if (c.prefix_length == 0) return true;
+    any = true;
+  }
+  return !any;
+}
+
+std::vector<IpAddress> ProxyOptions::nodeport_ips() const {
+  std::vector<IpAddress> ips;
   if (nodeports_on_every_address()) return ips;
-  std::vector<Ipv4Address> node = {node_ip};
+  std::vector<IpAddress> node = {node_ip};
   node.insert(node.end(), more_node_ips.begin(), more_node_ips.end());
-  node.push_back(*Ipv4Address::parse("127.0.0.1"));  // lo's address: every node has it
+  // lo's address: every node has it.
+  node.push_back(*IpAddress::parse(ip_family == IpFamily::kIpv6 ? "::1" : "127.0.0.1"));
   for (const auto& ip : node) {
     bool inside = false;
     for (const auto& c : node_port_addresses) inside |= c.contains(ip);
@@ -36,8 +45,9 @@ std::vector<Ipv4Address> ProxyOptions::nodeport_ips() const {
 }
 
 bool ProxyOptions::nodeports_on_loopback() const {
+  if (ip_family == IpFamily::kIpv6) return false;
   if (nodeports_on_every_address()) return true;
-  const Ipv4Address loopback = *Ipv4Address::parse("127.0.0.1");
+  const IpAddress loopback = *IpAddress::parse("127.0.0.1");
   for (const auto& c : node_port_addresses)
     if (c.contains(loopback)) return true;
   return false;

@@ -17,22 +17,28 @@ const char* version_name(KubeProxyVersion version);                         // "
 std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text);
 
 struct ProxyOptions {
+  IpFamily ip_family = IpFamily::kIpv4;  // kube-proxy runs one proxier per family
   std::optional<Cidr> cluster_cidr;  // --cluster-cidr: the local traffic detector
   bool masquerade_all = false;       // --masquerade-all
   std::string masquerade_mark = "0x4000";
   bool random_fully = true;          // MASQUERADE --random-fully (iptables >= 1.6.2)
-  Ipv4Address node_ip = *Ipv4Address::parse("198.18.0.1");  // the first --node-ip
-  std::vector<Ipv4Address> more_node_ips;  // further --node-ip: the node's other addresses
+  IpAddress node_ip = *IpAddress::parse("198.18.0.1");  // the first --node-ip
+  std::vector<IpAddress> more_node_ips;  // further --node-ip: the node's other addresses
   std::vector<Cidr> node_port_addresses;   // --nodeport-addresses; empty: every local address
   std::vector<Cidr> service_cidrs;         // --service-cidr (nftables: cluster-ips-check)
   KubeProxyVersion kube_proxy_version = KubeProxyVersion::kCurrent;
 
-  // kube-proxy's NodePortAddresses.MatchAll(): no --nodeport-addresses, or one is 0.0.0.0/0.
+  // The cluster CIDR when it is of this proxier's family (kube-proxy's detector per family).
+  std::optional<Cidr> local_detector() const;
+  // kube-proxy's NodePortAddresses.MatchAll() for ip_family: no --nodeport-addresses of the
+  // family, or one of them is 0.0.0.0/0 (::/0).
   bool nodeports_on_every_address() const;
-  // NodePortAddresses.GetNodeIPs(): the node's addresses inside --nodeport-addresses, in
-  // --node-ip order (empty when nodeports_on_every_address()).
-  std::vector<Ipv4Address> nodeport_ips() const;
-  // NodePortAddresses.ContainsIPv4Loopback(): match-all, or a CIDR holding 127.0.0.1.
+  // NodePortAddresses.GetNodeIPs(): the node's addresses of ip_family inside
+  // --nodeport-addresses, in --node-ip order, then loopback's (empty when
+  // nodeports_on_every_address()).
+  std::vector<IpAddress> nodeport_ips() const;
+  // NodePortAddresses.ContainsIPv4Loopback(): an IPv4 proxier whose NodePorts take in 127.0.0.1
+  // (match-all, or a CIDR holding it). IPv6 has no localhost NodePorts.
   bool nodeports_on_loopback() const;
 };
 

@@ -11,7 +11,7 @@ namespace svcbench {
 
 struct ServiceDispatch {
   size_t position = 0;  // iptables: 0-based rule index in KUBE-SERVICES; nftables: listing order
-  Ipv4Address address;
+  IpAddress address;
   uint16_t port = 0;
   Protocol protocol = Protocol::kTcp;
   std::string comment;              // e.g. "ns/svc:p80 cluster IP"

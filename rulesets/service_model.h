@@ -21,14 +21,17 @@ std::optional<Protocol> parse_protocol(const std::string& text);  // "TCP"/"UDP"
 
 // One address of an EndpointSlice, as kube-proxy sees it for one service port.
 struct Endpoint {
-  Ipv4Address address;
+  IpAddress address;
   uint16_t port = 0;
   bool ready = true;
   bool serving = true;
   bool terminating = false;
   bool local = false;  // on this node (EndpointSlice nodeName == the node's name)
 
-  std::string str() const { return address.str() + ":" + std::to_string(port); }  // "ip:port"
+  // net.JoinHostPort: "ip:port", "[ip6]:port".
+  std::string str() const {
+    return (address.is_v6() ? "[" + address.str() + "]" : address.str()) + ":" + std::to_string(port);
+  }
   bool operator==(const Endpoint&) const = default;
 };
 
@@ -45,10 +48,10 @@ struct Service {
   std::string namespace_name;
   std::string name;
   ServiceType type = ServiceType::kClusterIP;
-  Ipv4Address cluster_ip;
+  IpAddress cluster_ip;
   std::vector<ServicePort> ports;
-  std::vector<Ipv4Address> external_ips;
-  std::vector<Ipv4Address> load_balancer_ips;
+  std::vector<IpAddress> external_ips;
+  std::vector<IpAddress> load_balancer_ips;
   std::vector<Cidr> load_balancer_source_ranges;
   TrafficPolicy external_traffic_policy = TrafficPolicy::kCluster;
   TrafficPolicy internal_traffic_policy = TrafficPolicy::kCluster;

@@ -76,6 +76,10 @@ std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl
 std::vector<OptionSpec> proxy_option_specs();
 bool has_proxy_option(const CommandLine& cl);
 IptablesOptions iptables_options_from(const CommandLine& cl);  // UsageError on nonsense
+// UsageError when options.ip_family is IPv6 where svcbench cannot follow yet: a command that
+// sends traffic, or a mode other than iptables.
+void require_family_supported(const IptablesOptions& options, const std::vector<std::string>& modes,
+                              bool generates_traffic);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 

@@ -38,12 +38,13 @@ std::vector<OptionSpec> own_specs() {
   return specs;
 }
 
-ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan) {
+ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan, IpFamily family) {
   if (cl.has("from") && cl.has("services"))
     throw UsageError("give either --services N or --from FILE, not both");
   if (cl.has("from")) {
     ImportOptions o;
     o.node_name = cl.get("node-name");
+    o.family = family;
     return import_kubernetes_list(read_file(cl.get("from")), o);
   }
   if (!cl.has("services")) throw UsageError("say which Services: --services N or --from FILE");
@@ -85,6 +86,9 @@ int rules_command(const std::vector<std::string>& args) {
   const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
   IptablesOptions options = iptables_options_from(cl);
   require_version_supports(options.kube_proxy_version, {mode.name});
+  require_family_supported(options, {mode.name}, false);
+  if (options.ip_family == IpFamily::kIpv6 && cl.has("pcap"))
+    throw UsageError("--pcap writes IPv4 packets; drop it with --ip-family ipv6");
   if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");
   if (!mode.has_canonical && cl.has("canonical"))
@@ -93,8 +97,8 @@ int rules_command(const std::vector<std::string>& args) {
     std::fputs(render_iptables_base_jumps(options.kube_proxy_version).c_str(), stdout);
     return 0;
   }
-  AddressPlan plan;
-  ServiceSet services = services_from_options(cl, plan);
+  const AddressPlan plan = AddressPlan::of(options.ip_family);
+  ServiceSet services = services_from_options(cl, plan, options.ip_family);
   const std::string text = mode.render(services, options, cl.has("canonical"));
   if (cl.has("pcap")) {
     // One packet per frontend, in KUBE-SERVICES order (the same Services in every mode).

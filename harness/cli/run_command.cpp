@@ -125,6 +125,7 @@ int run_command_line(const std::vector<std::string>& args) {
     iptables = iptables_options_from(cl);
     if (!iptables.cluster_cidr) iptables.cluster_cidr = AddressPlan{}.pods;
     require_version_supports(iptables.kube_proxy_version, {mode_name});
+    require_family_supported(iptables, {mode_name}, true);
     request.load = &services;
     request.update_repeats = 1;  // the load itself, timed once; the updates run under load
     request.spec = spec;

@@ -144,6 +144,7 @@ int sweep_command(const std::vector<std::string>& args) {
   if (c.iptables.kube_proxy_version != KubeProxyVersion::kCurrent && !cl.has("modes"))
     std::erase_if(c.modes, [](const std::string& m) { return !m.starts_with("iptables"); });
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
+  require_family_supported(c.iptables, c.modes, true);
   if (cl.has("throughput-targets") && !cl.has("throughput"))
     throw UsageError("--throughput-targets goes with --throughput");
   c.throughput = throughput_request_from(cl);

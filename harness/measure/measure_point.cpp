@@ -84,9 +84,9 @@ void measure_capacity(Node& node, DataplaneMode& mode, PacketReplayer& through_n
 }  // namespace
 
 void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& plan) {
-  auto outside = [&](Ipv4Address a) { return !plan.benchmarking_range.contains(a); };
+  auto outside = [&](IpAddress a) { return !plan.benchmarking_range.contains(a); };
   for (const auto& t : traffic.templates) {
-    const Ipv4Address dst = destination_of(t.frame.data(), t.layout);
+    const IpAddress dst = destination_of(t.frame.data(), t.layout);
     if (outside(dst))
       throw UsageError("destination " + dst.str() + " is outside the benchmarking range " +
                        plan.benchmarking_range.str() +

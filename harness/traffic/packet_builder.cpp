@@ -148,12 +148,12 @@ void fix_checksums(uint8_t* f, size_t len, const FrameLayout& layout) {
   put16(l4 + 16, fold(acc));
 }
 
-void set_source(uint8_t* f, const FrameLayout& layout, Ipv4Address src, uint16_t src_port) {
+void set_source(uint8_t* f, const FrameLayout& layout, IpAddress src, uint16_t src_port) {
   put32(f + layout.l3 + 12, src.value);
   put16(f + layout.l4, src_port);
 }
 
-void set_destination(uint8_t* f, const FrameLayout& layout, Ipv4Address dst, uint16_t dst_port) {
+void set_destination(uint8_t* f, const FrameLayout& layout, IpAddress dst, uint16_t dst_port) {
   put32(f + layout.l3 + 16, dst.value);
   put16(f + layout.l4 + 2, dst_port);
 }
@@ -163,8 +163,8 @@ void set_macs(uint8_t* f, const MacAddress& src, const MacAddress& dst) {
   std::memcpy(f + 6, src.data(), 6);
 }
 
-Ipv4Address destination_of(const uint8_t* f, const FrameLayout& layout) {
-  return {get32(f + layout.l3 + 16)};
+IpAddress destination_of(const uint8_t* f, const FrameLayout& layout) {
+  return IpAddress::v4(get32(f + layout.l3 + 16));
 }
 
 uint16_t destination_port_of(const uint8_t* f, const FrameLayout& layout) {

@@ -30,7 +30,7 @@ struct FrameLayout {
 
 struct FlowSpec {
   MacAddress src_mac{}, dst_mac{};
-  Ipv4Address src, dst;
+  IpAddress src, dst;
   uint16_t src_port = 1024, dst_port = 0;
   Protocol protocol = Protocol::kUdp;
   size_t payload_bytes = 32;  // at least sizeof(PacketSignature)
@@ -49,10 +49,10 @@ uint16_t ipv4_header_checksum(const uint8_t* ip_header);  // over IHL*4 bytes
 void fix_checksums(uint8_t* frame, size_t length, const FrameLayout& layout);
 
 // Per-packet edits (host-order values), followed by fix_checksums by the caller.
-void set_source(uint8_t* frame, const FrameLayout& layout, Ipv4Address src, uint16_t src_port);
-void set_destination(uint8_t* frame, const FrameLayout& layout, Ipv4Address dst, uint16_t dst_port);
+void set_source(uint8_t* frame, const FrameLayout& layout, IpAddress src, uint16_t src_port);
+void set_destination(uint8_t* frame, const FrameLayout& layout, IpAddress dst, uint16_t dst_port);
 void set_macs(uint8_t* frame, const MacAddress& src, const MacAddress& dst);
-Ipv4Address destination_of(const uint8_t* frame, const FrameLayout& layout);
+IpAddress destination_of(const uint8_t* frame, const FrameLayout& layout);
 uint16_t destination_port_of(const uint8_t* frame, const FrameLayout& layout);
 
 // Overwrites the 8 bytes at `offset` (even) from the L4 payload's start with `value` as stored

@@ -69,7 +69,7 @@ void RxPath::poll() {
     int32_t hit = StreamPacket::kNotBack;
     if (validate_ && !traffic_.flows.empty()) {
       const auto& eps = traffic_.flows[sig.flow].endpoints;
-      const Ipv4Address dst = destination_of(data, *layout);
+      const IpAddress dst = destination_of(data, *layout);
       const uint16_t dport = destination_port_of(data, *layout);
       bool matched = false;
       for (size_t e = 0; e < eps.size(); ++e) {

@@ -104,7 +104,7 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
       continue;
     }
     t.offset_ns = captured.timestamp_ns >= first_ts ? captured.timestamp_ns - first_ts : 0;
-    const Ipv4Address dst = destination_of(t.frame.data(), t.layout);
+    const IpAddress dst = destination_of(t.frame.data(), t.layout);
     const uint16_t dport = destination_port_of(t.frame.data(), t.layout);
     const int proto = static_cast<int>(t.layout.protocol);
     if (map_onto) {

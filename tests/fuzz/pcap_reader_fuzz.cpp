@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)svcbench::inspect_pcap(path);
     auto frames = svcbench::read_ethernet_frames(path);
     svcbench::ServiceDispatch svc;
-    svc.address = *svcbench::Ipv4Address::parse("198.19.0.1");
+    svc.address = *svcbench::IpAddress::parse("198.19.0.1");
     svc.port = 53;
     svc.protocol = svcbench::Protocol::kUdp;
     (void)svcbench::plan_pcap_traffic(frames, {svc}, true);

@@ -110,9 +110,14 @@ expect_said 2 "renders iptables rules only" rules --mode nftables --services 10 
 expect_said 2 "renders iptables rules only" sweep --modes nftables --kube-proxy-version 1.12 --out "$work/out"
 expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct
 expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8
-expect_said 2 "is not an IPv4 address" rules --services 10 --node-ip node-a
+expect_said 2 "is not an IP address" rules --services 10 --node-ip node-a
 expect_said 2 "is not a CIDR" rules --services 10 --service-cidr 198.19.0.0/33
 expect_said 2 "go with --during" run --masquerade-all
+expect_said 2 "takes ipv4 or ipv6" rules --services 10 --ip-family ipv5
+expect_said 2 "over IPv6 is not written yet" rules --mode nftables --services 10 --ip-family ipv6
+expect_said 2 "writes IPv4 packets" rules --services 10 --ip-family ipv6 --pcap "$work/v6.pcap"
+expect_said 2 "renders rules (svcbench rules) only" run --during all --services 10 --ip-family ipv6
+expect_said 2 "renders rules (svcbench rules) only" sweep --ip-family ipv6 --out "$work/out"
 expect 2 sweep --modes bogus --out "$work/out"
 expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10

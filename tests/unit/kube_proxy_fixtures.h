@@ -18,7 +18,7 @@ inline std::string golden(const std::string& path) {
   return ss.str();
 }
 
-inline Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 inline Endpoint endpoint(const char* address, uint16_t port, bool local = false) {
   Endpoint e;

@@ -96,6 +96,39 @@ TEST(IptablesOptions, MatchesKubeProxysOnlyLocalNodePorts) {
             testing::golden("iptables/only-local-nodeports-no-cluster-cidr.rules"));
 }
 
+// kube-proxy's TestEnableLocalhostNodePortsIPv6 / TestDisableLocalhostNodePortsIPv6, whole: the
+// IPv6 proxier's rules (ip6tables) for a NodePort Service with externalTrafficPolicy Local and no
+// local traffic detector; localhost NodePorts never apply to IPv6, on or off.
+TEST(IptablesOptions, MatchesKubeProxysIpv6Rules) {
+  ServiceSet set;
+  Service s;
+  s.namespace_name = "ns1";
+  s.name = "svc1";
+  s.type = ServiceType::kNodePort;
+  s.cluster_ip = ip("fd00:ab34::20");
+  s.external_traffic_policy = TrafficPolicy::kLocal;
+  ServicePort p;
+  p.name = "p80";
+  p.port = 80;
+  p.node_port = 30001;
+  p.endpoints = {testing::endpoint("ff06::c1", 80), testing::endpoint("ff06::c2", 80, true)};
+  s.ports.push_back(p);
+  set.services.push_back(s);
+  auto o = testing::fake_proxier_options();
+  o.ip_family = IpFamily::kIpv6;
+  o.nfacct = false;
+  o.cluster_cidr.reset();
+  for (bool localhost : {true, false}) {
+    o.localhost_node_ports = localhost;
+    EXPECT_EQ(canonical_iptables_dump(render_iptables(set, o).text),
+              testing::golden("iptables/localhost-nodeports-ipv6.rules"));
+  }
+  // An IPv4 cluster CIDR is the other proxier's detector: no change.
+  o.cluster_cidr = Cidr::parse("10.0.0.0/8");
+  EXPECT_EQ(canonical_iptables_dump(render_iptables(set, o).text),
+            testing::golden("iptables/localhost-nodeports-ipv6.rules"));
+}
+
 TEST(IptablesOptions, NoLocalhostNodePortsExcludesLoopback) {
   auto o = testing::fake_proxier_options();
   o.localhost_node_ports = false;

@@ -12,18 +12,44 @@ namespace svcbench {
 namespace {
 
 TEST(AddressPlan, ParsesAndContains) {
-  EXPECT_FALSE(Ipv4Address::parse("256.1.1.1"));
-  EXPECT_FALSE(Ipv4Address::parse("1.2.3"));
-  EXPECT_FALSE(Ipv4Address::parse("1.2.3.4 "));
+  EXPECT_FALSE(IpAddress::parse("256.1.1.1"));
+  EXPECT_FALSE(IpAddress::parse("1.2.3"));
+  EXPECT_FALSE(IpAddress::parse("1.2.3.4 "));
   EXPECT_FALSE(Cidr::parse("198.18.0.1/15"));  // host bits set
   EXPECT_FALSE(Cidr::parse("198.18.0.0/33"));
   auto range = *Cidr::parse("198.18.0.0/15");
-  EXPECT_TRUE(range.contains(*Ipv4Address::parse("198.19.255.255")));
-  EXPECT_FALSE(range.contains(*Ipv4Address::parse("198.20.0.0")));
+  EXPECT_TRUE(range.contains(*IpAddress::parse("198.19.255.255")));
+  EXPECT_FALSE(range.contains(*IpAddress::parse("198.20.0.0")));
   AddressPlan plan;
   EXPECT_TRUE(plan.inside_benchmarking_range());
   plan.pods = *Cidr::parse("10.0.0.0/8");
   EXPECT_FALSE(plan.inside_benchmarking_range());
+}
+
+TEST(AddressPlan, BothFamilies) {
+  auto v6 = IpAddress::parse("2001:2:0:1::a");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->is_v6());
+  EXPECT_EQ(v6->str(), "2001:2:0:1::a");
+  EXPECT_FALSE(IpAddress::parse("2001:2::1::2"));
+  EXPECT_FALSE(IpAddress::parse("198.18.0.1:80"));
+  EXPECT_TRUE(IpAddress::parse("::1")->is_loopback());
+  EXPECT_FALSE(Cidr::parse("2001:2::1/48"));   // host bits set
+  EXPECT_FALSE(Cidr::parse("2001:2::/129"));
+  const auto range = *Cidr::parse("2001:2::/48");
+  EXPECT_TRUE(range.contains(*IpAddress::parse("2001:2:0:ffff::1")));
+  EXPECT_FALSE(range.contains(*IpAddress::parse("2001:3::1")));
+  EXPECT_FALSE(range.contains(*IpAddress::parse("198.18.0.1")));  // never across families
+  EXPECT_FALSE(Cidr::parse("198.18.0.0/15")->contains(*v6));
+  EXPECT_EQ(Cidr::parse("2001:2:0:1::/108")->at(0x1ff).str(), "2001:2:0:1::1ff");
+  EXPECT_EQ(Cidr::parse("2001:2:0:1::/108")->size(), uint64_t{1} << 20);
+  const AddressPlan plan = AddressPlan::ipv6();
+  EXPECT_TRUE(plan.inside_benchmarking_range());
+  EXPECT_EQ(plan.node_ingress_address().str(), "2001:2::1");
+  EXPECT_EQ(plan.endpoint_next_hop().str(), "2001:2::a");
+  AddressPlan outside = plan;
+  outside.pods = *Cidr::parse("fd00::/64");
+  EXPECT_FALSE(outside.inside_benchmarking_range());
 }
 
 TEST(SyntheticServices, DeterministicAndInsidePlan) {
@@ -138,7 +164,10 @@ TEST(KubernetesImport, FollowsKubeProxysFieldRules) {
   {"kind": "EndpointSlice", "metadata": {"name": "dual-2", "namespace": "a",
                                          "labels": {"kubernetes.io/service-name": "dual",
                                                     "service.kubernetes.io/headless": ""}},
-   "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.2"]}], "ports": [{"name": "p", "port": 8080}]}
+   "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.2"]}], "ports": [{"name": "p", "port": 8080}]},
+  {"kind": "EndpointSlice", "metadata": {"name": "dual-3", "namespace": "a",
+                                         "labels": {"kubernetes.io/service-name": "dual"}},
+   "addressType": "IPv6", "endpoints": [{"addresses": ["fd00:244::1"]}], "ports": [{"name": "p", "port": 8080}]}
   ]})";
   auto set = import_kubernetes_list(list, ImportOptions{});
   ASSERT_EQ(set.services.size(), 1u);
@@ -148,6 +177,15 @@ TEST(KubernetesImport, FollowsKubeProxysFieldRules) {
   EXPECT_EQ(s.load_balancer_ips[0].str(), "192.0.2.2");
   ASSERT_EQ(s.ports[0].endpoints.size(), 1u);
   EXPECT_EQ(s.ports[0].endpoints[0].str(), "10.244.0.1:8080");
+  // The IPv6 proxier's view of the same objects: the IPv6 ClusterIP and slice, no IPv4 LB IPs.
+  ImportOptions v6;
+  v6.family = IpFamily::kIpv6;
+  auto set6 = import_kubernetes_list(list, v6);
+  ASSERT_EQ(set6.services.size(), 1u);
+  EXPECT_EQ(set6.services[0].cluster_ip.str(), "fd00::10");
+  EXPECT_TRUE(set6.services[0].load_balancer_ips.empty());
+  ASSERT_EQ(set6.services[0].ports[0].endpoints.size(), 1u);
+  EXPECT_EQ(set6.services[0].ports[0].endpoints[0].str(), "[fd00:244::1]:8080");
 }
 
 // Names the API server would refuse never reach a ruleset: a quote or newline in a name could

@@ -216,8 +216,8 @@ TEST_F(SweepTest, KubeProxyFlavourAndFlagsReachTheNodeAndResume) {
   config_.modes = {"iptables-legacy"};
   config_.iptables.kube_proxy_version = KubeProxyVersion::k1_12;
   config_.iptables.masquerade_all = true;
-  config_.iptables.node_ip = *Ipv4Address::parse("198.18.0.1");
-  config_.iptables.more_node_ips = {*Ipv4Address::parse("198.18.0.9")};
+  config_.iptables.node_ip = *IpAddress::parse("198.18.0.1");
+  config_.iptables.more_node_ips = {*IpAddress::parse("198.18.0.9")};
   config_.iptables.node_port_addresses = {*Cidr::parse("198.18.0.0/28")};
   FakeNode node;
   FakeReplayer through, back_to_back;

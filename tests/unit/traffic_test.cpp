@@ -54,8 +54,8 @@ TEST(LatencyHistogram, ExactBelow128AndClampedAtTheTop) {
 
 FlowSpec udp_flow() {
   FlowSpec f;
-  f.src = *Ipv4Address::parse("198.18.0.2");
-  f.dst = *Ipv4Address::parse("198.19.0.7");
+  f.src = *IpAddress::parse("198.18.0.2");
+  f.dst = *IpAddress::parse("198.19.0.7");
   f.src_port = 40000;
   f.dst_port = 53;
   f.protocol = Protocol::kUdp;
@@ -104,7 +104,7 @@ TEST(PacketBuilder, UdpAndTcpFramesHaveValidChecksums) {
     PacketSignature sig;
     sig.sequence = 42;
     sig.store(frame.data() + layout.payload);
-    set_source(frame.data(), layout, *Ipv4Address::parse("198.18.0.3"), 1234);
+    set_source(frame.data(), layout, *IpAddress::parse("198.18.0.3"), 1234);
     fix_checksums(frame.data(), frame.size(), layout);
     if (p == Protocol::kTcp) {
       std::vector<uint8_t> pseudo(frame.begin() + 26, frame.begin() + 34);  // src, dst
@@ -289,12 +289,12 @@ TEST_F(TempDir, WritesWhatItReads) {
 
 TEST(TrafficPlan, MapsCaptureFlowsOntoServices) {
   ServiceDispatch svc;
-  svc.address = *Ipv4Address::parse("198.19.0.1");
+  svc.address = *IpAddress::parse("198.19.0.1");
   svc.port = 53;
   svc.protocol = Protocol::kUdp;
   svc.endpoints.push_back(Endpoint{});
   FlowSpec f = udp_flow();
-  f.dst = *Ipv4Address::parse("8.8.8.8");  // a capture from elsewhere
+  f.dst = *IpAddress::parse("8.8.8.8");  // a capture from elsewhere
   f.payload_bytes = 2;
   CapturedFrame c;
   c.bytes = build_frame(f);
