@@ -71,7 +71,7 @@ int rules_command(const std::vector<std::string>& args) {
   if (cl.help()) {
     std::fputs(CommandLine::usage(
                    "svcbench rules --mode iptables|nftables|ipvs (--services N [--endpoints E] "
-                   "[--seed S] | --from FILE) [--cluster-cidr CIDR] [--out PATH] [--pcap PATH]",
+                   "[--seed S] | --from FILE) [kube-proxy flags] [--out PATH] [--pcap PATH]",
                    kSpecs)
                    .c_str(),
                stdout);
