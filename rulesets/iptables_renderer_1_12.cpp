@@ -7,49 +7,12 @@
 #include <unordered_set>
 
 #include "chain_names.h"
+#include "iptables_text.h"
 
 namespace svcbench {
 namespace {
 
-constexpr const char* kServices = "KUBE-SERVICES";
-constexpr const char* kExternalServices = "KUBE-EXTERNAL-SERVICES";
-constexpr const char* kNodePorts = "KUBE-NODEPORTS";
-constexpr const char* kPostrouting = "KUBE-POSTROUTING";
-constexpr const char* kMarkMasq = "KUBE-MARK-MASQ";
-constexpr const char* kMarkDrop = "KUBE-MARK-DROP";  // kubelet's
-constexpr const char* kForward = "KUBE-FORWARD";
-constexpr const char* kKubeletFirewall = "KUBE-FIREWALL";
-
-// 1.12's writeLine: words joined by single spaces, one rule per line.
-class Lines {
- public:
-  template <typename... Words>
-  void write(const Words&... words) {
-    ++count_;
-    bool first = true;
-    (put(first, words), ...);
-    text_.push_back('\n');
-  }
-  void chain(const std::string& name) {
-    text_ += ':' + name + " - [0:0]\n";
-    ++count_;
-  }
-  const std::string& text() const { return text_; }
-  size_t count() const { return count_; }
-  void reserve(size_t n) { text_.reserve(n); }
-
- private:
-  void put(bool& first, std::string_view word) {
-    if (!first) text_.push_back(' ');
-    text_.append(word);
-    first = false;
-  }
-  void put(bool& first, const std::vector<std::string>& words) {
-    for (const auto& w : words) put(first, w);
-  }
-  std::string text_;
-  size_t count_ = 0;
-};
+using namespace iptables_text;
 
 // fmt.Sprintf("%#08x/%#08x", v, v): the mark and mask 1.12 derived from --iptables-masquerade-bit.
 std::string go_mark(unsigned long value) {
@@ -58,18 +21,6 @@ std::string go_mark(unsigned long value) {
   return buf;
 }
 
-// computeProbability: fmt.Sprintf("%0.5f", 1.0/float64(n)), precomputed as 1.12 did.
-const std::string& probability(size_t n) {
-  static thread_local std::vector<std::string> cache;
-  while (cache.size() <= n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%0.5f", cache.empty() ? 0.0 : 1.0 / static_cast<double>(cache.size()));
-    cache.emplace_back(buf);
-  }
-  return cache[n];
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 std::string host_cidr(IpAddress ip) { return ip.str() + (ip.is_v6() ? "/128" : "/32"); }  // utilproxy.ToCIDR
 
 // apiservice.RequestsOnlyLocalTraffic: NodePort or LoadBalancer with policy Local.
@@ -86,15 +37,15 @@ std::string port_name_1_12(const Service& service, const ServicePort& port) {
 IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOptions& opt,
                                      const std::vector<std::string>& existing_nat_chains) {
   IptablesPayload out;
-  Lines filter_chains, filter_rules, nat_chains, nat_rules;
+  LineBuffer filter_chains, filter_rules, nat_chains, nat_rules;
   nat_rules.reserve(set.endpoint_count() * 300 + set.service_port_count() * 400 + 4096);
   const std::string mark = go_mark(std::strtoul(opt.masquerade_mark.c_str(), nullptr, 0));
   const std::optional<Cidr> detector = opt.local_detector();
   const std::string cluster_cidr = detector ? detector->str() : "";
   const std::string loopback = opt.ip_family == IpFamily::kIpv6 ? "::1/128" : "127.0.0.0/8";
 
-  for (const char* c : {kServices, kExternalServices, kForward}) filter_chains.chain(c);
-  for (const char* c : {kServices, kNodePorts, kPostrouting, kMarkMasq}) nat_chains.chain(c);
+  for (const char* c : {kServices, kExternalServices, kForward}) filter_chains.chain_line(c);
+  for (const char* c : {kServices, kNodePorts, kPostrouting, kMarkMasq}) nat_chains.chain_line(c);
   nat_rules.write("-A", kPostrouting, "-m", "comment", "--comment",
                   "\"kubernetes service traffic requiring SNAT\"", "-m", "mark", "--mark", mark,
                   "-j", "MASQUERADE");
@@ -127,11 +78,11 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
     const std::string svc_chain = service_chain(name, protocol);
     const std::string xlb_chain = load_balancer_chain(name, protocol);
     if (has_endpoints) {
-      nat_chains.chain(svc_chain);
+      nat_chains.chain_line(svc_chain);
       out.active_nat_chains.push_back(svc_chain);
     }
     if (local_only) {
-      nat_chains.chain(xlb_chain);
+      nat_chains.chain_line(xlb_chain);
       out.active_nat_chains.push_back(xlb_chain);
     }
 
@@ -174,7 +125,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
     if (has_endpoints) {
       const std::string fw_chain = firewall_chain(name, protocol);
       for (const auto& ip : svc.load_balancer_ips) {
-        nat_chains.chain(fw_chain);
+        nat_chains.chain_line(fw_chain);
         out.active_nat_chains.push_back(fw_chain);
         nat_rules.write("-A", kServices, "-m", "comment", "--comment",
                         quoted(name + " loadbalancer IP"), "-m", protocol, "-p", protocol, "-d",
@@ -229,7 +180,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
     sep_chains.reserve(endpoints.size());
     for (const Endpoint* e : endpoints) {
       sep_chains.push_back(endpoint_chain(name, protocol, e->str()));
-      nat_chains.chain(sep_chains.back());
+      nat_chains.chain_line(sep_chains.back());
       out.active_nat_chains.push_back(sep_chains.back());
     }
     const std::string seconds = std::to_string(svc.session_affinity_timeout_seconds);
@@ -242,7 +193,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
       const std::string& sep = sep_chains[i];
       if (i + 1 < n)
         nat_rules.write("-A", svc_chain, "-m", "comment", "--comment", name, "-m", "statistic",
-                        "--mode", "random", "--probability", probability(n - i), "-j", sep);
+                        "--mode", "random", "--probability", probability(n - i, 5), "-j", sep);
       else
         nat_rules.write("-A", svc_chain, "-m", "comment", "--comment", name, "-j", sep);
       nat_rules.write("-A", sep, "-m", "comment", "--comment", name, "-s",
@@ -279,7 +230,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
       const std::string comment = quoted("Balancing rule " + std::to_string(i) + " for " + name);
       if (i + 1 < local)
         nat_rules.write("-A", xlb_chain, "-m", "comment", "--comment", comment, "-m", "statistic",
-                        "--mode", "random", "--probability", probability(local - i), "-j",
+                        "--mode", "random", "--probability", probability(local - i, 5), "-j",
                         *local_seps[i]);
       else
         nat_rules.write("-A", xlb_chain, "-m", "comment", "--comment", comment, "-j",
@@ -292,7 +243,7 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
                                                out.active_nat_chains.end());
   for (const auto& chain : existing_nat_chains) {
     if (active.contains(chain) || !is_service_chain(chain)) continue;
-    nat_chains.chain(chain);
+    nat_chains.chain_line(chain);
     nat_rules.write("-X", chain);
   }
 
@@ -320,9 +271,9 @@ IptablesPayload render_iptables_1_12(const ServiceSet& set, const IptablesOption
                        "ACCEPT");
   }
 
-  out.filter_rules = filter_rules.count();
-  out.nat_rules = nat_rules.count();
-  out.nat_chains = nat_chains.count();
+  out.filter_rules = filter_rules.lines();
+  out.nat_rules = nat_rules.lines();
+  out.nat_chains = nat_chains.lines();
   out.text = restore_payload(filter_chains.text(), filter_rules.text(), nat_chains.text(),
                              nat_rules.text());
   return out;

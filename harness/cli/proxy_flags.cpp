@@ -77,10 +77,11 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
                        cl.get("kube-proxy-version") + "'");
     o.kube_proxy_version = *v;
     // Flags kube-proxy 1.12 did not have: refused rather than silently ignored.
-    for (const char* flag : {"nfacct", "no-random-fully", "no-localhost-nodeports", "service-cidr"})
-      if (o.kube_proxy_version == KubeProxyVersion::k1_12 && cl.has(flag))
-        throw UsageError("--" + std::string(flag) + " is today's kube-proxy's; 1.12 had no such "
-                         "setting: drop it or --kube-proxy-version");
+    if (o.kube_proxy_version == KubeProxyVersion::k1_12)
+      for (const char* flag : {"nfacct", "no-random-fully", "no-localhost-nodeports", "service-cidr"})
+        if (cl.has(flag))
+          throw UsageError("--" + std::string(flag) + " is today's kube-proxy's; 1.12 had no such "
+                           "setting: drop it or --kube-proxy-version");
   }
   o.nfacct = cl.has("nfacct");
   o.random_fully = !cl.has("no-random-fully");

@@ -105,8 +105,14 @@ void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
   for (const auto& t : j.value("nodeport_addresses", std::vector<std::string>{}))
     if (auto c = Cidr::parse(t)) o.node_port_addresses.push_back(*c);
   const auto ips = j.value("node_ips", std::vector<std::string>{});
-  for (size_t i = 0; i < ips.size(); ++i)
-    if (auto ip = IpAddress::parse(ips[i])) (i == 0 ? o.node_ip : o.more_node_ips.emplace_back()) = *ip;
+  for (size_t i = 0; i < ips.size(); ++i) {
+    auto ip = IpAddress::parse(ips[i]);
+    if (!ip) continue;
+    if (i == 0)
+      o.node_ip = *ip;
+    else
+      o.more_node_ips.push_back(*ip);
+  }
   o.localhost_node_ports = j.value("localhost_nodeports", true);
   for (const auto& t : j.value("service_cidrs", std::vector<std::string>{}))
     if (auto c = Cidr::parse(t)) o.service_cidrs.push_back(*c);

@@ -28,18 +28,7 @@ IptablesOptions fake_proxier_1_12(bool cluster_cidr = true) {
 
 // makeTestService("ns1", "svc1") with one port "p80" at 10.20.30.41:80.
 Service test_service(ServiceType type, std::vector<Endpoint> eps, uint16_t node_port = 0) {
-  Service s;
-  s.namespace_name = "ns1";
-  s.name = "svc1";
-  s.type = type;
-  s.cluster_ip = ip("10.20.30.41");
-  ServicePort p;
-  p.name = "p80";
-  p.port = 80;
-  p.node_port = node_port;
-  p.endpoints = std::move(eps);
-  s.ports.push_back(p);
-  return s;
+  return testing::p80_service("ns1", "svc1", type, "10.20.30.41", node_port, std::move(eps));
 }
 
 std::string render(const Service& s, const IptablesOptions& o) {

@@ -28,22 +28,28 @@ inline Endpoint endpoint(const char* address, uint16_t port, bool local = false)
   return e;
 }
 
+// makeTestService with one TCP port "p80" at port 80, as kube-proxy's tests build them.
+inline Service p80_service(const char* ns, const char* name, ServiceType type, const char* cluster_ip,
+                           uint16_t node_port, std::vector<Endpoint> eps) {
+  Service s;
+  s.namespace_name = ns;
+  s.name = name;
+  s.type = type;
+  s.cluster_ip = ip(cluster_ip);
+  ServicePort p;
+  p.name = "p80";
+  p.port = 80;
+  p.node_port = node_port;
+  p.endpoints = std::move(eps);
+  s.ports.push_back(p);
+  return s;
+}
+
 inline ServiceSet overall_iptables_fixture() {
   ServiceSet set;
   auto add = [&](const char* ns, const char* name, ServiceType type, const char* cluster_ip,
                  uint16_t node_port, std::vector<Endpoint> eps) -> Service& {
-    Service s;
-    s.namespace_name = ns;
-    s.name = name;
-    s.type = type;
-    s.cluster_ip = ip(cluster_ip);
-    ServicePort p;
-    p.name = "p80";
-    p.port = 80;
-    p.node_port = node_port;
-    p.endpoints = std::move(eps);
-    s.ports.push_back(p);
-    set.services.push_back(s);
+    set.services.push_back(p80_service(ns, name, type, cluster_ip, node_port, std::move(eps)));
     return set.services.back();
   };
   add("ns1", "svc1", ServiceType::kClusterIP, "172.30.0.41", 0, {endpoint("10.180.0.1", 80)});

@@ -26,6 +26,16 @@ bool has(const std::string& text, const std::string& line) {
   return text.find(line + "\n") != std::string::npos;
 }
 
+// onlyLocalNodePorts' Service: NodePort, externalTrafficPolicy Local, one remote and one local
+// endpoint.
+ServiceSet only_local_node_port(const char* cluster_ip, uint16_t node_port, const char* remote,
+                                const char* local) {
+  Service s = testing::p80_service("ns1", "svc1", ServiceType::kNodePort, cluster_ip, node_port,
+                                   {testing::endpoint(remote, 80), testing::endpoint(local, 80, true)});
+  s.external_traffic_policy = TrafficPolicy::kLocal;
+  return ServiceSet{{s}};
+}
+
 std::string iptables_with(const IptablesOptions& o) {
   return render_iptables(testing::overall_iptables_fixture(), o).text;
 }
@@ -72,20 +82,7 @@ TEST(IptablesOptions, NodePortAddressesReplaceTheAddrtypeJump) {
 // Service with externalTrafficPolicy Local, --nodeport-addresses 192.168.0.0/24 (and an IPv6 CIDR,
 // which the IPv4 proxier ignores), localhost NodePorts off; that test file's fake has no nfacct.
 TEST(IptablesOptions, MatchesKubeProxysOnlyLocalNodePorts) {
-  ServiceSet set;
-  Service s;
-  s.namespace_name = "ns1";
-  s.name = "svc1";
-  s.type = ServiceType::kNodePort;
-  s.cluster_ip = ip("172.30.0.41");
-  s.external_traffic_policy = TrafficPolicy::kLocal;
-  ServicePort p;
-  p.name = "p80";
-  p.port = 80;
-  p.node_port = 3001;
-  p.endpoints = {testing::endpoint("10.180.0.1", 80), testing::endpoint("10.180.2.1", 80, true)};
-  s.ports.push_back(p);
-  set.services.push_back(s);
+  const ServiceSet set = only_local_node_port("172.30.0.41", 3001, "10.180.0.1", "10.180.2.1");
   auto o = testing::fake_proxier_options();
   o.nfacct = false;
   o.localhost_node_ports = false;
@@ -100,20 +97,7 @@ TEST(IptablesOptions, MatchesKubeProxysOnlyLocalNodePorts) {
 // IPv6 proxier's rules (ip6tables) for a NodePort Service with externalTrafficPolicy Local and no
 // local traffic detector; localhost NodePorts never apply to IPv6, on or off.
 TEST(IptablesOptions, MatchesKubeProxysIpv6Rules) {
-  ServiceSet set;
-  Service s;
-  s.namespace_name = "ns1";
-  s.name = "svc1";
-  s.type = ServiceType::kNodePort;
-  s.cluster_ip = ip("fd00:ab34::20");
-  s.external_traffic_policy = TrafficPolicy::kLocal;
-  ServicePort p;
-  p.name = "p80";
-  p.port = 80;
-  p.node_port = 30001;
-  p.endpoints = {testing::endpoint("ff06::c1", 80), testing::endpoint("ff06::c2", 80, true)};
-  s.ports.push_back(p);
-  set.services.push_back(s);
+  const ServiceSet set = only_local_node_port("fd00:ab34::20", 30001, "ff06::c1", "ff06::c2");
   auto o = testing::fake_proxier_options();
   o.ip_family = IpFamily::kIpv6;
   o.nfacct = false;
