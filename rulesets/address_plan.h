@@ -54,12 +54,12 @@ struct AddressPlan {
   Cidr external_ips = *Cidr::parse("198.19.128.0/17");
 
   // Test links of the netns node: link A carries traffic generator -> node, link B node ->
-  // generator (towards the endpoints). Each is a /29 carved from test_links.
+  // generator (towards the endpoints). Each is a /29 (IPv6: /125) carved from test_links.
   IpAddress node_ingress_address() const { return test_links.at(1); }    // 198.18.0.1
   IpAddress client_address(uint32_t i) const { return test_links.at(2 + i % 5); }
   IpAddress node_egress_address() const { return test_links.at(9); }     // 198.18.0.9
   IpAddress endpoint_next_hop() const { return test_links.at(10); }      // 198.18.0.10
-  static constexpr int kLinkPrefix = 29;
+  int link_prefix() const { return test_links.family() == IpFamily::kIpv6 ? 125 : 29; }
   static constexpr uint32_t kClientAddresses = 5;
 
   // True when every block of the plan lies in its family's benchmarking range.

@@ -162,18 +162,11 @@ std::vector<ServiceDispatch> read_service_dispatch(std::string_view save_text) {
     for (const auto& rule : it->second) {
       std::string target = value_after(rule, "-j");
       if (target == "DNAT") {
-        std::string dest = value_after(rule, "--to-destination");
-        auto colon = dest.find(':');
-        auto ip = IpAddress::parse(dest.substr(0, colon));
-        if (!ip) continue;
-        uint16_t port = 0;
-        if (colon != std::string::npos) {
-          auto p = std::string_view(dest).substr(colon + 1);
-          std::from_chars(p.data(), p.data() + p.size(), port);
-        }
-        Endpoint e;
-        e.address = *ip;
-        e.port = port;
+        auto parsed = Endpoint::parse(value_after(rule, "--to-destination"));
+        if (!parsed) continue;
+        Endpoint e;  // just where it goes
+        e.address = parsed->address;
+        e.port = parsed->port;
         bool dup = std::any_of(out.begin(), out.end(), [&](const Endpoint& x) {
           return x.address == e.address && x.port == e.port;
         });

@@ -1,6 +1,5 @@
 #include "ipvs_listing.h"
 
-#include <charconv>
 #include <sstream>
 #include <string>
 
@@ -8,14 +7,10 @@ namespace svcbench {
 namespace {
 
 bool parse_ip_port(const std::string& text, IpAddress& ip, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  auto a = IpAddress::parse(std::string_view(text).substr(0, colon));
-  if (!a) return false;
-  auto p = std::string_view(text).substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (ec != std::errc() || ptr != p.data() + p.size()) return false;
-  ip = *a;
+  auto endpoint = Endpoint::parse(text);  // ipvsadm writes IPv6 as [addr]:port
+  if (!endpoint) return false;
+  ip = endpoint->address;
+  port = endpoint->port;
   return true;
 }
 

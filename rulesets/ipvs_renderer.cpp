@@ -177,7 +177,8 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
     const std::string base = "-A KUBE-SERVICES -m comment --comment " + set_comment("KUBE-CLUSTER-IP") +
                              " -m set --match-set KUBE-CLUSTER-IP";
     if (opt.masquerade_all) nat += base + " dst,dst -j KUBE-MARK-MASQ\n";
-    else if (opt.cluster_cidr) nat += base + " dst,dst ! -s " + opt.cluster_cidr->str() + " -j KUBE-MARK-MASQ\n";
+    else if (const auto detector = opt.local_detector())
+      nat += base + " dst,dst ! -s " + detector->str() + " -j KUBE-MARK-MASQ\n";
     else nat += base + " src,dst -j KUBE-MARK-MASQ\n";
   }
   auto external_rules = [&](const std::string& args) {

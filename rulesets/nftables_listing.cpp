@@ -60,14 +60,11 @@ std::vector<ServiceDispatch> read_nftables_dispatch(std::string_view listing) {
         self(self, body[k + 1], depth + 1, seen, out);
       } else if (body[k] == "dnat") {
         for (size_t m = k + 1; m < body.size() && m < k + 4; ++m) {
-          auto colon = body[m].find(':');
-          if (colon == std::string::npos) continue;
-          auto ip = IpAddress::parse(std::string_view(body[m]).substr(0, colon));
-          if (!ip) continue;
-          Endpoint e;
-          e.address = *ip;
-          auto p = std::string_view(body[m]).substr(colon + 1);
-          std::from_chars(p.data(), p.data() + p.size(), e.port);
+          auto parsed = Endpoint::parse(body[m]);
+          if (!parsed) continue;
+          Endpoint e;  // just where it goes
+          e.address = parsed->address;
+          e.port = parsed->port;
           if (std::none_of(out.begin(), out.end(), [&](const Endpoint& x) { return x == e; })) out.push_back(e);
           break;
         }

@@ -10,15 +10,9 @@
 namespace svcbench {
 namespace {
 
-const std::string kTable = "ip kube-proxy";
-
-std::string add_rule(const std::string& chain, const std::string& rule) {
-  return "add rule " + kTable + " " + chain + " " + rule;
-}
-std::string add_chain(const std::string& chain) { return "add chain " + kTable + " " + chain; }
-
-std::string element_line(const char* verb, const NftablesElement& e, bool with_value) {
-  std::string s = std::string(verb) + " element " + kTable + " " + e.container + " { " + e.key;
+std::string element_line(const std::string& table, const char* verb, const NftablesElement& e,
+                         bool with_value) {
+  std::string s = std::string(verb) + " element " + table + " " + e.container + " { " + e.key;
   if (with_value && !e.comment.empty()) s += " comment \"" + e.comment + "\"";
   if (with_value && !e.value.empty()) s += " : " + e.value;
   return s + " }";
@@ -33,11 +27,26 @@ std::string nftables_name_base(const std::string& name) {
   return base;
 }
 
+std::string nftables_table(IpFamily family) {
+  return family == IpFamily::kIpv6 ? "ip6 kube-proxy" : "ip kube-proxy";
+}
+
 NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt) {
   NftablesRuleset rs;
+  rs.table = nftables_table(opt.ip_family);
+  const std::string& table = rs.table;
+  auto add_rule = [&](const std::string& chain, const std::string& rule) {
+    return "add rule " + table + " " + chain + " " + rule;
+  };
+  auto add_chain = [&](const std::string& chain) { return "add chain " + table + " " + chain; };
+  // setupNFTables' ipX, ipvX_addr and noLocalhost.
+  const bool v6 = opt.ip_family == IpFamily::kIpv6;
+  const std::string ipx = v6 ? "ip6" : "ip";
+  const std::string addr_type = v6 ? "ipv6_addr" : "ipv4_addr";
+  const std::string no_localhost = v6 ? "ip6 daddr != ::1" : "ip daddr != 127.0.0.0/8";
   const bool match_all = opt.nodeports_on_every_address();
   auto& objs = rs.table_objects;
-  objs.push_back("add table " + kTable + " { comment \"rules for kube-proxy\" ; }");
+  objs.push_back("add table " + table + " { comment \"rules for kube-proxy\" ; }");
   struct Base {
     const char* name;
     const char* spec;
@@ -63,14 +72,14 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
   }
   objs.push_back(add_chain("reject-chain") + " { comment \"helper for @no-endpoint-services / @no-endpoint-nodeports\" ; }");
   rs.base_chains.push_back("reject-chain");
-  objs.push_back("add set " + kTable + " cluster-ips { type ipv4_addr ; comment \"Active ClusterIPs\" ; }");
+  objs.push_back("add set " + table + " cluster-ips { type " + addr_type + " ; comment \"Active ClusterIPs\" ; }");
   if (!match_all)
-    objs.push_back("add set " + kTable + " nodeport-ips { type ipv4_addr ; comment \"IPs that accept NodePort traffic\" ; }");
-  objs.push_back("add map " + kTable + " no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to services with no endpoints\" ; }");
-  objs.push_back("add map " + kTable + " no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to service nodeports with no endpoints\" ; }");
-  objs.push_back("add map " + kTable + " firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }");
-  objs.push_back("add map " + kTable + " service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }");
-  objs.push_back("add map " + kTable + " service-nodeports { type inet_proto . inet_service : verdict ; comment \"NodePort traffic\" ; }");
+    objs.push_back("add set " + table + " nodeport-ips { type " + addr_type + " ; comment \"IPs that accept NodePort traffic\" ; }");
+  objs.push_back("add map " + table + " no-endpoint-services { type " + addr_type + " . inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to services with no endpoints\" ; }");
+  objs.push_back("add map " + table + " no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to service nodeports with no endpoints\" ; }");
+  objs.push_back("add map " + table + " firewall-ips { type " + addr_type + " . inet_proto . inet_service : verdict ; comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }");
+  objs.push_back("add map " + table + " service-ips { type " + addr_type + " . inet_proto . inet_service : verdict ; comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }");
+  objs.push_back("add map " + table + " service-nodeports { type inet_proto . inet_service : verdict ; comment \"NodePort traffic\" ; }");
 
   auto& fixed = rs.fixed_rules;
   // nftablesJumpChains, in kube-proxy's order.
@@ -89,29 +98,30 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
   fixed.push_back(add_rule("masquerading", "mark and " + opt.masquerade_mark + " == 0 return"));
   fixed.push_back(add_rule("masquerading", "mark set mark xor " + opt.masquerade_mark));
   fixed.push_back(add_rule("masquerading", "masquerade fully-random"));
-  fixed.push_back(add_rule("cluster-ips-check", "ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\""));
+  fixed.push_back(add_rule("cluster-ips-check", ipx + " daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\""));
   if (!opt.service_cidrs.empty()) {
     std::string cidrs;
     for (const auto& c : opt.service_cidrs) cidrs += (cidrs.empty() ? "" : ",") + c.str();
-    fixed.push_back(add_rule("cluster-ips-check", "ip daddr { " + cidrs + " } drop comment \"Drop traffic to unallocated ClusterIPs\""));
+    fixed.push_back(add_rule("cluster-ips-check", ipx + " daddr { " + cidrs + " } drop comment \"Drop traffic to unallocated ClusterIPs\""));
   }
   fixed.push_back(add_rule("reject-chain", "reject"));
-  fixed.push_back(add_rule("service-endpoints-check", "ip daddr . meta l4proto . th dport vmap @no-endpoint-services"));
+  fixed.push_back(add_rule("service-endpoints-check", ipx + " daddr . meta l4proto . th dport vmap @no-endpoint-services"));
   if (match_all)
-    fixed.push_back(add_rule("nodeport-endpoints-check", "ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports"));
+    fixed.push_back(add_rule("nodeport-endpoints-check", no_localhost + " meta l4proto . th dport vmap @no-endpoint-nodeports"));
   else
-    fixed.push_back(add_rule("nodeport-endpoints-check", "ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports"));
-  fixed.push_back(add_rule("firewall-check", "ip daddr . meta l4proto . th dport vmap @firewall-ips"));
-  fixed.push_back(add_rule("services", "ip daddr . meta l4proto . th dport vmap @service-ips"));
+    fixed.push_back(add_rule("nodeport-endpoints-check", ipx + " daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports"));
+  fixed.push_back(add_rule("firewall-check", ipx + " daddr . meta l4proto . th dport vmap @firewall-ips"));
+  fixed.push_back(add_rule("services", ipx + " daddr . meta l4proto . th dport vmap @service-ips"));
   if (match_all)
-    fixed.push_back(add_rule("services", "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports"));
+    fixed.push_back(add_rule("services", "fib daddr type local " + no_localhost + " meta l4proto . th dport vmap @service-nodeports"));
   else
-    fixed.push_back(add_rule("services", "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports"));
+    fixed.push_back(add_rule("services", ipx + " daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports"));
   for (const auto& ip : opt.nodeport_ips())  // localhost NodePorts: never in nftables mode
     if (!ip.is_loopback()) rs.fixed_elements.push_back({"nodeport-ips", ip.str(), "", ""});
 
-  const std::string if_local = opt.cluster_cidr ? "ip saddr " + opt.cluster_cidr->str() : "";
-  const std::string if_not_local = opt.cluster_cidr ? "ip saddr != " + opt.cluster_cidr->str() : "";
+  const std::optional<Cidr> detector = opt.local_detector();
+  const std::string if_local = detector ? ipx + " saddr " + detector->str() : "";
+  const std::string if_not_local = detector ? ipx + " saddr != " + detector->str() : "";
 
   struct Ref {
     const Service* svc;
@@ -150,8 +160,11 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
     const bool uses_cluster = cat.uses_cluster;
     const bool uses_local = cat.uses_local;
     auto endpoint_base = [&](const Endpoint* e) {
+      // Colons are not allowed in chain names: an IPv6 endpoint's become dots.
+      std::string address = e->address.str();
+      std::replace(address.begin(), address.end(), ':', '.');
       return nftables_name_base(svc.namespace_name + "/" + svc.name + "/" + protocol + "/" + port.name +
-                                "__" + e->address.str() + "/" + std::to_string(e->port));
+                                "__" + address + "/" + std::to_string(e->port));
     };
 
     const bool uses_cluster_chain = !cluster_eps.empty() && uses_cluster;
@@ -216,15 +229,15 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
 
     if (has_internal) {
       if (opt.masquerade_all)
-        so.rules.push_back(add_rule(internal_chain, "ip daddr " + cip + " jump mark-for-masquerade"));
-      else if (opt.cluster_cidr)
-        so.rules.push_back(add_rule(internal_chain, "ip daddr " + cip + " " + if_not_local + " jump mark-for-masquerade"));
+        so.rules.push_back(add_rule(internal_chain, ipx + " daddr " + cip + " jump mark-for-masquerade"));
+      else if (detector)
+        so.rules.push_back(add_rule(internal_chain, ipx + " daddr " + cip + " " + if_not_local + " jump mark-for-masquerade"));
     }
     if (uses_ext_chain) {
       if (!external_local) {
         so.rules.push_back(add_rule(ext_chain, "jump mark-for-masquerade"));
       } else {
-        if (opt.cluster_cidr)
+        if (detector)
           so.rules.push_back(add_rule(ext_chain, if_local + " goto " + cluster_chain + " comment \"short-circuit pod traffic\""));
         so.rules.push_back(add_rule(ext_chain, "fib saddr type local jump mark-for-masquerade comment \"masquerade local traffic\""));
         so.rules.push_back(add_rule(ext_chain, "fib saddr type local goto " + cluster_chain + " comment \"short-circuit local traffic\""));
@@ -240,12 +253,12 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
       }
       if (allow_from_node)
         for (const auto& ip : svc.load_balancer_ips) sources += " , " + ip.str();
-      so.rules.push_back(add_rule(fw_chain, "ip saddr != { " + sources + " } drop"));
+      so.rules.push_back(add_rule(fw_chain, ipx + " saddr != { " + sources + " } drop"));
     }
     if (svc.session_affinity_client_ip)
       for (auto* e : reachable) {
         const std::string name = "affinity-" + endpoint_base(e);
-        so.sets.push_back("add set " + kTable + " " + name + " { type ipv4_addr ; flags dynamic,timeout ; timeout " +
+        so.sets.push_back("add set " + table + " " + name + " { type " + addr_type + " ; flags dynamic,timeout ; timeout " +
                           std::to_string(svc.session_affinity_timeout_seconds) + "s ; }");
         rs.affinity_sets.insert(name);
       }
@@ -253,7 +266,7 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
       if (svc.session_affinity_client_ip)
         for (auto* e : eps) {
           const std::string b = endpoint_base(e);
-          so.rules.push_back(add_rule(c, "ip saddr @affinity-" + b + " goto endpoint-" + b));
+          so.rules.push_back(add_rule(c, ipx + " saddr @affinity-" + b + " goto endpoint-" + b));
         }
       std::string vmap;
       for (size_t i = 0; i < eps.size(); ++i)
@@ -265,8 +278,8 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
     for (auto* e : reachable) {
       const std::string b = endpoint_base(e);
       const std::string ec = "endpoint-" + b;
-      so.rules.push_back(add_rule(ec, "ip saddr " + e->address.str() + " jump mark-for-masquerade"));
-      if (svc.session_affinity_client_ip) so.rules.push_back(add_rule(ec, "update @affinity-" + b + " { ip saddr }"));
+      so.rules.push_back(add_rule(ec, ipx + " saddr " + e->address.str() + " jump mark-for-masquerade"));
+      if (svc.session_affinity_client_ip) so.rules.push_back(add_rule(ec, "update @affinity-" + b + " { " + ipx + " saddr }"));
       so.rules.push_back(add_rule(ec, "meta l4proto " + protocol + " dnat to " + e->str()));
     }
     rs.services.push_back(std::move(so));
@@ -277,85 +290,89 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
 
 namespace {
 
-void append_service(std::string& tx, const NftablesServiceObjects& so) {
+void append_service(std::string& tx, const std::string& table, const NftablesServiceObjects& so) {
   for (const auto& s : so.sets) tx += s + "\n";
-  for (const auto& c : so.chains) tx += add_chain(c) + "\nflush chain " + kTable + " " + c + "\n";
+  for (const auto& c : so.chains)
+    tx += "add chain " + table + " " + c + "\nflush chain " + table + " " + c + "\n";
   for (const auto& r : so.rules) tx += r + "\n";
 }
 
 }  // namespace
 
 std::string nftables_full_sync(const NftablesRuleset& rs, bool first) {
+  const std::string& table = rs.table;
   std::string tx;
   tx.reserve(rs.elements.size() * 120 + rs.service_chains.size() * 250 + 8192);
   tx += rs.table_objects.front() + "\n";
   if (first)  // recreate base chains, so changed priorities apply
     for (size_t i = 0; i < 8; ++i)
-      tx += add_chain(rs.base_chains[i]) + "\ndelete chain " + kTable + " " + rs.base_chains[i] + "\n";
+      tx += "add chain " + table + " " + rs.base_chains[i] + "\ndelete chain " + table + " " + rs.base_chains[i] + "\n";
   for (size_t i = 1; i < rs.table_objects.size(); ++i) {
     const std::string& o = rs.table_objects[i];
     tx += o + "\n";
     // Every object of setupNFTables starts empty: chains flushed, sets and maps emptied.
-    const auto words = o.substr(4, o.find(' ', o.find(kTable) + kTable.size() + 1) - 4);  // "chain ip kube-proxy X"
+    const auto words = o.substr(4, o.find(' ', o.find(table) + table.size() + 1) - 4);  // "chain ip kube-proxy X"
     tx += "flush " + words + "\n";
   }
   for (const auto& r : rs.fixed_rules) tx += r + "\n";
-  for (const auto& e : rs.fixed_elements) tx += element_line("add", e, true) + "\n";
-  for (const auto& so : rs.services) append_service(tx, so);
-  for (const auto& e : rs.elements) tx += element_line("add", e, true) + "\n";
+  for (const auto& e : rs.fixed_elements) tx += element_line(table, "add", e, true) + "\n";
+  for (const auto& so : rs.services) append_service(tx, table, so);
+  for (const auto& e : rs.elements) tx += element_line(table, "add", e, true) + "\n";
   return tx;
 }
 
 std::string nftables_partial_sync(const NftablesRuleset& before, const NftablesRuleset& after,
                                   const std::set<std::string>& changed,
                                   std::vector<std::string>* stale_chains) {
+  const std::string& table = after.table;
   std::string tx;
   std::map<std::pair<std::string, std::string>, const NftablesElement*> old_elements;
   for (const auto& e : before.elements) old_elements[{e.container, e.key}] = &e;
   for (const auto& so : after.services)
-    if (changed.contains(so.service)) append_service(tx, so);
+    if (changed.contains(so.service)) append_service(tx, table, so);
   // nftElementStorage.ensureElem / cleanupLeftoverKeys: only what differs.
   for (const auto& e : after.elements) {
     auto it = old_elements.find({e.container, e.key});
     if (it == old_elements.end()) {
-      tx += element_line("add", e, true) + "\n";
+      tx += element_line(table, "add", e, true) + "\n";
     } else {
       if (it->second->value != e.value || it->second->comment != e.comment) {
-        tx += element_line("delete", e, false) + "\n";
-        tx += element_line("add", e, true) + "\n";
+        tx += element_line(table, "delete", e, false) + "\n";
+        tx += element_line(table, "add", e, true) + "\n";
       }
       old_elements.erase(it);
     }
   }
-  for (const auto& [key, e] : old_elements) tx += element_line("delete", *e, false) + "\n";
+  for (const auto& [key, e] : old_elements) tx += element_line(table, "delete", *e, false) + "\n";
   for (const auto& set : before.affinity_sets)
-    if (!after.affinity_sets.contains(set)) tx += "delete set " + kTable + " " + set + "\n";
+    if (!after.affinity_sets.contains(set)) tx += "delete set " + table + " " + set + "\n";
   // Chains no longer used are flushed now and deleted in a later transaction (kernels
   // before 6.2 notice unreferenced chains only a moment after the map element goes).
   for (const auto& c : before.service_chains)
     if (!after.service_chains.contains(c)) {
-      tx += "flush chain " + kTable + " " + c + "\n";
+      tx += "flush chain " + table + " " + c + "\n";
       if (stale_chains) stale_chains->push_back(c);
     }
   return tx;
 }
 
-std::string nftables_delete_chains(const std::vector<std::string>& chains) {
+std::string nftables_delete_chains(IpFamily family, const std::vector<std::string>& chains) {
+  const std::string table = nftables_table(family);
   std::string tx;
-  for (const auto& c : chains) tx += "delete chain " + kTable + " " + c + "\n";
+  for (const auto& c : chains) tx += "delete chain " + table + " " + c + "\n";
   return tx;
 }
 
 std::vector<std::string> nftables_dump_lines(const NftablesRuleset& rs) {
   std::vector<std::string> lines = rs.table_objects;
   lines.insert(lines.end(), rs.fixed_rules.begin(), rs.fixed_rules.end());
-  for (const auto& e : rs.fixed_elements) lines.push_back(element_line("add", e, true));
+  for (const auto& e : rs.fixed_elements) lines.push_back(element_line(rs.table, "add", e, true));
   for (const auto& so : rs.services) {
     lines.insert(lines.end(), so.sets.begin(), so.sets.end());
-    for (const auto& c : so.chains) lines.push_back(add_chain(c));
+    for (const auto& c : so.chains) lines.push_back("add chain " + rs.table + " " + c);
     lines.insert(lines.end(), so.rules.begin(), so.rules.end());
   }
-  for (const auto& e : rs.elements) lines.push_back(element_line("add", e, true));
+  for (const auto& e : rs.elements) lines.push_back(element_line(rs.table, "add", e, true));
   std::sort(lines.begin(), lines.end());
   return lines;
 }

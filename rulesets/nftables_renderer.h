@@ -1,4 +1,5 @@
-// kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): table `ip kube-proxy`, its base
+// kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): table `ip kube-proxy` (IPv6:
+// `ip6 kube-proxy`, ip6 matches and ipv6_addr sets), its base
 // chains, the service-ips / service-nodeports verdict maps and per-Service chains, rendered as
 // the transactions kube-proxy hands to `nft -f`: a full sync, and a partial sync that only
 // touches changed Services' chains and the map elements that differ.
@@ -34,6 +35,7 @@ struct NftablesServiceObjects {
 };
 
 struct NftablesRuleset {
+  std::string table;                       // "ip kube-proxy" or "ip6 kube-proxy"
   std::vector<std::string> table_objects;  // "add table/set/map/chain" lines of setupNFTables
   std::vector<std::string> base_chains;    // names of the chains setupNFTables owns
   std::vector<std::string> fixed_rules;    // their rules, in order
@@ -44,6 +46,8 @@ struct NftablesRuleset {
   std::set<std::string> affinity_sets;
 };
 
+// "ip kube-proxy" or "ip6 kube-proxy": the table of that family's proxier.
+std::string nftables_table(IpFamily family);
 NftablesRuleset build_nftables(const ServiceSet& services, const NftablesOptions& options);
 
 // The chain-name base kube-proxy uses: base32(sha256(name))[:8] + "-" + name.
@@ -59,7 +63,7 @@ std::string nftables_full_sync(const NftablesRuleset& ruleset, bool first);
 std::string nftables_partial_sync(const NftablesRuleset& before, const NftablesRuleset& after,
                                   const std::set<std::string>& changed_services,
                                   std::vector<std::string>* stale_chains);
-std::string nftables_delete_chains(const std::vector<std::string>& chains);
+std::string nftables_delete_chains(IpFamily family, const std::vector<std::string>& chains);
 
 // All objects as `add ...` lines, sorted: the form kube-proxy's tests compare (knftables'
 // fake dump, compared line by line regardless of order).

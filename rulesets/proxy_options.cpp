@@ -1,5 +1,7 @@
 #include "proxy_options.h"
 
+#include <algorithm>
+
 namespace svcbench {
 
 const char* version_name(KubeProxyVersion version) {
@@ -14,7 +16,24 @@ std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text
 
 std::optional<Cidr> ProxyOptions::local_detector() const {
   if (cluster_cidr && cluster_cidr->family() == ip_family) return cluster_cidr;
+  for (const auto& c : more_cluster_cidrs)
+    if (c.family() == ip_family) return c;
   return std::nullopt;
+}
+
+ProxyOptions ProxyOptions::for_family(IpFamily family) const {
+  ProxyOptions o = *this;
+  o.ip_family = family;
+  if (node_ip.family == family) return o;
+  std::vector<IpAddress> all = {node_ip};
+  all.insert(all.end(), more_node_ips.begin(), more_node_ips.end());
+  const auto first = std::find_if(all.begin(), all.end(),
+                                  [&](const IpAddress& ip) { return ip.family == family; });
+  o.node_ip = first != all.end() ? *first : AddressPlan::of(family).node_ingress_address();
+  o.more_node_ips.clear();
+  for (const auto& ip : all)
+    if (ip != o.node_ip) o.more_node_ips.push_back(ip);
+  return o;
 }
 
 bool ProxyOptions::nodeports_on_every_address() const {

@@ -19,6 +19,7 @@ std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text
 struct ProxyOptions {
   IpFamily ip_family = IpFamily::kIpv4;  // kube-proxy runs one proxier per family
   std::optional<Cidr> cluster_cidr;  // --cluster-cidr: the local traffic detector
+  std::vector<Cidr> more_cluster_cidrs;  // --cluster-cidr's second CIDR (a dual-stack pair)
   bool masquerade_all = false;       // --masquerade-all
   std::string masquerade_mark = "0x4000";
   bool random_fully = true;          // MASQUERADE --random-fully (iptables >= 1.6.2)
@@ -28,8 +29,11 @@ struct ProxyOptions {
   std::vector<Cidr> service_cidrs;         // --service-cidr (nftables: cluster-ips-check)
   KubeProxyVersion kube_proxy_version = KubeProxyVersion::kCurrent;
 
-  // The cluster CIDR when it is of this proxier's family (kube-proxy's detector per family).
+  // The cluster CIDR of this proxier's family (kube-proxy's detector per family).
   std::optional<Cidr> local_detector() const;
+  // The same flags as the proxier of `family` reads them in a dual-stack kube-proxy: the node
+  // IP is the first --node-ip of that family (or the family's plan's node address).
+  ProxyOptions for_family(IpFamily family) const;
   // kube-proxy's NodePortAddresses.MatchAll() for ip_family: no --nodeport-addresses of the
   // family, or one of them is 0.0.0.0/0 (::/0).
   bool nodeports_on_every_address() const;
@@ -41,6 +45,15 @@ struct ProxyOptions {
   // (match-all, or a CIDR holding it). IPv6 has no localhost NodePorts.
   bool nodeports_on_loopback() const;
 };
+
+// A mode's options as the proxier of `family` reads them (ProxyOptions::for_family), the
+// mode's own settings unchanged.
+template <typename ModeOptions>
+ModeOptions options_for_family(const ModeOptions& options, IpFamily family) {
+  ModeOptions m = options;
+  static_cast<ProxyOptions&>(m) = options.ProxyOptions::for_family(family);
+  return m;
+}
 
 // The same proxy settings as another mode's options, that mode's own settings at defaults.
 template <typename ModeOptions>

@@ -1,5 +1,7 @@
 #include "service_model.h"
 
+#include <charconv>
+
 namespace svcbench {
 
 const char* lowercase(Protocol protocol) {
@@ -57,6 +59,23 @@ const Service* ServiceSet::find(const std::string& namespaced_name) const {
   for (const auto& s : services)
     if (s.namespaced_name() == namespaced_name) return &s;
   return nullptr;
+}
+
+std::optional<Endpoint> Endpoint::parse(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto address = IpAddress::parse(host);
+  // A bare IPv6 address's last group is no port: IPv6 takes brackets.
+  if (!address || (address->is_v6() && host.size() == colon)) return std::nullopt;
+  const std::string_view port = text.substr(colon + 1);
+  Endpoint e;
+  e.address = *address;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), e.port);
+  if (ec != std::errc() || end != port.data() + port.size()) return std::nullopt;
+  return e;
 }
 
 }  // namespace svcbench

@@ -32,6 +32,8 @@ struct Endpoint {
   std::string str() const {
     return (address.is_v6() ? "[" + address.str() + "]" : address.str()) + ":" + std::to_string(port);
   }
+  // What str() writes ("198.18.128.1:8080", "[2001:2:0:8000::1]:8080"); nullopt otherwise.
+  static std::optional<Endpoint> parse(std::string_view text);
   bool operator==(const Endpoint&) const = default;
 };
 

@@ -75,11 +75,18 @@ std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl
 // --kube-proxy-version, --nfacct, --no-random-fully), shared by rules, run and sweep.
 std::vector<OptionSpec> proxy_option_specs();
 bool has_proxy_option(const CommandLine& cl);
-IptablesOptions iptables_options_from(const CommandLine& cl);  // UsageError on nonsense
-// UsageError when options.ip_family is IPv6 where svcbench cannot follow yet: a command that
-// sends traffic, or a mode other than iptables.
-void require_family_supported(const IptablesOptions& options, const std::vector<std::string>& modes,
-                              bool generates_traffic);
+// None of them but --ip-family (which `run` takes alone: the family of what is loaded).
+bool only_family_option(const CommandLine& cl);
+// UsageError on nonsense. ip_family is --ip-family's first family (dual: IPv4).
+IptablesOptions iptables_options_from(const CommandLine& cl);
+// --ip-family: {ipv4} (default), {ipv6} or, for dual, both (UsageError otherwise).
+std::vector<IpFamily> ip_families_from(const CommandLine& cl);
+// UsageError where svcbench cannot follow IPv6 yet: IPVS, and traffic through a node kind
+// other than netns (traffic_node_kind: the node traffic goes through, "" for rules alone);
+// `one_family`: the command takes one family, not dual.
+void require_family_supported(const std::vector<IpFamily>& families,
+                              const std::vector<std::string>& modes,
+                              const std::string& traffic_node_kind, bool one_family);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 

@@ -1,4 +1,6 @@
 // kube-proxy's own flags that change the rules it writes, shared by rules, run and sweep.
+#include <algorithm>
+
 #include "command_line.h"
 #include "errors.h"
 
@@ -15,7 +17,8 @@ Cidr cidr_option(const std::string& flag, const std::string& text) {
 
 std::vector<OptionSpec> proxy_option_specs() {
   return {
-      {"cluster-cidr", "CIDR", "kube-proxy --cluster-cidr: the pods, whose traffic is not masqueraded"},
+      {"cluster-cidr", "CIDRS", "kube-proxy --cluster-cidr: the pods, whose traffic is not "
+                                "masqueraded (dual-stack: one CIDR per family)"},
       {"masquerade-all", "", "kube-proxy --masquerade-all: SNAT all Service traffic"},
       {"nodeport-addresses", "CIDRS",
        "kube-proxy --nodeport-addresses: NodePorts only on the node IPs inside these CIDRs"},
@@ -24,8 +27,8 @@ std::vector<OptionSpec> proxy_option_specs() {
       {"no-localhost-nodeports", "", "kube-proxy --iptables-localhost-nodeports=false"},
       {"service-cidr", "CIDRS", "the cluster's Service CIDRs (nftables: drop traffic to "
                                 "unallocated ClusterIPs)"},
-      {"ip-family", "F", "ipv4 (default) or ipv6: the family kube-proxy's proxier programs "
-                         "(ipv6: ip6tables rules, `rules` only so far)"},
+      {"ip-family", "F", "ipv4 (default), ipv6 or (sweep) dual: the family kube-proxy's proxier "
+                         "programs (ip6tables, table ip6 kube-proxy) and the traffic sent"},
       {"kube-proxy-version", "V", "current (default) or 1.12: the iptables rules kube-proxy 1.12 "
                                   "wrote"},
       {"nfacct", "", "render as on a kernel with xt_nfacct (kube-proxy's counters)"},
@@ -39,20 +42,35 @@ bool has_proxy_option(const CommandLine& cl) {
   return false;
 }
 
+bool only_family_option(const CommandLine& cl) {
+  for (const auto& spec : proxy_option_specs())
+    if (cl.has(spec.name) && spec.name != "ip-family") return false;
+  return true;
+}
+
 IptablesOptions iptables_options_from(const CommandLine& cl) {
   IptablesOptions o;
-  if (cl.has("cluster-cidr")) o.cluster_cidr = cidr_option("cluster-cidr", cl.get("cluster-cidr"));
+  if (cl.has("cluster-cidr")) {
+    const auto texts = cl.get_list("cluster-cidr", "");
+    for (const auto& text : texts) {
+      const Cidr c = cidr_option("cluster-cidr", text);
+      const bool same_family = (o.cluster_cidr && o.cluster_cidr->family() == c.family()) ||
+                               !o.more_cluster_cidrs.empty();
+      if (same_family)
+        throw UsageError("--cluster-cidr " + cl.get("cluster-cidr") +
+                         ": give at most one CIDR per family (kube-proxy's dual-stack pair)");
+      if (!o.cluster_cidr)
+        o.cluster_cidr = c;
+      else
+        o.more_cluster_cidrs.push_back(c);
+    }
+  }
   o.masquerade_all = cl.has("masquerade-all");
   if (cl.has("nodeport-addresses"))
     for (const auto& text : cl.get_list("nodeport-addresses", ""))
       o.node_port_addresses.push_back(cidr_option("nodeport-addresses", text));
-  if (cl.has("ip-family")) {
-    const std::string family = cl.get("ip-family");
-    if (family != "ipv4" && family != "ipv6")
-      throw UsageError("--ip-family takes ipv4 or ipv6, not '" + family + "'");
-    o.ip_family = family == "ipv6" ? IpFamily::kIpv6 : IpFamily::kIpv4;
-    o.node_ip = AddressPlan::of(o.ip_family).node_ingress_address();
-  }
+  o.ip_family = ip_families_from(cl).front();  // dual: each family's options by for_family
+  o.node_ip = AddressPlan::of(o.ip_family).node_ingress_address();
   const auto node_ips = cl.get_all("node-ip");
   for (size_t i = 0; i < node_ips.size(); ++i) {
     auto ip = IpAddress::parse(node_ips[i]);
@@ -88,16 +106,28 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
   return o;
 }
 
-void require_family_supported(const IptablesOptions& options, const std::vector<std::string>& modes,
-                              bool generates_traffic) {
-  if (options.ip_family == IpFamily::kIpv4) return;
-  if (generates_traffic)
-    throw UsageError("--ip-family ipv6 renders rules (svcbench rules) only so far: the generator "
-                     "and the nodes carry IPv4; drop it here");
+std::vector<IpFamily> ip_families_from(const CommandLine& cl) {
+  const std::string family = cl.get("ip-family", "ipv4");
+  if (family == "ipv4") return {IpFamily::kIpv4};
+  if (family == "ipv6") return {IpFamily::kIpv6};
+  if (family == "dual") return {IpFamily::kIpv4, IpFamily::kIpv6};
+  throw UsageError("--ip-family takes ipv4, ipv6 or dual, not '" + family + "'");
+}
+
+void require_family_supported(const std::vector<IpFamily>& families,
+                              const std::vector<std::string>& modes,
+                              const std::string& traffic_node_kind, bool one_family) {
+  if (one_family && families.size() > 1)
+    throw UsageError("--ip-family dual is a sweep's (both families side by side); here give "
+                     "ipv4 or ipv6");
+  if (std::find(families.begin(), families.end(), IpFamily::kIpv6) == families.end()) return;
   for (const auto& m : modes)
-    if (!m.starts_with("iptables"))
-      throw UsageError("--ip-family ipv6 renders kube-proxy's iptables mode (ip6tables) only so "
-                       "far; mode " + m + " over IPv6 is not written yet: use --mode iptables");
+    if (m == "ipvs")
+      throw UsageError("--ip-family ipv6: kube-proxy's IPVS mode over IPv6 is not written yet; "
+                       "use --modes iptables-legacy,iptables-nft,nftables");
+  if (!traffic_node_kind.empty() && traffic_node_kind != "netns")
+    throw UsageError("--ip-family ipv6: the " + traffic_node_kind +
+                     " node carries IPv4 only so far; use --node netns (dual-stack)");
 }
 
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes) {

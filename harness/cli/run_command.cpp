@@ -107,7 +107,7 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   const std::optional<ConvergenceRequest> convergence =
       convergence_request_from(cl, "during", cl.get("during", "all"));
-  if (!convergence && (cl.has("services") || has_proxy_option(cl)))
+  if (!convergence && (cl.has("services") || (has_proxy_option(cl) && !only_family_option(cl))))
     throw UsageError("--services and kube-proxy's flags (--cluster-cidr, ...) go with --during "
                      "(run measures what is loaded; sweep loads Services)");
   if (convergence && (baseline || pcap))
@@ -117,15 +117,16 @@ int run_command_line(const std::vector<std::string>& args) {
     throw UsageError("--during needs the Services to load and update: add --services N");
   SyntheticSpec spec;
   ServiceSet services;
-  IptablesOptions iptables;
+  IptablesOptions iptables = iptables_options_from(cl);
+  // The family of the rules loaded on the node, of the traffic and of the baseline.
+  const AddressPlan plan = AddressPlan::of(iptables.ip_family);
+  request.plan = plan;
   if (convergence) {
     spec.services = cl.get_count("services", 10, 200'000);
     if (spec.services == 0) throw UsageError("--services must be at least 1");
-    services = make_synthetic_services(spec, AddressPlan{});
-    iptables = iptables_options_from(cl);
-    if (!iptables.cluster_cidr) iptables.cluster_cidr = AddressPlan{}.pods;
+    services = make_synthetic_services(spec, plan);
+    if (!iptables.cluster_cidr) iptables.cluster_cidr = plan.pods;
     require_version_supports(iptables.kube_proxy_version, {mode_name});
-    require_family_supported(iptables, {mode_name}, true);
     request.load = &services;
     request.update_repeats = 1;  // the load itself, timed once; the updates run under load
     request.spec = spec;
@@ -152,6 +153,8 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   install_interrupt_handlers();
 
+  require_family_supported(ip_families_from(cl), {mode_name},
+                           baseline ? "" : recorded_node_kind(), true);
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
   const bool custom_eal = cl.has_passthrough();
   std::unique_ptr<Node> node;
@@ -184,7 +187,7 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"services",
                         convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)}});
   {
-    GeneratorSetup generators(ports, AddressPlan{});
+    GeneratorSetup generators(ports, plan);
     if (!baseline) {
       const auto [tx_mac, rx_mac] = generators.node_port_macs();
       node->attach_generator(tx_mac, rx_mac);
@@ -193,7 +196,7 @@ int run_command_line(const std::vector<std::string>& args) {
       SyntheticSpec spec;  // ten UDP frontends, nothing translates them
       spec.services = 10;
       spec.udp_share = 1;
-      const ServiceSet services = make_synthetic_services(spec, AddressPlan{});
+      const ServiceSet services = make_synthetic_services(spec, plan);
       PointResult point;
       for (Phase ph : request.phases) {
         for (TargetPosition t : request.targets) {
@@ -201,7 +204,7 @@ int run_command_line(const std::vector<std::string>& args) {
           ReplaySettings s = settings;
           s.phase = ph;
           point.latency.push_back(
-              measure_baseline(*generators.back_to_back(), services, t, s, AddressPlan{}));
+              measure_baseline(*generators.back_to_back(), services, t, s, plan));
         }
       }
       doc.add(point);
@@ -215,7 +218,7 @@ int run_command_line(const std::vector<std::string>& args) {
         PacketReplayer* own_link = generators.back_to_back();
         request.generator_max =
             measure_generator_max(own_link ? *own_link : generators.through_node(),
-                                  own_link != nullptr, AddressPlan{}, throughput->burst);
+                                  own_link != nullptr, plan, throughput->burst);
         request.progress("generator maximum " +
                          std::to_string(std::llround(request.generator_max.pps)) + " pps (" +
                          request.generator_max.measured_on + ")");

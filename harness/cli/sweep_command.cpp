@@ -140,11 +140,20 @@ int sweep_command(const std::vector<std::string>& args) {
   c.repeats = static_cast<int>(cl.get_count("repeats", static_cast<uint64_t>(c.repeats), 1000));
   if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
   c.iptables = iptables_options_from(cl);
-  if (!c.iptables.cluster_cidr) c.iptables.cluster_cidr = AddressPlan{}.pods;
+  c.families = ip_families_from(cl);
+  if (!c.iptables.cluster_cidr) {  // the address plan's pods, in every family swept
+    c.iptables.cluster_cidr = AddressPlan::of(c.families.front()).pods;
+    for (size_t f = 1; f < c.families.size(); ++f)
+      c.iptables.more_cluster_cidrs.push_back(AddressPlan::of(c.families[f]).pods);
+  }
   if (c.iptables.kube_proxy_version != KubeProxyVersion::kCurrent && !cl.has("modes"))
     std::erase_if(c.modes, [](const std::string& m) { return !m.starts_with("iptables"); });
+  const bool ipv6 = c.families.back() == IpFamily::kIpv6;
+  if (ipv6 && !cl.has("modes")) std::erase(c.modes, "ipvs");  // not written for IPv6 yet
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
-  require_family_supported(c.iptables, c.modes, true);
+  require_family_supported(c.families, c.modes, node->kind(), false);
+  if (ipv6 && !c.from_file.empty())
+    throw UsageError("--from imports a cluster's IPv4 Services; drop --ip-family or --from");
   if (cl.has("throughput-targets") && !cl.has("throughput"))
     throw UsageError("--throughput-targets goes with --throughput");
   c.throughput = throughput_request_from(cl);

@@ -101,8 +101,9 @@ void require_benchmarking_range(const TrafficPlan& traffic, const AddressPlan& p
                          "; pass --allow-any-address to send anyway");
 }
 
-PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
-                          const PointRequest& request) {
+namespace {
+PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                                  const PointRequest& request) {
   PointResult point;
   size_t services = 0;
   if (request.load) {
@@ -166,6 +167,14 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
                                             request.progress);
   return point;
 }
+}  // namespace
+
+PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
+                          const PointRequest& request) {
+  PointResult point = measure_point_entries(node, mode, through_node, request);
+  point.set_ip_family(request.plan.benchmarking_range.family());
+  return point;
+}
 
 namespace {
 void measure_capacity(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
@@ -221,6 +230,7 @@ LatencyEntry measure_baseline(PacketReplayer& back_to_back, const ServiceSet& se
   LatencyEntry e;
   e.mode = "baseline";
   e.services = 0;
+  e.ip_family = plan.benchmarking_range.family();
   e.phase = settings.phase;
   e.target = to_string(target);
   e.replay = back_to_back.replay(traffic, settings, true);

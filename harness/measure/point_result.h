@@ -18,6 +18,7 @@ namespace svcbench {
 struct LatencyEntry {
   std::string mode;     // a mode's name, or "baseline"
   size_t services = 0;  // the point's Service count (run: frontends loaded on the node)
+  IpFamily ip_family = IpFamily::kIpv4;  // of the traffic, the Services and the proxier
   Phase phase = Phase::kNewFlow;
   std::string target;  // "first" | "middle" | "last" | "uniform" | "pcap"
   // The 0-based position of the targeted rule in KUBE-SERVICES (uniform: how many Services
@@ -33,6 +34,7 @@ struct UpdateEntry {
   size_t services = 0;
   std::string operation;        // one of update_operations()
   std::vector<double> seconds;  // one per run, on the node's clock
+  IpFamily ip_family = IpFamily::kIpv4;
 };
 
 // The generator's maximum on a link: frames per second delivered (stamped, sent, received
@@ -52,6 +54,7 @@ struct LoadedLatency {
 struct ThroughputEntry {
   std::string mode;
   size_t services = 0;
+  IpFamily ip_family = IpFamily::kIpv4;
   Phase phase = Phase::kNewFlow;
   std::string target;
   std::optional<size_t> target_positions;  // as LatencyEntry's
@@ -84,6 +87,7 @@ struct ConvergenceLoad {
 struct ConvergenceEntry {
   std::string mode;
   size_t services = 0;
+  IpFamily ip_family = IpFamily::kIpv4;
   std::string operation;  // one of convergence_operations()
   ConvergenceLoad load;
   bool udp_conntrack_cleanup = true;  // kube-proxy's deletion of removed endpoints' UDP entries
@@ -98,6 +102,14 @@ struct PointResult {
   std::vector<LatencyEntry> latency;
   std::vector<ThroughputEntry> throughput;
   std::vector<ConvergenceEntry> convergence;
+
+  // Every entry's ip_family: a point measures one family's proxier.
+  void set_ip_family(IpFamily family) {
+    for (auto& e : updates) e.ip_family = family;
+    for (auto& e : latency) e.ip_family = family;
+    for (auto& e : throughput) e.ip_family = family;
+    for (auto& e : convergence) e.ip_family = family;
+  }
 };
 
 }  // namespace svcbench

@@ -61,9 +61,14 @@ bool ResultsDocument::completed(const std::string& point) const {
   return false;
 }
 
-void ResultsDocument::forget_point(const std::string& mode, size_t services) {
+std::string point_name(const std::string& mode, IpFamily family, size_t services) {
+  return mode + (family == IpFamily::kIpv6 ? "/ipv6/" : "/") + std::to_string(services);
+}
+
+void ResultsDocument::forget_point(const std::string& mode, IpFamily family, size_t services) {
   auto of_point = [&](const nlohmann::json& e) {
-    return e.value("mode", "") == mode && e.value("services", size_t{0}) == services;
+    return e.value("mode", "") == mode && e.value("services", size_t{0}) == services &&
+           e.value("ip_family", "ipv4") == family_name(family);
   };
   for (const char* list : {"latency", "updates", "throughput", "convergence"}) {
     if (!doc_.contains(list)) continue;
@@ -73,7 +78,7 @@ void ResultsDocument::forget_point(const std::string& mode, size_t services) {
       if (!of_point(e)) kept.push_back(std::move(e));
     entries = std::move(kept);
   }
-  const std::string point = mode + "/" + std::to_string(services);
+  const std::string point = point_name(mode, family, services);
   auto& failed = doc_["progress"]["failed"];
   nlohmann::json still_failed = nlohmann::json::array();
   for (auto& f : failed)

@@ -11,6 +11,10 @@
 
 namespace svcbench {
 
+// A sweep point's name in progress.completed/failed: "MODE/SERVICES", and for IPv6
+// "MODE/ipv6/SERVICES".
+std::string point_name(const std::string& mode, IpFamily family, size_t services);
+
 class ResultsDocument {
  public:
   ResultsDocument(std::string directory, nlohmann::json context, nlohmann::json config);
@@ -23,9 +27,9 @@ class ResultsDocument {
   void mark_completed(const std::string& point);
   void mark_failed(const std::string& point, const std::string& error);
   bool completed(const std::string& point) const;
-  // Drops the latency and update entries of point MODE/SERVICES and its failure record:
+  // Drops the entries of one point (mode, family, Service count) and its failure record:
   // a point's numbers are in the file only once it completed.
-  void forget_point(const std::string& mode, size_t services);
+  void forget_point(const std::string& mode, IpFamily family, size_t services);
   // "setting up" (node not ready yet) | "running" | "finished" | "interrupted" | "failed";
   // any state but "failed" drops an earlier error.
   void set_state(const std::string& state);

@@ -40,6 +40,7 @@ nlohmann::json to_json(const LatencyEntry& e) {
   nlohmann::json j = replay_json(e.replay, e.with_cdf);
   j["mode"] = e.mode;
   j["services"] = e.services;
+  j["ip_family"] = family_name(e.ip_family);
   j["phase"] = to_string(e.phase);
   j["target"] = e.target;
   if (e.target_positions) j["target_positions"] = *e.target_positions;
@@ -56,8 +57,11 @@ nlohmann::json to_json(const UpdateEntry& e) {
         v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
     seconds = {{"median", median}, {"min", v.front()}, {"max", v.back()}, {"runs", v.size()}};
   }
-  return {
-      {"mode", e.mode}, {"services", e.services}, {"operation", e.operation}, {"seconds", seconds}};
+  return {{"mode", e.mode},
+          {"services", e.services},
+          {"ip_family", family_name(e.ip_family)},
+          {"operation", e.operation},
+          {"seconds", seconds}};
 }
 
 nlohmann::json to_json(const ThroughputEntry& e) {
@@ -90,6 +94,7 @@ nlohmann::json to_json(const ThroughputEntry& e) {
   nlohmann::json j = {
       {"mode", e.mode},
       {"services", e.services},
+      {"ip_family", family_name(e.ip_family)},
       {"phase", to_string(e.phase)},
       {"target", e.target},
       {"goals", goals},
@@ -175,6 +180,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
   nlohmann::json j = {
       {"mode", e.mode},
       {"services", e.services},
+      {"ip_family", family_name(e.ip_family)},
       {"operation", e.operation},
       {"runs", e.runs.size()},
       {"load",
@@ -225,7 +231,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
 
 std::string summary_csv(const nlohmann::json& doc) {
   static const std::vector<std::string> columns = {
-      "kind", "mode", "services", "phase", "target", "operation", "packets_tx", "packets_rx",
+      "kind", "mode", "ip_family", "services", "phase", "target", "operation", "packets_tx", "packets_rx",
       "packets_lost", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns",
       "median_s", "min_s", "max_s", "runs", "ndr_lower_pps", "ndr_upper_pps",
       "ndr_conditional_pps", "pdr_lower_pps", "pdr_upper_pps", "pdr_conditional_pps",
@@ -248,6 +254,7 @@ std::string summary_csv(const nlohmann::json& doc) {
   auto point = [&](const nlohmann::json& e, const std::string& kind) {
     return std::map<std::string, std::string>{{"kind", kind},
                                               {"mode", e.value("mode", "")},
+                                              {"ip_family", e.value("ip_family", "ipv4")},
                                               {"services", num(e, "services")},
                                               {"phase", e.value("phase", "")},
                                               {"target", e.value("target", "")},

@@ -18,8 +18,9 @@ std::string IptablesMode::name() const {
 }
 
 std::string IptablesMode::tool(const char* suffix) const {
-  return std::string(backend_ == IptablesBackend::kLegacy ? "iptables-legacy" : "iptables-nft") +
-         suffix;
+  // kube-proxy's IPv6 proxier drives ip6tables-restore/-save of the same backend.
+  const std::string family = options_.ip_family == IpFamily::kIpv6 ? "ip6tables" : "iptables";
+  return family + (backend_ == IptablesBackend::kLegacy ? "-legacy" : "-nft") + suffix;
 }
 
 double IptablesMode::restore(const std::string& payload, const std::string& what) {

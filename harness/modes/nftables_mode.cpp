@@ -22,7 +22,8 @@ double NftablesMode::run(const std::string& transaction, const std::string& what
 
 void NftablesMode::reset() {
   // knftables' idiom for "delete if present": add, then delete.
-  run("add table ip kube-proxy\ndelete table ip kube-proxy\n", "reset");
+  const std::string table = nftables_table(options_.ip_family);
+  run("add table " + table + "\ndelete table " + table + "\n", "reset");
   stale_chains_.clear();
 }
 
@@ -46,7 +47,7 @@ DataplaneMode::Apply NftablesMode::prepare_partial_sync(const ServiceSet& before
   return [this, tx = std::move(tx), stale = std::move(stale)] {
     double seconds = 0;
     if (!stale_chains_.empty()) {
-      seconds += run(nftables_delete_chains(stale_chains_), "stale chain deletion");
+      seconds += run(nftables_delete_chains(options_.ip_family, stale_chains_), "stale chain deletion");
       stale_chains_.clear();
     }
     seconds += run(tx, "partial sync");
@@ -56,7 +57,8 @@ DataplaneMode::Apply NftablesMode::prepare_partial_sync(const ServiceSet& before
 }
 
 std::string NftablesMode::loaded_ruleset() {
-  auto r = node_.run({"nft", "list", "table", "ip", "kube-proxy"});
+  auto r = node_.run({"nft", "list", "table",
+                      options_.ip_family == IpFamily::kIpv6 ? "ip6" : "ip", "kube-proxy"});
   return r.ok() ? r.out : "";
 }
 

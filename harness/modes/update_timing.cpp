@@ -35,8 +35,10 @@ Service extra_service(const ServiceSet& base, const SyntheticSpec& spec, const A
 
 ServiceSet with_moved_endpoints(const ServiceSet& base, size_t index, const AddressPlan& plan) {
   ServiceSet moved = base;
-  for (auto& e : moved.services.at(index).ports.front().endpoints)
-    e.address = plan.pods.at(plan.pods.size() - 2 - (e.address.value % 64));
+  for (auto& e : moved.services.at(index).ports.front().endpoints) {
+    const uint32_t low = e.address.is_v6() ? e.address.bytes[15] : e.address.value;
+    e.address = plan.pods.at(plan.pods.size() - 2 - (low % 64));
+  }
   return moved;
 }
 

@@ -13,39 +13,47 @@ using N = TestbedNames;
 
 void NetnsNode::up() {
   down();
-  const AddressPlan& plan = options_.plan;
   try {
     create_generator_namespace();
-    create_node_namespace(kNodeNs, kTxLink, kNodeIngress, kRxLink, kNodeEgress);
-    const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
-    ip({"-n", kNodeNs, "addr", "add", plan.node_ingress_address().str() + prefix, "dev",
-        kNodeIngress},
-       "addressing svcb-n0");
-    ip({"-n", kNodeNs, "addr", "add", plan.node_egress_address().str() + prefix, "dev",
-        kNodeEgress},
-       "addressing svcb-n1");
+    create_node_namespace(kNodeNs, kTxLink, kNodeIngress, kRxLink, kNodeEgress, /*ipv6=*/true);
     sysctl_in(kNodeNs, "net.ipv4.ip_forward", "1");
     for (const char* conf : {"all", "default", kNodeIngress, kNodeEgress})
       sysctl_in(kNodeNs, std::string("net.ipv4.conf.") + conf + ".rp_filter", "0");
-    // Endpoints live behind link B: a static neighbour makes the node forward there without ARP.
-    const std::string rx_mac = mac_of(N::kGeneratorNs, kRxLink);
-    ip({"-n", kNodeNs, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac, "nud",
-        "permanent", "dev", kNodeEgress},
-       "adding the endpoint neighbour");
-    ip({"-n", kNodeNs, "route", "replace", plan.pods.str(), "via", plan.endpoint_next_hop().str(),
-        "dev", kNodeEgress},
-       "routing the pod range");
-    // Clients are never answered, but give their addresses a neighbour too so the node never ARPs.
-    const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
-    for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
-      ip({"-n", kNodeNs, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac, "nud",
-          "permanent", "dev", kNodeIngress},
-         "adding a client neighbour");
+    // A dual-stack node: the same links, routes and neighbours in either family's plan.
+    address_links(options_.plan);
+    address_links(AddressPlan::ipv6());
     write_testbed_record(kind(), {N::kGeneratorNs, kNodeNs});
   } catch (...) {
     down();
     throw;
   }
+}
+
+void NetnsNode::address_links(const AddressPlan& plan) {
+  const std::string family = plan.test_links.family() == IpFamily::kIpv6 ? "-6" : "-4";
+  const std::string prefix = "/" + std::to_string(plan.link_prefix());
+  ip({"-n", kNodeNs, family, "addr", "add", plan.node_ingress_address().str() + prefix, "dev",
+      kNodeIngress},
+     "addressing svcb-n0");
+  ip({"-n", kNodeNs, family, "addr", "add", plan.node_egress_address().str() + prefix, "dev",
+      kNodeEgress},
+     "addressing svcb-n1");
+  // Endpoints live behind link B: a static neighbour makes the node forward there without
+  // ARP or neighbour discovery.
+  const std::string rx_mac = mac_of(N::kGeneratorNs, kRxLink);
+  ip({"-n", kNodeNs, family, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac,
+      "nud", "permanent", "dev", kNodeEgress},
+     "adding the endpoint neighbour");
+  ip({"-n", kNodeNs, family, "route", "replace", plan.pods.str(), "via",
+      plan.endpoint_next_hop().str(), "dev", kNodeEgress},
+     "routing the pod range");
+  // Clients are never answered, but give their addresses a neighbour too so the node never
+  // asks for them.
+  const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
+  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+    ip({"-n", kNodeNs, family, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac,
+        "nud", "permanent", "dev", kNodeIngress},
+       "adding a client neighbour");
 }
 
 void NetnsNode::down() { remove_testbed_leftovers(); }

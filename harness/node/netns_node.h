@@ -6,6 +6,9 @@
 //   svcb-g1 (DPDK RX)  <== link B ==>  svcb-n1 198.18.0.9/29   (DNAT-ed traffic out, to
 //                                      198.18.128.0/17 via 198.18.0.10 = svcb-g1's MAC)
 //   svcb-b0 (DPDK TX)  <== baseline ==> svcb-b1 (DPDK RX)   back-to-back, no node
+//
+// Dual-stack: the same links carry IPv6 from 2001:2::/48 (svcb-n0 2001:2::1/125, svcb-n1
+// 2001:2::9/125, pods 2001:2:0:8000::/64 via 2001:2::a), static neighbours in both families.
 #pragma once
 
 #include "node.h"
@@ -45,6 +48,9 @@ class NetnsNode : public Node {
   bool shares_generator_kernel() const override { return true; }
 
  private:
+  // Addresses, pod route and static neighbours of one family's plan on the node's links.
+  void address_links(const AddressPlan& plan);
+
   NodeOptions options_;
   std::string netns_;
 };

@@ -180,7 +180,7 @@ void SshNode::up() {
                      "; svcbench needs that range for its endpoints");
   write_testbed_record(kind(), {});
   write_record({{"access", access_json(a)}, {"undo", nlohmann::json::array()}});
-  const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+  const std::string prefix = "/" + std::to_string(plan.link_prefix());
   const std::pair<std::string, IpAddress> addresses[] = {
       {a.in_link, plan.node_ingress_address()}, {a.out_link, plan.node_egress_address()}};
   for (const auto& [link, address] : addresses) {

@@ -138,16 +138,26 @@ void create_generator_namespace() {
 
 void create_node_namespace(const std::string& netns, const std::string& tx_link,
                            const std::string& ingress, const std::string& rx_link,
-                           const std::string& egress) {
+                           const std::string& egress, bool ipv6) {
   ip({"netns", "add", netns}, "creating namespace " + netns);
+  // Set before the links exist, so that they inherit it: IPv6 off, or on and quiet — no
+  // link-local address, no duplicate address detection, no router solicitation or
+  // advertisement taken in (neighbours are static), and forwarding on.
+  for (const char* conf : {"all", "default"})
+    sysctl_in(netns, std::string("net.ipv6.conf.") + conf + ".disable_ipv6", ipv6 ? "0" : "1");
+  if (ipv6) {
+    for (const auto& [key, value] :
+         {std::pair{"addr_gen_mode", "1"}, {"accept_dad", "0"}, {"dad_transmits", "0"},
+          {"accept_ra", "0"}, {"router_solicitations", "0"}})
+      sysctl_in(netns, std::string("net.ipv6.conf.default.") + key, value);
+    sysctl_in(netns, "net.ipv6.conf.all.forwarding", "1");
+  }
   ip({"link", "add", tx_link, "netns", N::kGeneratorNs, "type", "veth", "peer", "name", ingress,
       "netns", netns},
      "creating link A");
   ip({"link", "add", rx_link, "netns", N::kGeneratorNs, "type", "veth", "peer", "name", egress,
       "netns", netns},
      "creating link B");
-  sysctl_in(netns, "net.ipv6.conf.all.disable_ipv6", "1");
-  sysctl_in(netns, "net.ipv6.conf.default.disable_ipv6", "1");
   for (const std::string& link : {tx_link, rx_link})
     ip({"-n", N::kGeneratorNs, "link", "set", link, "up"}, "bringing up " + link);
   for (const std::string& link : {ingress, egress, std::string("lo")})

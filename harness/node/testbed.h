@@ -25,10 +25,11 @@ bool running_as_root();
 void create_generator_namespace();
 
 // A namespace for the node joined to svcb-gen by two veth pairs (tx_link in svcb-gen <->
-// ingress in `netns`, rx_link <-> egress), IPv6 off, every link and lo up. Throws SetupError.
+// ingress in `netns`, rx_link <-> egress), every link and lo up; IPv6 off, or on (forwarding,
+// and silent: no link-local address, DAD, router solicitations). Throws SetupError.
 void create_node_namespace(const std::string& netns, const std::string& tx_link,
                            const std::string& ingress, const std::string& rx_link,
-                           const std::string& egress);
+                           const std::string& egress, bool ipv6 = false);
 
 // Records what `up` created: the node kind and the identity of each namespace (for
 // require_owned_namespace and for `testbed status` / current_node()).

@@ -135,7 +135,7 @@ void UmlNode::start_guest() {
     if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));
   };
   const AddressPlan& plan = options_.plan;
-  const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+  const std::string prefix = "/" + std::to_string(plan.link_prefix());
   // One batch: each tool start costs the guest ~30 ms.
   std::string batch = "link set lo up\n";
   batch += "addr add " + plan.node_ingress_address().str() + prefix + " dev vec0\n";

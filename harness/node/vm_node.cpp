@@ -163,7 +163,7 @@ void VmNode::start_guest() {
       if (!r.ok()) throw SetupError(what + " failed on the vm node " + tool_failure(argv[0], r));
     };
     const std::string ip = "/usr/bin/ip";  // busybox's own ip lacks what we need
-    const std::string prefix = "/" + std::to_string(AddressPlan::kLinkPrefix);
+    const std::string prefix = "/" + std::to_string(plan.link_prefix());
     guest_checked({ip, "link", "set", "lo", "up"}, "guest lo");
     guest_checked({ip, "addr", "add", plan.node_ingress_address().str() + prefix, "dev", "eth0"},
                   "guest eth0 address");

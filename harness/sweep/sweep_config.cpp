@@ -1,5 +1,8 @@
 #include "sweep_config.h"
 
+#include <algorithm>
+
+
 #include "errors.h"
 #include "results_document.h"
 
@@ -86,6 +89,33 @@ std::vector<std::string> texts(const std::vector<T>& values) {
   return out;
 }
 
+// --cluster-cidr as kube-proxy takes it: "A" or a dual-stack pair "A,B".
+std::string cluster_cidr_text(const IptablesOptions& o) {
+  std::string text = o.cluster_cidr ? o.cluster_cidr->str() : "";
+  for (const auto& c : o.more_cluster_cidrs) text += "," + c.str();
+  return text;
+}
+
+void cluster_cidr_from_text(const std::string& text, IptablesOptions& o) {
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (auto c = Cidr::parse(text.substr(start, comma - start))) {
+      if (!o.cluster_cidr)
+        o.cluster_cidr = c;
+      else
+        o.more_cluster_cidrs.push_back(*c);
+    }
+    start = comma + 1;
+  }
+}
+
+std::vector<std::string> family_names(const std::vector<IpFamily>& families) {
+  std::vector<std::string> names;
+  for (IpFamily f : families) names.push_back(family_name(f));
+  return names;
+}
+
 // kube-proxy's flags the sweep ran with, beyond --cluster-cidr (and back, for --resume).
 nlohmann::json kube_proxy_json(const IptablesOptions& o) {
   std::vector<std::string> node_ips = {o.node_ip.str()};
@@ -134,7 +164,8 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"quick", c.quick},
           {"node", c.node_kind},
           {"vm_silence_s", c.node.vm_silence_seconds},
-          {"cluster_cidr", c.iptables.cluster_cidr ? c.iptables.cluster_cidr->str() : ""},
+          {"cluster_cidr", cluster_cidr_text(c.iptables)},
+          {"ip_families", family_names(c.families)},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
           {"kube_proxy", kube_proxy_json(c.iptables)},
@@ -165,8 +196,10 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.quick = j.at("quick").get<bool>();
     c.node_kind = j.value("node", kDefaultNodeKind);
     c.node.vm_silence_seconds = j.value("vm_silence_s", c.node.vm_silence_seconds);
-    const std::string cidr = j.at("cluster_cidr").get<std::string>();
-    if (!cidr.empty()) c.iptables.cluster_cidr = Cidr::parse(cidr);
+    cluster_cidr_from_text(j.at("cluster_cidr").get<std::string>(), c.iptables);
+    c.families.clear();
+    for (const auto& name : j.value("ip_families", std::vector<std::string>{"ipv4"}))
+      c.families.push_back(name == "ipv6" ? IpFamily::kIpv6 : IpFamily::kIpv4);
     c.iptables.nfacct = j.value("nfacct", false);
     c.iptables.random_fully = j.value("random_fully", true);
     if (j.contains("kube_proxy")) kube_proxy_from_json(j["kube_proxy"], c.iptables);

@@ -24,7 +24,9 @@ struct SweepConfig {
   std::string resume_dir;  // when set, out_dir == resume_dir
   std::string from_file;   // a cluster's kubectl JSON instead of synthetic Services
   SyntheticSpec spec;      // services overridden per point
-  IptablesOptions iptables;
+  IptablesOptions iptables;  // each family's proxier reads them through options_for_family
+  // The families measured, side by side per mode and count (dual: IPv4 then IPv6).
+  std::vector<IpFamily> families = {IpFamily::kIpv4};
   uint64_t packets = 2000;  // per phase x target point
   uint64_t rate_pps = 5000;
   int repeats = 3;   // per update operation

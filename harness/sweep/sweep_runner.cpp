@@ -81,68 +81,85 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
              generator_max.measured_on + ")");
   }
 
-  std::vector<std::unique_ptr<DataplaneMode>> modes;
-  for (const auto& m : cfg.modes) modes.push_back(make_dataplane_mode(m, node, cfg.iptables));
-  const size_t total_points = modes.size() * cfg.service_counts.size();
+  // One DataplaneMode per mode and family: each family's proxier reads the flags its way.
+  struct FamilyMode {
+    IpFamily family;
+    std::unique_ptr<DataplaneMode> mode;
+  };
+  std::vector<std::vector<FamilyMode>> modes;  // [mode][family]
+  for (const auto& m : cfg.modes) {
+    modes.emplace_back();
+    for (IpFamily f : cfg.families)
+      modes.back().push_back(
+          {f, make_dataplane_mode(m, node, options_for_family(cfg.iptables, f))});
+  }
+  auto reset_all = [&] {
+    for (auto& per_family : modes)
+      for (auto& fm : per_family) fm.mode->reset();
+  };
+  const size_t total_points = modes.size() * cfg.service_counts.size() * cfg.families.size();
   size_t done_points = 0;
   int failures = 0;
   const auto sweep_start = Clock::now();
 
-  for (auto& mode : modes) {
+  for (auto& per_family : modes) {
     for (size_t count : cfg.service_counts) {
-      if (interrupted()) break;
-      const size_t n = cfg.from_file.empty() ? count : imported.services.size();
-      const std::string point = mode->name() + "/" + std::to_string(n);
-      ++done_points;
-      if (doc.completed(point)) continue;
-      doc.forget_point(mode->name(), n);  // what an interrupted or failed attempt left
-      const auto t0 = Clock::now();
-      try {
-        for (auto& other : modes) other->reset();  // one backend's rules at a time
-        ServiceSet services = imported;
-        if (cfg.from_file.empty()) {
-          SyntheticSpec spec = cfg.spec;
-          spec.services = n;
-          services = make_synthetic_services(spec, plan);
+      for (auto& [family, mode] : per_family) {  // both families side by side
+        if (interrupted()) break;
+        const AddressPlan family_plan = family == plan.benchmarking_range.family()
+                                            ? plan
+                                            : AddressPlan::of(family);
+        const size_t n = cfg.from_file.empty() ? count : imported.services.size();
+        const std::string point = point_name(mode->name(), family, n);
+        ++done_points;
+        if (doc.completed(point)) continue;
+        doc.forget_point(mode->name(), family, n);  // what an interrupted or failed attempt left
+        const auto t0 = Clock::now();
+        try {
+          reset_all();  // one backend's rules at a time
+          ServiceSet services = imported;
+          if (cfg.from_file.empty()) {
+            SyntheticSpec spec = cfg.spec;
+            spec.services = n;
+            services = make_synthetic_services(spec, family_plan);
+          }
+          PointRequest request;
+          request.load = &services;
+          request.update_repeats = cfg.repeats;
+          request.spec = cfg.spec;
+          request.plan = family_plan;
+          request.replay = replay;
+          if (cfg.throughput) {
+            request.throughput = &*cfg.throughput;
+            request.throughput_targets = cfg.throughput_targets;
+            request.generator_max = generator_max;
+          }
+          if (cfg.convergence) request.convergence = &*cfg.convergence;
+          request.progress = [&](const std::string& line) { progress(point + ": " + line); };
+          PointResult result = measure_point(node, *mode, through_node, request);
+          if (interrupted()) break;  // only complete points have numbers in the file
+          doc.add(result);
+          doc.mark_completed(point);
+        } catch (const std::exception& e) {
+          doc.forget_point(mode->name(), family, n);
+          if (interrupted()) break;  // not a failure of the point: --resume runs it again
+          ++failures;
+          doc.mark_failed(point, e.what());
+          progress(point + " failed: " + e.what());
         }
-        PointRequest request;
-        request.load = &services;
-        request.update_repeats = cfg.repeats;
-        request.spec = cfg.spec;
-        request.plan = plan;
-        request.replay = replay;
-        if (cfg.throughput) {
-          request.throughput = &*cfg.throughput;
-          request.throughput_targets = cfg.throughput_targets;
-          request.generator_max = generator_max;
-        }
-        if (cfg.convergence) request.convergence = &*cfg.convergence;
-        request.progress = [&](const std::string& line) { progress(point + ": " + line); };
-        PointResult result = measure_point(node, *mode, through_node, request);
-        if (interrupted()) break;  // only complete points have numbers in the file
-        doc.add(result);
-        doc.mark_completed(point);
-      } catch (const std::exception& e) {
-        doc.forget_point(mode->name(), n);
-        if (interrupted()) break;  // not a failure of the point: --resume runs it again
-        ++failures;
-        doc.mark_failed(point, e.what());
-        progress(point + " failed: " + e.what());
+        doc.save();
+        const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+        char line[256];
+        std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)",
+                      done_points, total_points, point.c_str(), took, elapsed);
+        progress(line);
       }
-      doc.save();
-      const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-      const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
-      char line[256];
-      std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)", done_points,
-                    total_points, point.c_str(), took, elapsed);
-      progress(line);
     }
   }
-  for (auto& mode : modes) {
-    try {
-      mode->reset();
-    } catch (...) {
-    }
+  try {
+    reset_all();
+  } catch (...) {
   }
   return failures;
 }

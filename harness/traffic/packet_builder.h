@@ -1,4 +1,4 @@
-// Ethernet/IPv4/UDP|TCP frames for the generator and the pcap writer, and the header edits
+// Ethernet/IPv4|IPv6/UDP|TCP frames for the generator and the pcap writer, and the header edits
 // the burst loop makes per packet (source rewrite, checksums). No allocation in the edits.
 #pragma once
 
@@ -22,10 +22,11 @@ std::optional<MacAddress> parse_mac(const std::string& text);  // "aa:bb:cc:dd:e
 std::string format_mac(const MacAddress& mac);                 // "aa:bb:cc:dd:ee:ff"
 
 struct FrameLayout {
-  uint16_t l3 = 14;       // IPv4 header offset
+  uint16_t l3 = 14;       // IP header offset
   uint16_t l4 = 34;       // TCP/UDP header offset
   uint16_t payload = 42;  // L4 payload offset (where the signature goes)
   Protocol protocol = Protocol::kUdp;
+  IpFamily family = IpFamily::kIpv4;
 };
 
 struct FlowSpec {
@@ -37,32 +38,38 @@ struct FlowSpec {
 };
 
 // A complete frame (checksums valid, payload zeroed); TCP frames are SYNs carrying data.
+// The family is the destination's (src must be of the same family).
 std::vector<uint8_t> build_frame(const FlowSpec& flow, FrameLayout* layout = nullptr);
 
-// Finds the IPv4 and L4 headers of an Ethernet frame (one 802.1Q tag allowed).
-// nullopt when not IPv4 UDP/TCP or truncated.
+// Finds the IP and L4 headers of an Ethernet frame (one 802.1Q tag allowed). nullopt when
+// not UDP/TCP over IPv4 (first fragment) or over IPv6 right after its fixed header (no
+// extension headers), or truncated.
 std::optional<FrameLayout> parse_layout(const uint8_t* frame, size_t length);
 
 uint16_t ipv4_header_checksum(const uint8_t* ip_header);  // over IHL*4 bytes
-// Recomputes the IPv4 header checksum and the L4 checksum (UDP: set to 0, which IPv4
-// allows; TCP: full pseudo-header checksum over the segment).
+// Recomputes the IPv4 header checksum and the L4 checksum: the full pseudo-header checksum
+// over the segment for TCP and for IPv6 UDP (mandatory there, RFC 8200), 0 ("none", which
+// IPv4 allows) for IPv4 UDP.
 void fix_checksums(uint8_t* frame, size_t length, const FrameLayout& layout);
 
 // Per-packet edits (host-order values), followed by fix_checksums by the caller.
 void set_source(uint8_t* frame, const FrameLayout& layout, IpAddress src, uint16_t src_port);
 void set_destination(uint8_t* frame, const FrameLayout& layout, IpAddress dst, uint16_t dst_port);
 void set_macs(uint8_t* frame, const MacAddress& src, const MacAddress& dst);
+IpAddress source_of(const uint8_t* frame, const FrameLayout& layout);
 IpAddress destination_of(const uint8_t* frame, const FrameLayout& layout);
+uint16_t source_port_of(const uint8_t* frame, const FrameLayout& layout);
 uint16_t destination_port_of(const uint8_t* frame, const FrameLayout& layout);
 
 // Overwrites the 8 bytes at `offset` (even) from the L4 payload's start with `value` as stored
-// in memory, and keeps the TCP checksum valid by updating it incrementally (RFC 1624): the
+// in memory, and keeps the L4 checksum valid by updating it incrementally (RFC 1624): the
 // burst loop restamps a packet just before each tx_burst without summing it again. A UDP
-// checksum of zero (none, as fix_checksums leaves it) stays zero.
+// checksum of zero (none, as fix_checksums leaves IPv4's) stays zero.
 void patch_payload_u64(uint8_t* frame, const FrameLayout& layout, size_t offset, uint64_t value);
 
 // Makes room for `bytes` of payload after the L4 header (grows the frame, fixes IP total
-// length and UDP length). Returns false when the frame is not IPv4 UDP/TCP.
+// length (IPv6: payload length) and UDP length). Returns false when the IP header's length
+// does not reach the payload.
 bool ensure_payload(std::vector<uint8_t>& frame, const FrameLayout& layout, size_t bytes);
 
 }  // namespace svcbench

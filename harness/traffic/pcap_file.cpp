@@ -52,8 +52,8 @@ bool PcapReader::next(CapturedFrame& frame) {
 
 nlohmann::json inspect_pcap(const std::string& path) {
   PcapReader reader(path);
-  uint64_t packets = 0, bytes = 0, ipv4 = 0, tcp = 0, udp = 0, first = 0, last = 0;
-  std::set<std::tuple<uint32_t, uint32_t, uint16_t, uint16_t, int>> flows;
+  uint64_t packets = 0, bytes = 0, ipv4 = 0, ipv6 = 0, tcp = 0, udp = 0, first = 0, last = 0;
+  std::set<std::tuple<IpAddress, IpAddress, uint16_t, uint16_t, int>> flows;
   CapturedFrame f;
   const bool ethernet = reader.link_type() == DLT_EN10MB;
   while (reader.next(f)) {
@@ -64,16 +64,12 @@ nlohmann::json inspect_pcap(const std::string& path) {
     if (!ethernet) continue;
     auto layout = parse_layout(f.bytes.data(), f.bytes.size());
     if (!layout) continue;
-    ++ipv4;
-    const uint8_t* ip = f.bytes.data() + layout->l3;
-    uint32_t src, dst;
-    std::memcpy(&src, ip + 12, 4);
-    std::memcpy(&dst, ip + 16, 4);
-    uint16_t sport, dport;
-    std::memcpy(&sport, f.bytes.data() + layout->l4, 2);
-    std::memcpy(&dport, f.bytes.data() + layout->l4 + 2, 2);
+    (layout->family == IpFamily::kIpv6 ? ipv6 : ipv4)++;
+    const uint8_t* frame = f.bytes.data();
     (layout->protocol == Protocol::kTcp ? tcp : udp)++;
-    flows.insert({src, dst, sport, dport, static_cast<int>(layout->protocol)});
+    flows.insert({source_of(frame, *layout), destination_of(frame, *layout),
+                  source_port_of(frame, *layout), destination_port_of(frame, *layout),
+                  static_cast<int>(layout->protocol)});
   }
   return {{"file", path},
           {"link_type", reader.link_type_name()},
@@ -81,6 +77,7 @@ nlohmann::json inspect_pcap(const std::string& path) {
           {"bytes", bytes},
           {"duration_s", packets ? static_cast<double>(last - first) / 1e9 : 0.0},
           {"ipv4", ipv4},
+          {"ipv6", ipv6},
           {"tcp", tcp},
           {"udp", udp},
           {"flows", flows.size()}};
@@ -107,7 +104,7 @@ std::vector<CapturedFrame> read_ethernet_frames(const std::string& path) {
   }
   if (frames.empty()) throw UsageError(path + " has no packets to replay");
   if (replayable == 0)
-    throw UsageError(path + " has no IPv4 UDP/TCP packet to replay (" +
+    throw UsageError(path + " has no UDP/TCP packet over IPv4 or IPv6 to replay (" +
                      std::to_string(frames.size()) +
                      " packets, all zero-length, cut short, non-IP or another protocol)");
   return frames;

@@ -34,11 +34,11 @@ class PcapReader {
   pcap_t* handle_ = nullptr;
 };
 
-// Facts about a capture: packets, bytes, link type, duration, IPv4/TCP/UDP counts, flows.
+// Facts about a capture: packets, bytes, link type, duration, IPv4/IPv6/TCP/UDP counts, flows.
 nlohmann::json inspect_pcap(const std::string& path);
 
 // Reads every frame; throws UsageError when the capture is empty, not Ethernet, has a frame
-// larger than kMaxFrameBytes, or has no IPv4 UDP/TCP frame at all (zero-length records, ARP only,
+// larger than kMaxFrameBytes, or has no UDP/TCP frame over IPv4 or IPv6 at all (zero-length records, ARP only,
 // ...).
 std::vector<CapturedFrame> read_ethernet_frames(const std::string& path);
 

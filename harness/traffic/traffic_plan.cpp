@@ -79,15 +79,16 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
                               size_t* skipped) {
   TrafficPlan out;
   out.flows = services;
-  std::map<std::tuple<uint32_t, uint16_t, int>, uint32_t> by_frontend;
-  std::vector<uint32_t> tcp_services, udp_services;
+  std::map<std::tuple<IpAddress, uint16_t, int>, uint32_t> by_frontend;
+  // Services a capture flow may be mapped onto: of its family and protocol.
+  std::map<std::pair<IpFamily, Protocol>, std::vector<uint32_t>> pools;
   for (uint32_t i = 0; i < services.size(); ++i) {
-    by_frontend[{services[i].address.value, services[i].port,
-                 static_cast<int>(services[i].protocol)}] = i;
-    (services[i].protocol == Protocol::kTcp ? tcp_services : udp_services).push_back(i);
+    by_frontend[{services[i].address, services[i].port, static_cast<int>(services[i].protocol)}] =
+        i;
+    pools[{services[i].address.family, services[i].protocol}].push_back(i);
   }
   // A capture flow (5-tuple) keeps its Service for the whole replay.
-  std::map<std::tuple<uint32_t, uint32_t, uint16_t, uint16_t, int>, uint32_t> flow_service;
+  std::map<std::tuple<IpAddress, IpAddress, uint16_t, uint16_t, int>, uint32_t> flow_service;
   size_t dropped = 0;
   const uint64_t first_ts = frames.empty() ? 0 : frames.front().timestamp_ns;
   for (const auto& captured : frames) {
@@ -108,22 +109,20 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
     const uint16_t dport = destination_port_of(t.frame.data(), t.layout);
     const int proto = static_cast<int>(t.layout.protocol);
     if (map_onto) {
-      auto& pool = t.layout.protocol == Protocol::kTcp ? tcp_services : udp_services;
-      if (pool.empty()) {
+      const auto pool_it = pools.find({t.layout.family, t.layout.protocol});
+      if (pool_it == pools.end()) {
         ++dropped;
         continue;
       }
-      uint32_t src;
-      std::memcpy(&src, t.frame.data() + t.layout.l3 + 12, 4);
-      uint16_t sport;
-      std::memcpy(&sport, t.frame.data() + t.layout.l4, 2);
-      auto key = std::make_tuple(src, dst.value, sport, dport, proto);
+      const auto& pool = pool_it->second;
+      auto key = std::make_tuple(source_of(t.frame.data(), t.layout), dst,
+                                 source_port_of(t.frame.data(), t.layout), dport, proto);
       auto [it, fresh] = flow_service.try_emplace(key, 0);
       if (fresh) it->second = pool[flow_service.size() % pool.size()];
       t.flow = it->second;
       set_destination(t.frame.data(), t.layout, services[t.flow].address, services[t.flow].port);
     } else {
-      auto it = by_frontend.find({dst.value, dport, proto});
+      auto it = by_frontend.find({dst, dport, proto});
       if (it == by_frontend.end()) {
         ++dropped;
         continue;
@@ -137,7 +136,8 @@ TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,
   if (out.templates.empty())
     throw UsageError(
         map_onto
-            ? "the capture has no IPv4 UDP/TCP packets that can be mapped onto the node's Services"
+            ? "the capture has no UDP/TCP packets of the Services' family that can be mapped "
+                  "onto the node's Services"
             : "no packet of the capture targets a Service loaded on the node; use --map-services");
   return out;
 }

@@ -50,9 +50,9 @@ std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& 
 TrafficPlan plan_service_traffic(const std::vector<ServiceDispatch>& targets,
                                  const AddressPlan& plan, size_t payload_bytes = 32);
 
-// Frames from a capture. IPv4 UDP/TCP frames are kept (others are skipped, counted in
+// Frames from a capture. UDP/TCP frames over IPv4 or IPv6 are kept (others are skipped, counted in
 // `skipped`); each is grown to hold a signature. With `map_onto` non-empty, each flow of
-// the capture is mapped onto one Service of the same protocol (destination rewritten,
+// the capture is mapped onto one Service of the same family and protocol (destination rewritten,
 // checksums fixed); otherwise frames must already target a Service in `known` or are sent
 // unvalidated. Throws UsageError when nothing can be replayed.
 TrafficPlan plan_pcap_traffic(const std::vector<CapturedFrame>& frames,

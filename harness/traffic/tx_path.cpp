@@ -27,7 +27,14 @@ inline uint64_t next_random(uint64_t& s) {
 TxPath::TxPath(uint16_t port, rte_mempool* pool, const TrafficPlan& traffic,
                const ReplaySettings& settings, MacAddress src_mac, MacAddress dst_mac,
                const AddressPlan& plan)
-    : port_(port), pool_(pool), templates_(traffic.templates), settings_(settings), plan_(plan) {
+    : port_(port),
+      pool_(pool),
+      templates_(traffic.templates),
+      settings_(settings),
+      plan_(plan),
+      other_family_plan_(AddressPlan::of(plan.benchmarking_range.family() == IpFamily::kIpv4
+                                             ? IpFamily::kIpv6
+                                             : IpFamily::kIpv4)) {
   const size_t room = rte_pktmbuf_data_room_size(pool_) - RTE_PKTMBUF_HEADROOM;
   for (auto& t : templates_) {
     if (t.frame.size() > room)
@@ -67,16 +74,17 @@ bool TxPath::prepare_burst(rte_mbuf** mbufs, const Burst& b) {
     std::memcpy(data, t.frame.data(), t.frame.size());
     if (t.source == SourceTuple::kFresh) {
       const uint64_t tuple = fresh_++ % kWarmupTupleBase;
-      set_source(data, t.layout, plan_.client_address(static_cast<uint32_t>(tuple / kTuplesPerClient)),
+      set_source(data, t.layout,
+                 clients_for(t.layout).client_address(static_cast<uint32_t>(tuple / kTuplesPerClient)),
                  static_cast<uint16_t>(1024 + tuple % kTuplesPerClient));
     } else if (t.source == SourceTuple::kFreshAside) {
-      set_source(data, t.layout, plan_.client_address(kWarmupTupleBase / kTuplesPerClient),
+      set_source(data, t.layout, clients_for(t.layout).client_address(kWarmupTupleBase / kTuplesPerClient),
                  static_cast<uint16_t>(1024 + fresh_aside_++ % kTuplesPerClient));
     } else if (t.source == SourceTuple::kPhase && settings_.rewrite_source) {
       // New flows: a fresh (client, source port) per packet; established: per flow slot.
       const uint64_t tuple = b.tuple_base + (established ? flow_slot : seq % kWarmupTupleBase);
       set_source(data, t.layout,
-                 plan_.client_address(static_cast<uint32_t>(tuple / kTuplesPerClient)),
+                 clients_for(t.layout).client_address(static_cast<uint32_t>(tuple / kTuplesPerClient)),
                  static_cast<uint16_t>(1024 + tuple % kTuplesPerClient));
     }
     PacketSignature sig;

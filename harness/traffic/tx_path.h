@@ -55,7 +55,12 @@ class TxPath {
   rte_mempool* pool_;
   std::vector<TrafficTemplate> templates_;  // with this port's MACs
   ReplaySettings settings_;
-  AddressPlan plan_;
+  // Whose client addresses a template's source takes: the plan's for its own family, the
+  // other family's default plan for frames of the other family.
+  AddressPlan plan_, other_family_plan_;
+  const AddressPlan& clients_for(const FrameLayout& layout) const {
+    return layout.family == plan_.benchmarking_range.family() ? plan_ : other_family_plan_;
+  }
   uint64_t rng_ = 0;
   uint64_t fresh_ = 0, fresh_aside_ = 0;  // the next kFresh / kFreshAside tuple
   FrameLayout burst_layouts_[ReplaySettings::kMaxBurst];  // of the burst being sent

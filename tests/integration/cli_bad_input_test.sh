@@ -88,9 +88,9 @@ expect_said 2 "truncated or corrupt" pcap inspect "$work/huge-snaplen.pcap"
 # Replaying: every capture is checked before svcbench touches the node (none is up here).
 if [[ $(id -u) -eq 0 ]]; then
   for f in empty random truncated huge-snaplen; do expect 2 run --pcap "$work/$f.pcap" --out "$work/out.json"; done
-  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/zero-length.pcap" --out "$work/out.json"
-  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/cut-short.pcap" --out "$work/out.json"
-  expect_said 2 "no IPv4 UDP/TCP packet" run --pcap "$work/arp.pcap" --out "$work/out.json"
+  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/zero-length.pcap" --out "$work/out.json"
+  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/cut-short.pcap" --out "$work/out.json"
+  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/arp.pcap" --out "$work/out.json"
   expect_said 2 "only Ethernet" run --pcap "$work/raw-ip.pcap" --out "$work/out.json"
   expect_said 2 "is a directory" run --pcap "$work" --out "$work/out.json"
   expect 2 run --pcap /dev/null --out "$work/out.json"

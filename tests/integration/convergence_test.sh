@@ -111,7 +111,7 @@ jq -e '(.convergence | length) == 2 and .config.under_load.operations == ["add-s
   and .config.under_load.load_pps == 1000 and .config.under_load.probe_pps == 500
   and all(.convergence[]; .load.probe_pps >= 490 and .load.probe_pps <= 510) and .progress.state == "finished"' "$work/sweep/results.json" >/dev/null \
   || fail "sweep results: $(jq -c '{n: (.convergence | length), config: .config.under_load, progress}' "$work/sweep/results.json")"
-[[ $(grep -c '^convergence,iptables-legacy,10,' "$work/sweep/summary.csv") == 2 ]] || fail "summary.csv: $(cat "$work/sweep/summary.csv")"
+[[ $(grep -c '^convergence,iptables-legacy,ipv4,10,' "$work/sweep/summary.csv") == 2 ]] || fail "summary.csv: $(cat "$work/sweep/summary.csv")"
 /usr/bin/python3 "$root/scripts/plot_results.py" "$work/sweep" >/dev/null || fail "plots"
 for f in convergence_vs_services timeline_iptables-legacy; do
   [[ -s $work/sweep/$f.png && -s $work/sweep/$f.svg ]] || fail "no $f plot"

@@ -122,9 +122,10 @@ class FakeNode : public Node {
     };
     std::unique_lock<std::mutex> hold;
     if (tables_guard) hold = std::unique_lock<std::mutex>(*tables_guard);
-    if (tool.ends_with("-restore") && tool.starts_with("iptables")) {
+    const bool iptables_tool = tool.starts_with("iptables") || tool.starts_with("ip6tables");
+    if (tool.ends_with("-restore") && iptables_tool) {
       iptables[tool.substr(0, tool.size() - 8)].restore(input, has("--noflush"));
-    } else if (tool.ends_with("-save") && tool.starts_with("iptables")) {
+    } else if (tool.ends_with("-save") && iptables_tool) {
       r.out = iptables[tool.substr(0, tool.size() - 5)].save(has("-t") ? argv.back() : "");
     } else if (tool == "ipset" && argv.size() > 1 && argv[1] == "list") {
       r.out = "KUBE-CLUSTER-IP\nsomeone-elses-set\n";

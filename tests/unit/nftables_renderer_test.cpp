@@ -52,6 +52,54 @@ TEST(NftablesRenderer, MatchesKubeProxyOverallRules) {
   for (const auto& l : extra) ADD_FAILURE() << "extra:   " << l;
 }
 
+// kube-proxy's IPv6 proxier: table ip6 kube-proxy, ip6 matches, ipv6_addr sets, endpoint chain
+// names with the address's colons as dots, dnat to [addr]:port.
+TEST(NftablesRenderer, MatchesKubeProxysIpv6Expectation) {
+  using testing::endpoint;
+  ServiceSet set;
+  set.services.push_back(testing::p80_service("ns1", "svc1", ServiceType::kNodePort, "fd00:172:30::41", 3001,
+                                              {endpoint("fd00:10:180::1", 80), endpoint("fd00:10:180::2:1", 80)}));
+  NftablesOptions o;
+  o.ip_family = IpFamily::kIpv6;
+  o.cluster_cidr = Cidr::parse("fd00:10::/64");
+  o.node_ip = testing::ip("2001:db8::1");
+  o.more_node_ips = {testing::ip("2001:db8:1::2")};
+  o.node_port_addresses = {*Cidr::parse("2001:db8::/32")};
+  o.service_cidrs = {*Cidr::parse("fd00:10:96::/112")};
+  const auto rs = build_nftables(set, o);
+  const auto got = nftables_dump_lines(rs);
+  for (const auto& line : golden_lines("ipv6-node-port.nft"))
+    EXPECT_TRUE(std::binary_search(got.begin(), got.end(), line)) << "missing: " << line;
+  // This release's ClusterIP masquerade rule, in the IPv6 proxier's words.
+  EXPECT_TRUE(std::binary_search(got.begin(), got.end(),
+                                 std::string("add rule ip6 kube-proxy service-ULMVA6XW-ns1/svc1/tcp/p80 ip6 daddr "
+                                             "fd00:172:30::41 ip6 saddr != fd00:10::/64 jump mark-for-masquerade")));
+  for (const auto& line : got) EXPECT_EQ(line.find(" ip kube-proxy "), std::string::npos) << line;
+  const std::string full = nftables_full_sync(rs, true);
+  EXPECT_NE(full.find("delete chain ip6 kube-proxy nat-prerouting\n"), std::string::npos);
+  EXPECT_NE(nftables_delete_chains(IpFamily::kIpv6, {"service-x"}).find("delete chain ip6 kube-proxy service-x"),
+            std::string::npos);
+  // What `nft list table ip6 kube-proxy` prints reads back into the same dispatch.
+  const char* listing = R"(table ip6 kube-proxy {
+	map service-ips {
+		type ipv6_addr . inet_proto . inet_service : verdict
+		elements = { fd00:172:30::41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80 }
+	}
+	chain service-ULMVA6XW-ns1/svc1/tcp/p80 {
+		numgen random mod 1 vmap { 0 : goto endpoint-ZVRFLKHO-ns1/svc1/tcp/p80__fd00.10.180..1/80 }
+	}
+	chain endpoint-ZVRFLKHO-ns1/svc1/tcp/p80__fd00.10.180..1/80 {
+		ip6 saddr fd00:10:180::1 jump mark-for-masquerade
+		meta l4proto tcp dnat to [fd00:10:180::1]:80
+	}
+})";
+  const auto dispatch = read_nftables_dispatch(listing);
+  ASSERT_EQ(dispatch.size(), 1u);
+  EXPECT_EQ(dispatch[0].address.str(), "fd00:172:30::41");
+  ASSERT_EQ(dispatch[0].endpoints.size(), 1u);
+  EXPECT_EQ(dispatch[0].endpoints[0].str(), "[fd00:10:180::1]:80");
+}
+
 TEST(NftablesRenderer, PartialSyncTouchesOnlyWhatChanged) {
   SyntheticSpec spec;
   spec.services = 30;
@@ -72,7 +120,7 @@ TEST(NftablesRenderer, PartialSyncTouchesOnlyWhatChanged) {
   EXPECT_NE(tx.find("/svc-100/"), std::string::npos);
   EXPECT_EQ(tx.find("/svc-7/"), std::string::npos);  // untouched Service: not in the transaction
   EXPECT_EQ(stale.size(), 3u);                        // its service chain and 2 endpoint chains
-  EXPECT_NE(nftables_delete_chains(stale).find("delete chain ip kube-proxy service-"), std::string::npos);
+  EXPECT_NE(nftables_delete_chains(IpFamily::kIpv4, stale).find("delete chain ip kube-proxy service-"), std::string::npos);
   // Full sync carries everything, and flushes what it declares.
   auto full = nftables_full_sync(build_nftables(before, o), true);
   EXPECT_NE(full.find("flush map ip kube-proxy service-ips\n"), std::string::npos);

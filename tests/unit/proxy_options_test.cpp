@@ -164,5 +164,28 @@ TEST(IpvsOptions, NodePortVirtualServersOnTheMatchingNodeIps) {
   EXPECT_TRUE(some.virtual_servers.contains("-t 10.20.30.40:3001"));
 }
 
+// A dual-stack kube-proxy runs one proxier per family: each reads the first --node-ip and
+// the --cluster-cidr of its own family.
+TEST(ProxyOptions, EachFamilysProxierReadsItsOwnNodeIpAndClusterCidr) {
+  ProxyOptions o;
+  o.node_ip = *IpAddress::parse("198.18.0.1");
+  o.more_node_ips = {*IpAddress::parse("198.18.0.9"), *IpAddress::parse("2001:2::1")};
+  o.cluster_cidr = Cidr::parse("198.18.128.0/17");
+  o.more_cluster_cidrs = {*Cidr::parse("2001:2:0:8000::/64")};
+  const ProxyOptions v6 = o.for_family(IpFamily::kIpv6);
+  EXPECT_EQ(v6.ip_family, IpFamily::kIpv6);
+  EXPECT_EQ(v6.node_ip.str(), "2001:2::1");
+  EXPECT_EQ(v6.local_detector()->str(), "2001:2:0:8000::/64");
+  EXPECT_EQ(v6.more_node_ips.size(), 2u);
+  const ProxyOptions v4 = v6.for_family(IpFamily::kIpv4);
+  EXPECT_EQ(v4.node_ip.str(), "198.18.0.1");
+  EXPECT_EQ(v4.local_detector()->str(), "198.18.128.0/17");
+  ProxyOptions only_v4;
+  only_v4.cluster_cidr = Cidr::parse("10.0.0.0/8");
+  const ProxyOptions lone = only_v4.for_family(IpFamily::kIpv6);
+  EXPECT_EQ(lone.node_ip, AddressPlan::ipv6().node_ingress_address());  // no IPv6 --node-ip
+  EXPECT_FALSE(lone.local_detector());  // kube-proxy: no detector for a family without a CIDR
+}
+
 }  // namespace
 }  // namespace svcbench

@@ -21,7 +21,8 @@ class ResultsDocumentTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-PointResult point(const std::string& mode, size_t services, bool with_update = false) {
+PointResult point(const std::string& mode, size_t services, bool with_update = false,
+                  IpFamily family = IpFamily::kIpv4) {
   PointResult p;
   LatencyEntry l;
   l.mode = mode;
@@ -29,6 +30,7 @@ PointResult point(const std::string& mode, size_t services, bool with_update = f
   l.target = "first";
   p.latency.push_back(l);
   if (with_update) p.updates.push_back({mode, services, "add-service", {0.25, 0.5, 0.75}});
+  p.set_ip_family(family);
   return p;
 }
 
@@ -37,14 +39,24 @@ TEST_F(ResultsDocumentTest, ForgetPointDropsOnlyThatPointsEntriesAndFailure) {
   doc.add(point("nftables", 10));
   doc.add(point("nftables", 100, true));
   doc.add(point("iptables-legacy", 100));
+  doc.add(point("nftables", 100, true, IpFamily::kIpv6));  // the same point's other family
   EXPECT_EQ(doc.json()["updates"][0]["seconds"]["median"], 0.5);
+  EXPECT_EQ(doc.json()["updates"][0]["ip_family"], "ipv4");
+  EXPECT_EQ(doc.json()["latency"][3]["ip_family"], "ipv6");
   doc.mark_failed("nftables/100", "rule load rejected");
   doc.mark_failed("nftables/1000", "guest stopped answering");
-  doc.forget_point("nftables", 100);
+  doc.mark_failed(point_name("nftables", IpFamily::kIpv6, 100), "rule load rejected");
+  EXPECT_EQ(point_name("nftables", IpFamily::kIpv6, 100), "nftables/ipv6/100");
+  doc.forget_point("nftables", IpFamily::kIpv4, 100);
+  EXPECT_EQ(doc.json()["latency"].size(), 3u);
+  ASSERT_EQ(doc.json()["updates"].size(), 1u);
+  EXPECT_EQ(doc.json()["updates"][0]["ip_family"], "ipv6");
+  ASSERT_EQ(doc.json()["progress"]["failed"].size(), 2u);
+  EXPECT_EQ(doc.json()["progress"]["failed"][0]["point"], "nftables/1000");
+  doc.forget_point("nftables", IpFamily::kIpv6, 100);
   EXPECT_EQ(doc.json()["latency"].size(), 2u);
   EXPECT_EQ(doc.json()["updates"].size(), 0u);
-  ASSERT_EQ(doc.json()["progress"]["failed"].size(), 1u);
-  EXPECT_EQ(doc.json()["progress"]["failed"][0]["point"], "nftables/1000");
+  EXPECT_EQ(doc.json()["progress"]["failed"].size(), 1u);
 }
 
 TEST_F(ResultsDocumentTest, SavedDocumentLoadsForResume) {

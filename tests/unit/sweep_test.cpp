@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "fake_node.h"
 #include "results_document.h"
@@ -237,6 +239,56 @@ TEST_F(SweepTest, KubeProxyFlavourAndFlagsReachTheNodeAndResume) {
   EXPECT_TRUE(resumed.iptables.masquerade_all);
   EXPECT_EQ(resumed.iptables.more_node_ips, config_.iptables.more_node_ips);
   EXPECT_EQ(resumed.iptables.node_port_addresses, config_.iptables.node_port_addresses);
+}
+
+// --ip-family dual: each mode and count measured in both families side by side, the IPv6
+// proxier's rules through ip6tables with the IPv6 plan, every entry saying its family.
+TEST_F(SweepTest, DualStackMeasuresBothFamiliesSideBySideAndResumes) {
+  config_.modes = {"iptables-legacy"};
+  config_.service_counts = {10};
+  config_.families = {IpFamily::kIpv4, IpFamily::kIpv6};
+  config_.iptables.more_cluster_cidrs = {AddressPlan::ipv6().pods};
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  EXPECT_EQ(j["progress"]["completed"],
+            nlohmann::json({"baseline", "iptables-legacy/10", "iptables-legacy/ipv6/10"}));
+  std::map<std::string, size_t> latency, updates;
+  for (const auto& e : j["latency"]) ++latency[e["ip_family"].get<std::string>()];
+  for (const auto& e : j["updates"]) ++updates[e["ip_family"].get<std::string>()];
+  EXPECT_EQ(latency, (std::map<std::string, size_t>{{"ipv4", 8}, {"ipv6", 8}}));
+  EXPECT_EQ(updates, (std::map<std::string, size_t>{{"ipv4", 5}, {"ipv6", 5}}));
+  // The IPv6 proxier's payloads went to ip6tables, with its detector; IPv4's stayed IPv4.
+  const auto v6 = node.of("ip6tables-legacy-restore");
+  ASSERT_FALSE(v6.empty());
+  bool v6_services = false;
+  for (const auto& c : v6)
+    v6_services |= c.input.find("-d 2001:2:0:1::") != std::string::npos &&
+                   c.input.find("! -s 2001:2:0:8000::/64") != std::string::npos;
+  EXPECT_TRUE(v6_services);
+  for (const auto& c : node.of("iptables-legacy-restore"))
+    EXPECT_EQ(c.input.find("2001:2:"), std::string::npos);
+  // The IPv6 point's frames are IPv6, aimed inside 2001:2::/48 at the endpoints read back.
+  size_t v6_plans = 0;
+  for (const auto& plan : through.sent) {
+    const auto& t = plan.templates.front();
+    if (t.layout.family != IpFamily::kIpv6) continue;
+    ++v6_plans;
+    EXPECT_TRUE(AddressPlan::ipv6().cluster_ips.contains(destination_of(t.frame.data(), t.layout)));
+    EXPECT_TRUE(plan.flows.front().endpoints.front().address.is_v6());
+  }
+  EXPECT_EQ(v6_plans, 8u);
+  const std::string csv = [&] {
+    std::ifstream in(dir_ / "summary.csv");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  EXPECT_NE(csv.find("\nlatency,iptables-legacy,ipv6,10,"), std::string::npos);
+  const SweepConfig resumed = sweep_config_from_results(dir_.string());
+  EXPECT_EQ(resumed.families, config_.families);
+  EXPECT_EQ(resumed.iptables.cluster_cidr, config_.iptables.cluster_cidr);
+  EXPECT_EQ(resumed.iptables.more_cluster_cidrs, config_.iptables.more_cluster_cidrs);
 }
 
 TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {

@@ -162,6 +162,112 @@ TEST(PacketBuilder, EnsurePayloadGrowsShortFrames) {
   EXPECT_TRUE(parse_mac("02:00:00:00:00:0a"));
 }
 
+// IPv6 (RFC 8200): no header checksum, a mandatory UDP checksum, the pseudo-header of both
+// 16-byte addresses, a 32-bit upper-layer length and the next header.
+uint16_t ipv6_l4_sum(const std::vector<uint8_t>& frame, uint8_t next_header) {
+  std::vector<uint8_t> pseudo(frame.begin() + 22, frame.begin() + 54);  // src, dst
+  const uint32_t l4_len = static_cast<uint32_t>(frame.size() - 54);
+  for (int shift : {24, 16, 8, 0}) pseudo.push_back(static_cast<uint8_t>(l4_len >> shift));
+  pseudo.insert(pseudo.end(), {0, 0, 0, next_header});
+  pseudo.insert(pseudo.end(), frame.begin() + 54, frame.end());
+  return reference_sum(pseudo);
+}
+
+FlowSpec ipv6_flow(Protocol protocol) {
+  FlowSpec f;
+  f.src = *IpAddress::parse("2001:2::2");
+  f.dst = *IpAddress::parse("2001:2:0:1::7");
+  f.src_port = 40000;
+  f.dst_port = 53;
+  f.protocol = protocol;
+  return f;
+}
+
+TEST(PacketBuilder, Ipv6UdpAndTcpFramesCarryTheirChecksumThroughEveryEdit) {
+  for (Protocol p : {Protocol::kUdp, Protocol::kTcp}) {
+    const uint8_t next_header = p == Protocol::kTcp ? 6 : 17;
+    FrameLayout layout;
+    auto frame = build_frame(ipv6_flow(p), &layout);
+    EXPECT_EQ(frame[12] << 8 | frame[13], 0x86dd);
+    EXPECT_EQ(frame[14] >> 4, 6);
+    EXPECT_EQ(frame[20], next_header);
+    EXPECT_EQ(frame[18] << 8 | frame[19], static_cast<int>(frame.size() - 54));  // payload length
+    EXPECT_EQ(layout.family, IpFamily::kIpv6);
+    EXPECT_EQ(layout.l4, 54);
+    auto parsed = parse_layout(frame.data(), frame.size());
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->family, IpFamily::kIpv6);
+    EXPECT_EQ(parsed->protocol, p);
+    EXPECT_EQ(parsed->payload, layout.payload);
+    EXPECT_EQ(ipv6_l4_sum(frame, next_header), 0xffff) << lowercase(p);
+    const size_t sum_at = layout.l4 + (p == Protocol::kTcp ? 16 : 6);
+    EXPECT_NE(frame[sum_at] << 8 | frame[sum_at + 1], 0) << "IPv6 UDP must carry a checksum";
+
+    set_source(frame.data(), layout, *IpAddress::parse("2001:2::6"), 1234);
+    set_destination(frame.data(), layout, *IpAddress::parse("2001:2:0:1::a"), 8080);
+    PacketSignature sig;
+    sig.sequence = 42;
+    sig.store(frame.data() + layout.payload);
+    fix_checksums(frame.data(), frame.size(), layout);
+    EXPECT_EQ(ipv6_l4_sum(frame, next_header), 0xffff);
+    for (uint64_t tsc : {uint64_t{0}, uint64_t{0x0123456789abcdef}, ~uint64_t{0}}) {
+      patch_payload_u64(frame.data(), layout, offsetof(PacketSignature, tx_tsc), tsc);
+      EXPECT_EQ(ipv6_l4_sum(frame, next_header), 0xffff) << lowercase(p) << " tsc " << tsc;
+      EXPECT_NE(frame[sum_at] << 8 | frame[sum_at + 1], 0);
+    }
+    EXPECT_EQ(source_of(frame.data(), layout).str(), "2001:2::6");
+    EXPECT_EQ(source_port_of(frame.data(), layout), 1234);
+    EXPECT_EQ(destination_of(frame.data(), layout).str(), "2001:2:0:1::a");
+    EXPECT_EQ(destination_port_of(frame.data(), layout), 8080);
+    EXPECT_EQ(PacketSignature::load(frame.data() + layout.payload).sequence, 42u);
+  }
+}
+
+TEST(PacketBuilder, Ipv6ShortFramesGrowAndExtensionHeadersAreNotReplayed) {
+  FlowSpec f = ipv6_flow(Protocol::kUdp);
+  f.payload_bytes = 4;
+  FrameLayout layout;
+  auto frame = build_frame(f, &layout);
+  ASSERT_TRUE(ensure_payload(frame, layout, sizeof(PacketSignature)));
+  EXPECT_EQ(frame.size(), layout.payload + sizeof(PacketSignature));
+  EXPECT_EQ(frame[18] << 8 | frame[19], static_cast<int>(frame.size() - 54));
+  EXPECT_EQ(frame[58] << 8 | frame[59], static_cast<int>(frame.size() - 54));  // UDP length
+  EXPECT_FALSE(parse_layout(frame.data(), 53));  // cut inside the IPv6 header
+  auto fragment = frame;
+  fragment[20] = 44;  // a fragment header follows
+  EXPECT_FALSE(parse_layout(fragment.data(), fragment.size()));
+}
+
+// A capture's IPv6 flows map onto IPv6 Services only; with IPv4 Services alone nothing of it
+// can be replayed.
+TEST(TrafficPlan, CaptureFlowsMapOntoServicesOfTheirFamily) {
+  auto service = [](const char* address, const char* endpoint) {
+    ServiceDispatch d;
+    d.address = *IpAddress::parse(address);
+    d.port = 80;
+    d.protocol = Protocol::kUdp;
+    d.endpoints.push_back({*IpAddress::parse(endpoint), 8080});
+    return d;
+  };
+  const ServiceDispatch v4 = service("198.19.0.1", "198.18.128.1");
+  const ServiceDispatch v6 = service("2001:2:0:1::1", "2001:2:0:8000::1");
+  std::vector<CapturedFrame> frames(2);
+  frames[0].bytes = build_frame(ipv6_flow(Protocol::kUdp));
+  frames[1].bytes = build_frame(udp_flow());
+  size_t skipped = 0;
+  const TrafficPlan plan = plan_pcap_traffic(frames, {v4, v6}, true, &skipped);
+  ASSERT_EQ(plan.templates.size(), 2u);
+  EXPECT_EQ(skipped, 0u);
+  const auto& t6 = plan.templates[0];
+  EXPECT_EQ(t6.flow, 1u);
+  EXPECT_EQ(destination_of(t6.frame.data(), t6.layout).str(), "2001:2:0:1::1");
+  EXPECT_EQ(ipv6_l4_sum(t6.frame, 17), 0xffff);
+  EXPECT_EQ(plan.templates[1].flow, 0u);
+  plan_pcap_traffic(frames, {v4}, true, &skipped);
+  EXPECT_EQ(skipped, 1u);
+  EXPECT_THROW(plan_pcap_traffic({frames[0]}, {v4}, true), UsageError);
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
