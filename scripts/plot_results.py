@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Plots and report for one svcbench run: reads DIR/results.json, writes PNG and SVG plots
-and DIR/report.html that embeds them with the numbers and the run's context."""
+and DIR/report.html that embeds them with the numbers and the run's context. A dual-stack
+run gets each plot per family (NAME_ipv4, NAME_ipv6) and families_vs_services side by side."""
 import html
 import json
 import math
@@ -37,7 +38,33 @@ def modes_of(doc):
     return seen
 
 
-def save(fig, out, name):
+FAMILY_LISTS = ("latency", "updates", "throughput", "convergence")
+
+
+def families_of(doc):
+    seen = []
+    for key in FAMILY_LISTS:
+        for e in doc.get(key, []):
+            if e.get("ip_family", "ipv4") not in seen:
+                seen.append(e.get("ip_family", "ipv4"))
+    return seen
+
+
+def of_family(doc, family):
+    """The run's entries of one family; its plots are saved as NAME_<family>."""
+    sub = dict(doc)
+    for key in FAMILY_LISTS:
+        sub[key] = [e for e in doc.get(key, []) if e.get("ip_family", "ipv4") == family]
+    sub["_family"] = family
+    return sub
+
+
+def plot_name(doc, name):
+    return f"{name}_{doc['_family']}" if "_family" in doc else name
+
+
+def save(fig, out, name, doc=None):
+    name = plot_name(doc, name) if doc is not None else name
     for ext in ("png", "svg"):
         fig.savefig(out / f"{name}.{ext}", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -45,7 +72,7 @@ def save(fig, out, name):
 
 def run_note(doc):
     """What every title says about the run: an emulated node, a kube-proxy other than today's."""
-    note = ""
+    note = f" [{doc['_family'].replace('ip', 'IP')}]" if "_family" in doc else ""
     version = doc.get("config", {}).get("kube_proxy", {}).get("version", "current")
     if version != "current":
         note += f" [kube-proxy {version} rules]"
@@ -105,7 +132,7 @@ def plot_latency(doc, out):
             if col == 0:
                 ax.set_ylabel(f"{pct} latency (µs)")
     outside_legend(fig, axes)
-    save(fig, out, "latency_vs_services")
+    save(fig, out, "latency_vs_services", doc)
 
 
 def plot_throughput(doc, out):
@@ -141,8 +168,8 @@ def plot_throughput(doc, out):
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("packets/s without loss (NDR) / with ≤0.5% (PDR)")
     outside_legend(fig, axes)
-    save(fig, out, "throughput_vs_services")
-    names.append("throughput_vs_services")
+    save(fig, out, "throughput_vs_services", doc)
+    names.append(plot_name(doc, "throughput_vs_services"))
 
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for (mode, phase, target), rows in sorted(groups.items()):
@@ -158,8 +185,8 @@ def plot_throughput(doc, out):
     ax.set_title(f"CPU per packet{run_note(doc)}\n{counted}", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    save(fig, out, "cpu_per_packet_vs_services")
-    names.append("cpu_per_packet_vs_services")
+    save(fig, out, "cpu_per_packet_vs_services", doc)
+    names.append(plot_name(doc, "cpu_per_packet_vs_services"))
 
     largest = max(e["services"] for e in entries)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
@@ -181,8 +208,8 @@ def plot_throughput(doc, out):
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("latency (µs)")
     outside_legend(fig, axes)
-    save(fig, out, "latency_vs_load")
-    names.append("latency_vs_load")
+    save(fig, out, "latency_vs_load", doc)
+    names.append(plot_name(doc, "latency_vs_load"))
     return names
 
 
@@ -209,7 +236,7 @@ def plot_updates(doc, out):
     axes[-1].legend(fontsize=8)
     if run_note(doc):
         fig.suptitle("Rule updates" + run_note(doc), y=1.02)
-    save(fig, out, "update_time_vs_services")
+    save(fig, out, "update_time_vs_services", doc)
 
 
 def plot_cdf(doc, out):
@@ -228,7 +255,7 @@ def plot_cdf(doc, out):
     ax.set_title(f"latency CDF at {largest} Services, uniform target{run_note(doc)}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    save(fig, out, "latency_cdf")
+    save(fig, out, "latency_cdf", doc)
     return largest
 
 
@@ -236,7 +263,9 @@ def per_rule_cost(doc):
     """Least-squares fit, over every size, of new-flow p50 to the last Service against the
     number of KUBE-SERVICES rules before it (its position): slope (ns per rule walked) and R²."""
     out = {}
-    for (mode,), rows in by_key([e for e in doc["latency"] if e["phase"] == "new-flow" and e["target"] == "last"], "mode").items():
+    dual = len(families_of(doc)) > 1
+    last = [e for e in doc["latency"] if e["phase"] == "new-flow" and e["target"] == "last"]
+    for (mode, family), rows in by_key(last, "mode", "ip_family").items():
         pts = [(r.get("target_positions", r["services"]), r["latency_ns"]["p50"]) for r in rows]
         if len(pts) < 2:
             continue
@@ -249,7 +278,7 @@ def per_rule_cost(doc):
         slope = sum((p[0] - mx) * (p[1] - my) for p in pts) / var
         ss_tot = sum((p[1] - my) ** 2 for p in pts)
         ss_res = sum((p[1] - (my + slope * (p[0] - mx))) ** 2 for p in pts)
-        out[mode] = (slope, 1 - ss_res / ss_tot if ss_tot else 1.0, n)
+        out[f"{mode} {family}" if dual else mode] = (slope, 1 - ss_res / ss_tot if ss_tot else 1.0, n)
     return out
 
 
@@ -293,7 +322,7 @@ def plot_convergence(doc, out):
     axes[1][0].set_ylabel("background latency p99 (µs)")
     fig.suptitle("Rule updates under a held load" + run_note(doc), y=1.01)
     outside_legend(fig, axes)
-    save(fig, out, "convergence_vs_services")
+    save(fig, out, "convergence_vs_services", doc)
 
 
 def plot_timelines(doc, out):
@@ -328,7 +357,7 @@ def plot_timelines(doc, out):
             bottom.set_xlabel("seconds from the update's start")
         fig.suptitle(f"{mode} at {largest:,} Services: what an update does to live traffic" + run_note(doc), y=1.01)
         outside_legend(fig, axes)
-        save(fig, out, f"timeline_{mode}")
+        save(fig, out, f"timeline_{mode}", doc)
 
 
 def under_load_html(doc):
@@ -371,22 +400,55 @@ effective blocked time). Lag: the generator's worst delay against its schedule.<
 {''.join(rows)}</table>"""
 
 
+def plot_families(doc, out):
+    """Both families side by side per mode: new-flow p50 to the last Service (left) and the
+    add-service update's median (right); IPv4 solid, IPv6 dashed."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = mode_colors(doc)
+    styles = {"ipv4": "-", "ipv6": "--"}
+    lat = by_key([e for e in doc["latency"] if e["phase"] == "new-flow" and e["target"] == "last"],
+                 "mode", "ip_family")
+    upd = by_key([e for e in doc["updates"] if e["operation"] == "add-service" and e["seconds"]["median"] is not None],
+                 "mode", "ip_family")
+    for (mode, family), rows in sorted(lat.items()):
+        rows = sorted(rows, key=lambda e: e["services"])
+        axes[0].plot([r["services"] for r in rows], [r["latency_ns"]["p50"] / 1000 for r in rows],
+                     styles.get(family, ":"), marker="o", ms=3, color=colors[mode], label=f"{mode} {family}")
+    for (mode, family), rows in sorted(upd.items()):
+        rows = sorted(rows, key=lambda e: e["services"])
+        axes[1].plot([r["services"] for r in rows], [r["seconds"]["median"] * 1000 for r in rows],
+                     styles.get(family, ":"), marker="o", ms=3, color=colors[mode], label=f"{mode} {family}")
+    axes[0].set_title(f"new-flow p50, last Service{run_note(doc)}")
+    axes[0].set_ylabel("latency (µs)")
+    axes[1].set_title(f"add-service update, median{run_note(doc)}")
+    axes[1].set_ylabel("update time (ms)")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("Services")
+        ax.grid(True, which="both", alpha=0.3)
+    outside_legend(fig, axes)
+    save(fig, out, "families_vs_services")
+
+
 def report(doc, out, largest):
     ctx = doc["context"]
     costs = per_rule_cost(doc)
     rows = []
-    for e in sorted(doc["latency"], key=lambda e: (e["mode"], e["services"], e["phase"], TARGETS.index(e["target"]))):
+    def fam(e):
+        return e.get("ip_family", "ipv4")
+    for e in sorted(doc["latency"], key=lambda e: (e["mode"], e["services"], fam(e), e["phase"], TARGETS.index(e["target"]))):
         l = e["latency_ns"]
-        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}</td>"
+        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{fam(e)}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}</td>"
                     f"<td>{e['packets_tx']}</td><td>{e['packets_rx']}</td><td>{e['packets_lost']}</td>"
                     f"<td>{e.get('tx_pps', '')}</td><td>{e.get('rx_pps', '')}{' saturated' if e.get('saturated') else ''}</td>"
                     f"<td>{l['min']/1000:.1f}</td><td>{l['p50']/1000:.1f}</td><td>{l['p90']/1000:.1f}</td><td>{l['p99']/1000:.1f}</td><td>{l['max']/1000:.1f}</td></tr>")
     urows = []
-    for e in sorted(doc["updates"], key=lambda e: (e["mode"], e["services"], OPERATIONS.index(e["operation"]))):
+    for e in sorted(doc["updates"], key=lambda e: (e["mode"], e["services"], fam(e), OPERATIONS.index(e["operation"]))):
         s = e["seconds"]
         if s["median"] is None:
             continue
-        urows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e['services']}</td><td>{e['operation']}</td>"
+        urows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{fam(e)}</td><td>{e['services']}</td><td>{e['operation']}</td>"
                      f"<td>{s['median']*1000:.1f}</td><td>{s['min']*1000:.1f}</td><td>{s['max']*1000:.1f}</td><td>{s['runs']}</td></tr>")
     trows = []
     for e in sorted(doc.get("throughput", []), key=lambda e: (e["mode"], e["services"], e["phase"], e["target"])):
@@ -439,10 +501,12 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
     failed = doc["progress"].get("failed", [])
     fail_text = "".join(f"<li>{html.escape(f['point'])}: {html.escape(f['error'])}</li>" for f in failed) or "<li>none</li>"
     emulated = "<p><b>Emulated node: compare ratios within this run only.</b></p>" if ctx.get("emulated") else ""
-    imgs = "".join(f'<figure><img src="{n}.svg" alt="{n}"><figcaption>{n}</figcaption></figure>'
-                   for n in ("latency_vs_services", "update_time_vs_services", "latency_cdf", "throughput_vs_services",
-                             "cpu_per_packet_vs_services", "latency_vs_load", "convergence_vs_services")
-                   + tuple(f"timeline_{m}" for m in modes_of(doc)) if (out / f"{n}.svg").exists())
+    plots = (("families_vs_services", "latency_vs_services", "update_time_vs_services", "latency_cdf",
+              "throughput_vs_services", "cpu_per_packet_vs_services", "latency_vs_load", "convergence_vs_services")
+             + tuple(f"timeline_{m}" for m in modes_of(doc)))
+    suffixes = [""] + [f"_{f}" for f in families_of(doc)]
+    imgs = "".join(f'<figure><img src="{n}{x}.svg" alt="{n}{x}"><figcaption>{n}{x}</figcaption></figure>'
+                   for n in plots for x in suffixes if (out / f"{n}{x}.svg").exists())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>svcbench run {html.escape(ctx.get('date', ''))}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
@@ -452,8 +516,8 @@ td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:10
 <h2>Plots</h2>{imgs}{throughput_html}{under_load_html(doc)}
 <h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered
 more than 10% slower than sent); its percentiles measure the node's queue, and min approximates the
-per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
-<h2>Rule updates (ms)</h2><table><tr><th>mode</th><th>Services</th><th>operation</th><th>median</th><th>min</th><th>max</th><th>runs</th></tr>{''.join(urows)}</table>
+per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>family</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
+<h2>Rule updates (ms)</h2><table><tr><th>mode</th><th>family</th><th>Services</th><th>operation</th><th>median</th><th>min</th><th>max</th><th>runs</th></tr>{''.join(urows)}</table>
 <h2>Failed points</h2><ul>{fail_text}</ul>
 <h2>Context</h2><pre>{html.escape(json.dumps(ctx, indent=1))}</pre>
 <h2>Configuration</h2><pre>{html.escape(json.dumps(doc.get('config', {}), indent=1))}</pre>
@@ -471,14 +535,20 @@ def main():
     except (OSError, ValueError) as e:
         print(f"plot_results.py: cannot read {out}/results.json: {e}", file=sys.stderr)
         return 2
-    if doc["latency"]:
-        plot_latency(doc, out)
-    if doc["updates"]:
-        plot_updates(doc, out)
-    largest = plot_cdf(doc, out)
-    plot_throughput(doc, out)
-    plot_convergence(doc, out)
-    plot_timelines(doc, out)
+    families = families_of(doc)
+    views = [of_family(doc, f) for f in families] if len(families) > 1 else [doc]
+    largest = None
+    for view in views:
+        if view["latency"]:
+            plot_latency(view, out)
+        if view["updates"]:
+            plot_updates(view, out)
+        largest = plot_cdf(view, out) or largest
+        plot_throughput(view, out)
+        plot_convergence(view, out)
+        plot_timelines(view, out)
+    if len(families) > 1:
+        plot_families(doc, out)
     report(doc, out, largest)
     return 0
 

@@ -124,7 +124,7 @@ void require_family_supported(const std::vector<IpFamily>& families,
   for (const auto& m : modes)
     if (m == "ipvs")
       throw UsageError("--ip-family ipv6: kube-proxy's IPVS mode over IPv6 is not written yet; "
-                       "use --modes iptables-legacy,iptables-nft,nftables");
+                       "use the iptables or nftables modes");
   if (!traffic_node_kind.empty() && traffic_node_kind != "netns")
     throw UsageError("--ip-family ipv6: the " + traffic_node_kind +
                      " node carries IPv4 only so far; use --node netns (dual-stack)");

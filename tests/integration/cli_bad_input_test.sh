@@ -113,11 +113,12 @@ expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addr
 expect_said 2 "is not an IP address" rules --services 10 --node-ip node-a
 expect_said 2 "is not a CIDR" rules --services 10 --service-cidr 198.19.0.0/33
 expect_said 2 "go with --during" run --masquerade-all
-expect_said 2 "takes ipv4 or ipv6" rules --services 10 --ip-family ipv5
-expect_said 2 "over IPv6 is not written yet" rules --mode nftables --services 10 --ip-family ipv6
-expect_said 2 "writes IPv4 packets" rules --services 10 --ip-family ipv6 --pcap "$work/v6.pcap"
-expect_said 2 "renders rules (svcbench rules) only" run --during all --services 10 --ip-family ipv6
-expect_said 2 "renders rules (svcbench rules) only" sweep --ip-family ipv6 --out "$work/out"
+expect_said 2 "takes ipv4, ipv6 or dual" rules --services 10 --ip-family ipv5
+expect_said 2 "IPVS mode over IPv6 is not written yet" rules --mode ipvs --services 10 --ip-family ipv6
+expect_said 2 "is a sweep's" rules --services 10 --ip-family dual
+expect_said 2 "is a sweep's" run --ip-family dual
+expect_said 2 "carries IPv4 only so far" sweep --ip-family dual --node uml --out "$work/out"
+expect_said 2 "at most one CIDR per family" rules --services 10 --cluster-cidr 10.0.0.0/8,10.1.0.0/16
 expect 2 sweep --modes bogus --out "$work/out"
 expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10

@@ -3,6 +3,7 @@
 # iptables-legacy-restore and iptables-nft-restore exactly as the README shows, every packet to
 # them is DNAT-ed to its Service's endpoints, and a sweep in that flavour records it; today's
 # rules with --masquerade-all, --nodeport-addresses and --no-localhost-nodeports load too.
+# (IPv6 and dual-stack: dual_stack_test.sh.)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
 node_test kube_proxy_flags
@@ -39,16 +40,6 @@ grep -q -- '--dst-type LOCAL -j KUBE-NODEPORTS' <<<"$saved" && fail "the addrtyp
 jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all' "$work/flags.json" >/dev/null \
   || fail "traffic with --masquerade-all: $(jq -c '[.latency[] | [.target, .packets_rx, .misrouted]]' "$work/flags.json")"
 "$svcbench" testbed down 2>/dev/null || fail "testbed down"
-
-# The IPv6 proxier's rules (today's and 1.12's) load into ip6tables on the node as the README shows.
-"$svcbench" testbed up 2>/dev/null || fail "testbed up for IPv6"
-"$svcbench" rules --base-jumps | ip netns exec svcb-node ip6tables-legacy-restore --noflush || fail "ip6tables base jumps"
-"$svcbench" rules --ip-family ipv6 --services 1000 --nodeport-share 0.3 --cluster-cidr 2001:2:0:8000::/64 \
-  | ip netns exec svcb-node ip6tables-legacy-restore --noflush || fail "IPv6 rules"
-saved6=$(ip netns exec svcb-node ip6tables-legacy-save -t nat)
-grep -q -- '-d 2001:2:0:1::3e8/128 .*-j KUBE-SVC-' <<<"$saved6" || fail "the 1,000th IPv6 ClusterIP is not in KUBE-SERVICES"
-grep -q -- '^-A KUBE-SERVICES ! -d ::1/128 .*--dst-type LOCAL -j KUBE-NODEPORTS$' <<<"$saved6" || fail "no IPv6 NodePorts jump"
-"$svcbench" testbed down 2>/dev/null || fail "testbed down after IPv6"
 
 # A sweep in the 1.12 flavour: iptables modes only, the flavour in the config and the titles.
 "$svcbench" sweep --quick --services 10,100 --kube-proxy-version 1.12 --out "$work/sweep" 2>"$work/sweep.err" \
