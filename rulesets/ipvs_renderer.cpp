@@ -62,11 +62,20 @@ std::vector<const Endpoint*> usable(const ServicePort& port, bool local_only) {
 }  // namespace
 
 std::string IpvsVirtualServer::key() const {
-  return std::string(ipvsadm_protocol_flag(protocol)) + " " + address.str() + ":" + std::to_string(port);
+  // ipvsadm's [addr]:port for IPv6, as an endpoint's.
+  return std::string(ipvsadm_protocol_flag(protocol)) + " " + Endpoint{address, port}.str();
+}
+
+std::string ipvs_set_name(const std::string& name, IpFamily family) {
+  if (family != IpFamily::kIpv6 || !name.starts_with("KUBE-")) return name;
+  const std::string v6 = "KUBE-6-" + name.substr(5);
+  return v6.substr(0, 31);
 }
 
 IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
   IpvsProgramme p;
+  p.family = opt.ip_family;
+  auto name = [&](const std::string& set_name) { return ipvs_set_name(set_name, p.family); };
   auto& sets = p.ipset_entries;
   for (const auto& s : kSets) sets[s.name];
   // NodePort virtual servers: on each node IP (all of them, or those in --nodeport-addresses).
@@ -143,7 +152,9 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
                         "KUBE-IPVS-FILTER", "KUBE-IPVS-OUT-FILTER"})
     filter += std::string(":") + c + " - [0:0]\n";
   const std::string mark = opt.masquerade_mark;
-  nat += "-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN\n";
+  // Dismiss connections from localhost early.
+  nat += std::string("-A KUBE-SERVICES -s ") +
+         (p.family == IpFamily::kIpv6 ? "::1/128" : "127.0.0.0/8") + " -j RETURN\n";
   struct Jump {
     const char* set;
     bool filter_table;
@@ -170,12 +181,12 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
     if (sets[j.set].empty()) continue;
     std::string line = std::string("-A ") + j.from;
     if (*j.proto) line += std::string(" -p ") + j.proto;
-    line += " -m comment --comment " + set_comment(j.set) + " -m set --match-set " + j.set + " " + j.match + " -j " + j.to + "\n";
+    line += " -m comment --comment " + set_comment(j.set) + " -m set --match-set " + name(j.set) + " " + j.match + " -j " + j.to + "\n";
     (j.filter_table ? filter : nat) += line;
   }
   if (!sets["KUBE-CLUSTER-IP"].empty()) {
     const std::string base = "-A KUBE-SERVICES -m comment --comment " + set_comment("KUBE-CLUSTER-IP") +
-                             " -m set --match-set KUBE-CLUSTER-IP";
+                             " -m set --match-set " + name("KUBE-CLUSTER-IP");
     if (opt.masquerade_all) nat += base + " dst,dst -j KUBE-MARK-MASQ\n";
     else if (const auto detector = opt.local_detector())
       nat += base + " dst,dst ! -s " + detector->str() + " -j KUBE-MARK-MASQ\n";
@@ -187,27 +198,28 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
   };
   if (!sets["KUBE-EXTERNAL-IP"].empty()) {
     const std::string args = "-A KUBE-SERVICES -m comment --comment " + set_comment("KUBE-EXTERNAL-IP") +
-                             " -m set --match-set KUBE-EXTERNAL-IP dst,dst";
+                             " -m set --match-set " + name("KUBE-EXTERNAL-IP") + " dst,dst";
     nat += args + " -j KUBE-MARK-MASQ\n";
     external_rules(args);
   }
   if (!sets["KUBE-EXTERNAL-IP-LOCAL"].empty())
     external_rules("-A KUBE-SERVICES -m comment --comment " + set_comment("KUBE-EXTERNAL-IP-LOCAL") +
-                   " -m set --match-set KUBE-EXTERNAL-IP-LOCAL dst,dst");
+                   " -m set --match-set " + name("KUBE-EXTERNAL-IP-LOCAL") + " dst,dst");
   nat += "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT\n";
   nat += "-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ\n";
   filter += "-A KUBE-SOURCE-RANGES-FIREWALL -j DROP\n";
   // acceptIPVSTraffic: must stay at the end of KUBE-SERVICES.
   for (const char* s : {"KUBE-CLUSTER-IP", "KUBE-LOAD-BALANCER"})
-    if (!sets[s].empty()) nat += std::string("-A KUBE-SERVICES -m set --match-set ") + s + " dst,dst -j ACCEPT\n";
+    if (!sets[s].empty()) nat += "-A KUBE-SERVICES -m set --match-set " + name(s) + " dst,dst -j ACCEPT\n";
   filter += "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark " + mark + "/" + mark + " -j ACCEPT\n";
   filter += "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n";
   filter += "-A KUBE-NODE-PORT -m comment --comment " + set_comment("KUBE-HEALTH-CHECK-NODE-PORT") +
-            " -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT\n";
+            " -m set --match-set " + name("KUBE-HEALTH-CHECK-NODE-PORT") + " dst -j ACCEPT\n";
   for (const char* s : {"KUBE-LOAD-BALANCER", "KUBE-CLUSTER-IP", "KUBE-EXTERNAL-IP", "KUBE-EXTERNAL-IP-LOCAL"})
-    filter += std::string("-A KUBE-IPVS-FILTER -m set --match-set ") + s + " dst,dst -j RETURN\n";
-  filter += "-A KUBE-IPVS-FILTER -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j RETURN\n";
-  filter += "-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set KUBE-IPVS-IPS dst -j REJECT\n";
+    filter += "-A KUBE-IPVS-FILTER -m set --match-set " + name(s) + " dst,dst -j RETURN\n";
+  filter += "-A KUBE-IPVS-FILTER -m set --match-set " + name("KUBE-HEALTH-CHECK-NODE-PORT") + " dst -j RETURN\n";
+  filter += "-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set " + name("KUBE-IPVS-IPS") +
+            " dst -j REJECT\n";
   nat += "-A KUBE-POSTROUTING -m mark ! --mark " + mark + "/" + mark + " -j RETURN\n";
   nat += "-A KUBE-POSTROUTING -j MARK --xor-mark " + mark + "\n";
   nat += std::string("-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE") +
@@ -220,9 +232,10 @@ IpvsProgramme build_ipvs(const ServiceSet& set, const IpvsOptions& opt) {
 std::string ipvs_ipset_restore(const IpvsProgramme& to, const IpvsProgramme* from) {
   std::string out;
   for (const auto& s : kSets) {
-    out += std::string("create ") + s.name + " " + s.type;
+    out += "create " + ipvs_set_name(s.name, to.family) + " " + s.type;
     if (std::string_view(s.type) == "bitmap:port") out += " range 0-65535";
-    else out += " family inet hashsize 1024 maxelem 65536";
+    else out += std::string(" family ") + (to.family == IpFamily::kIpv6 ? "inet6" : "inet") +
+                " hashsize 1024 maxelem 65536";
     out += " comment -exist\n";
   }
   for (const auto& [name, entries] : to.ipset_entries) {
@@ -231,22 +244,24 @@ std::string ipvs_ipset_restore(const IpvsProgramme& to, const IpvsProgramme* fro
       auto it = from->ipset_entries.find(name);
       if (it != from->ipset_entries.end()) old = &it->second;
     }
+    const std::string set = ipvs_set_name(name, to.family);
     for (const auto& e : entries)
-      if (!old || !old->contains(e)) out += "add " + name + " " + e + " -exist\n";
+      if (!old || !old->contains(e)) out += "add " + set + " " + e + " -exist\n";
     if (old)
       for (const auto& e : *old)
-        if (!entries.contains(e)) out += "del " + name + " " + e + "\n";
+        if (!entries.contains(e)) out += "del " + set + " " + e + "\n";
   }
   return out;
 }
 
 std::string ipvs_address_batch(const IpvsProgramme& to, const IpvsProgramme* from) {
+  const std::string host = to.family == IpFamily::kIpv6 ? "/128" : "/32";
   std::string out;
   for (const auto& a : to.bound_addresses)
-    if (!from || !from->bound_addresses.contains(a)) out += "address add " + a + "/32 dev kube-ipvs0\n";
+    if (!from || !from->bound_addresses.contains(a)) out += "address add " + a + host + " dev kube-ipvs0\n";
   if (from)
     for (const auto& a : from->bound_addresses)
-      if (!to.bound_addresses.contains(a)) out += "address del " + a + "/32 dev kube-ipvs0\n";
+      if (!to.bound_addresses.contains(a)) out += "address del " + a + host + " dev kube-ipvs0\n";
   return out;
 }
 
@@ -292,7 +307,8 @@ std::string render_ipvs(const ServiceSet& services, const IpvsOptions& options) 
   return "# ip link add kube-ipvs0 type dummy; ipset restore <<EOF\n" + ipvs_ipset_restore(p, nullptr) +
          "# ip -batch - <<EOF\n" + ipvs_address_batch(p, nullptr) +
          "# ipvsadm -R <<EOF\n" + ipvs_ipvsadm_restore(p, nullptr, options.scheduler) +
-         "# iptables-restore --noflush --counters <<EOF\n" + p.iptables;
+         "# " + (p.family == IpFamily::kIpv6 ? "ip6tables" : "iptables") +
+         "-restore --noflush --counters <<EOF\n" + p.iptables;
 }
 
 }  // namespace svcbench

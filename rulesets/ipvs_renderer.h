@@ -30,13 +30,19 @@ struct IpvsVirtualServer {
 };
 
 struct IpvsProgramme {
+  IpFamily family = IpFamily::kIpv4;                        // the proxier's
   std::set<std::string> bound_addresses;                    // on kube-ipvs0, "a.b.c.d"
   std::map<std::string, IpvsVirtualServer> virtual_servers;  // by key()
-  std::map<std::string, std::set<std::string>> ipset_entries; // set name -> entries
+  // set name (IPv4's, as kube-proxy's ipsetInfo names it) -> entries
+  std::map<std::string, std::set<std::string>> ipset_entries;
   std::string iptables;                                      // iptables-restore --noflush input
 };
 
 IpvsProgramme build_ipvs(const ServiceSet& services, const IpvsOptions& options);
+
+// The set's name for the proxier of `family`: IPv6's replace "KUBE-" with "KUBE-6-", cut at
+// ipset's 31 characters (kube-proxy's NewIPSet), so both families' sets coexist.
+std::string ipvs_set_name(const std::string& name, IpFamily family);
 
 // `ipset restore` input: create every set (-exist), then add the entries `to` has and
 // `from` lacks, delete those `from` has and `to` lacks (from = nullptr: add everything).

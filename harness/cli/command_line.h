@@ -81,11 +81,10 @@ bool only_family_option(const CommandLine& cl);
 IptablesOptions iptables_options_from(const CommandLine& cl);
 // --ip-family: {ipv4} (default), {ipv6} or, for dual, both (UsageError otherwise).
 std::vector<IpFamily> ip_families_from(const CommandLine& cl);
-// UsageError where svcbench cannot follow IPv6 yet: IPVS, and traffic through a node kind
-// other than netns (traffic_node_kind: the node traffic goes through, "" for rules alone);
-// `one_family`: the command takes one family, not dual.
+// UsageError where svcbench cannot follow IPv6 yet: traffic through a node kind other than
+// the dual-stack netns and vm (traffic_node_kind: the node traffic goes through, "" for rules
+// alone); `one_family`: the command takes one family, not dual.
 void require_family_supported(const std::vector<IpFamily>& families,
-                              const std::vector<std::string>& modes,
                               const std::string& traffic_node_kind, bool one_family);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);

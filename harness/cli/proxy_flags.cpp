@@ -115,19 +115,14 @@ std::vector<IpFamily> ip_families_from(const CommandLine& cl) {
 }
 
 void require_family_supported(const std::vector<IpFamily>& families,
-                              const std::vector<std::string>& modes,
                               const std::string& traffic_node_kind, bool one_family) {
   if (one_family && families.size() > 1)
     throw UsageError("--ip-family dual is a sweep's (both families side by side); here give "
                      "ipv4 or ipv6");
   if (std::find(families.begin(), families.end(), IpFamily::kIpv6) == families.end()) return;
-  for (const auto& m : modes)
-    if (m == "ipvs")
-      throw UsageError("--ip-family ipv6: kube-proxy's IPVS mode over IPv6 is not written yet; "
-                       "use the iptables or nftables modes");
-  if (!traffic_node_kind.empty() && traffic_node_kind != "netns")
+  if (!traffic_node_kind.empty() && traffic_node_kind != "netns" && traffic_node_kind != "vm")
     throw UsageError("--ip-family ipv6: the " + traffic_node_kind +
-                     " node carries IPv4 only so far; use --node netns (dual-stack)");
+                     " node carries IPv4 only so far; use --node netns or vm (dual-stack)");
 }
 
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes) {

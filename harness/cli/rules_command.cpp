@@ -86,7 +86,7 @@ int rules_command(const std::vector<std::string>& args) {
   const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
   IptablesOptions options = iptables_options_from(cl);
   require_version_supports(options.kube_proxy_version, {mode.name});
-  require_family_supported(ip_families_from(cl), {mode.name}, "", true);
+  require_family_supported(ip_families_from(cl), "", true);
   if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");
   if (!mode.has_canonical && cl.has("canonical"))

@@ -153,8 +153,7 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   install_interrupt_handlers();
 
-  require_family_supported(ip_families_from(cl), {mode_name},
-                           baseline ? "" : recorded_node_kind(), true);
+  require_family_supported(ip_families_from(cl), baseline ? "" : recorded_node_kind(), true);
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
   const bool custom_eal = cl.has_passthrough();
   std::unique_ptr<Node> node;

@@ -149,9 +149,8 @@ int sweep_command(const std::vector<std::string>& args) {
   if (c.iptables.kube_proxy_version != KubeProxyVersion::kCurrent && !cl.has("modes"))
     std::erase_if(c.modes, [](const std::string& m) { return !m.starts_with("iptables"); });
   const bool ipv6 = c.families.back() == IpFamily::kIpv6;
-  if (ipv6 && !cl.has("modes")) std::erase(c.modes, "ipvs");  // not written for IPv6 yet
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
-  require_family_supported(c.families, c.modes, node->kind(), false);
+  require_family_supported(c.families, node->kind(), false);
   if (ipv6 && !c.from_file.empty())
     throw UsageError("--from imports a cluster's IPv4 Services; drop --ip-family or --from");
   if (cl.has("throughput-targets") && !cl.has("throughput"))

@@ -54,22 +54,31 @@ double IpvsMode::apply(const Steps& s, const std::string& what) {
   timed({"/usr/bin/ip", "-batch", "-"}, s.addresses, "binding addresses");
   // One netlink request per virtual/real server, as kube-proxy issues them.
   timed({netlink_tool_}, s.servers, "virtual servers");
-  timed({"iptables-legacy-restore", "--noflush", "--counters"}, s.iptables, "iptables rules");
+  timed({iptables_tool("-restore"), "--noflush", "--counters"}, s.iptables, "iptables rules");
   return seconds;
+}
+
+std::string IpvsMode::iptables_tool(const char* suffix) const {
+  // The IPv6 proxier's constant rules go through ip6tables.
+  return std::string(options_.ip_family == IpFamily::kIpv6 ? "ip6tables-legacy" : "iptables-legacy") +
+         suffix;
 }
 
 void IpvsMode::reset() {
   node_.run({"ipvsadm", "-C"});  // kube-proxy's IPVS cleanup flushes IPVS as well
   node_.run({"/usr/bin/ip", "link", "del", "kube-ipvs0"});
   const std::string removal =
-      kube_chains_removal(node_.run_checked({"iptables-legacy-save"}, "ipvs reset (save)").out);
+      kube_chains_removal(node_.run_checked({iptables_tool("-save")}, "ipvs reset (save)").out);
   if (!removal.empty())
-    node_.run_checked({"iptables-legacy-restore", "--noflush"}, "ipvs reset", removal);
-  // kube-proxy's sets only, once no rule refers to them.
+    node_.run_checked({iptables_tool("-restore"), "--noflush"}, "ipvs reset", removal);
+  // kube-proxy's sets of this family only (the other's rules may still refer to theirs),
+  // once no rule refers to them.
+  const bool v6 = options_.ip_family == IpFamily::kIpv6;
   std::string destroy;
   std::istringstream sets(node_.run({"ipset", "list", "-n"}).out);
   for (std::string set; std::getline(sets, set);)
-    if (set.starts_with("KUBE-")) destroy += "destroy " + set + "\n";
+    if (set.starts_with("KUBE-") && set.starts_with("KUBE-6-") == v6)
+      destroy += "destroy " + set + "\n";
   if (!destroy.empty()) node_.run_checked({"ipset", "restore"}, "ipvs reset (ipsets)", destroy);
 }
 
@@ -80,7 +89,7 @@ double IpvsMode::initial_load(const ServiceSet& services) {
   for (const char* s : {"net.ipv4.vs.conntrack=1", "net.ipv4.vs.expire_nodest_conn=1",
                         "net.ipv4.vs.expire_quiescent_template=1"})
     node_.run_checked({"sysctl", "-w", s}, "ipvs sysctl");
-  node_.run_checked({"iptables-legacy-restore", "--noflush"}, "ipvs base-chain jumps", kBaseJumps);
+  node_.run_checked({iptables_tool("-restore"), "--noflush"}, "ipvs base-chain jumps", kBaseJumps);
   return apply(steps(build_ipvs(services, options_), nullptr), "initial load");
 }
 
@@ -98,7 +107,7 @@ DataplaneMode::Apply IpvsMode::prepare_full_resync(const ServiceSet& services) {
                    .run_checked({"ipset", "restore"}, "ipvs resync (ipset)", ipsets)
                    .seconds;
     seconds += node_
-                   .run_checked({"iptables-legacy-restore", "--noflush", "--counters"},
+                   .run_checked({iptables_tool("-restore"), "--noflush", "--counters"},
                                 "ipvs resync (iptables)", iptables)
                    .seconds;
     return seconds;
@@ -112,11 +121,14 @@ DataplaneMode::Apply IpvsMode::prepare_partial_sync(const ServiceSet& before,
 }
 
 std::string IpvsMode::loaded_ruleset() {
-  return node_.run({"ipvsadm", "-Ln"}).out + node_.run({"iptables-legacy-save"}).out;
+  return node_.run({"ipvsadm", "-Ln"}).out + node_.run({iptables_tool("-save")}).out;
 }
 
 std::vector<ServiceDispatch> IpvsMode::loaded_dispatch() {
-  return read_ipvs_dispatch(node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").out);
+  // IPVS holds both families' virtual servers: this proxier's are its own family's.
+  auto dispatch = read_ipvs_dispatch(node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").out);
+  std::erase_if(dispatch, [&](const ServiceDispatch& d) { return d.address.family != options_.ip_family; });
+  return dispatch;
 }
 
 std::unique_ptr<DataplaneMode> make_ipvs_mode(Node& node, const IptablesOptions& options) {

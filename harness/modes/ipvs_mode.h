@@ -32,6 +32,7 @@ class IpvsMode : public DataplaneMode {
   };
   Steps steps(const IpvsProgramme& to, const IpvsProgramme* from) const;
   double apply(const Steps& steps, const std::string& what);
+  std::string iptables_tool(const char* suffix) const;  // "iptables-legacy" or ip6tables'
   Node& node_;
   IpvsOptions options_;
   std::string netlink_tool_;

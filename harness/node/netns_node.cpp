@@ -30,30 +30,15 @@ void NetnsNode::up() {
 }
 
 void NetnsNode::address_links(const AddressPlan& plan) {
-  const std::string family = plan.test_links.family() == IpFamily::kIpv6 ? "-6" : "-4";
-  const std::string prefix = "/" + std::to_string(plan.link_prefix());
-  ip({"-n", kNodeNs, family, "addr", "add", plan.node_ingress_address().str() + prefix, "dev",
-      kNodeIngress},
-     "addressing svcb-n0");
-  ip({"-n", kNodeNs, family, "addr", "add", plan.node_egress_address().str() + prefix, "dev",
-      kNodeEgress},
-     "addressing svcb-n1");
-  // Endpoints live behind link B: a static neighbour makes the node forward there without
-  // ARP or neighbour discovery.
-  const std::string rx_mac = mac_of(N::kGeneratorNs, kRxLink);
-  ip({"-n", kNodeNs, family, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac,
-      "nud", "permanent", "dev", kNodeEgress},
-     "adding the endpoint neighbour");
-  ip({"-n", kNodeNs, family, "route", "replace", plan.pods.str(), "via",
-      plan.endpoint_next_hop().str(), "dev", kNodeEgress},
-     "routing the pod range");
-  // Clients are never answered, but give their addresses a neighbour too so the node never
-  // asks for them.
-  const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
-  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
-    ip({"-n", kNodeNs, family, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac,
-        "nud", "permanent", "dev", kNodeIngress},
-       "adding a client neighbour");
+  const auto commands = node_link_commands(plan, kNodeIngress, kNodeEgress,
+                                           mac_of(N::kGeneratorNs, kTxLink),
+                                           mac_of(N::kGeneratorNs, kRxLink));
+  for (const auto& group : {commands.addresses, commands.routes})
+    for (const auto& args : group) {
+      std::vector<std::string> argv = {"-n", kNodeNs};
+      argv.insert(argv.end(), args.begin(), args.end());
+      ip(argv, "addressing the node's links (ip " + args[1] + " " + args[2] + ")");
+    }
 }
 
 void NetnsNode::down() { remove_testbed_leftovers(); }

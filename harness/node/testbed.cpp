@@ -164,6 +164,26 @@ void create_node_namespace(const std::string& netns, const std::string& tx_link,
     ip({"-n", netns, "link", "set", link, "up"}, "bringing up " + link);
 }
 
+NodeLinkCommands node_link_commands(const AddressPlan& plan, const std::string& ingress,
+                                    const std::string& egress, const std::string& tx_mac,
+                                    const std::string& rx_mac) {
+  const std::string family = plan.test_links.family() == IpFamily::kIpv6 ? "-6" : "-4";
+  const std::string prefix = "/" + std::to_string(plan.link_prefix());
+  NodeLinkCommands c;
+  c.addresses.push_back(
+      {family, "addr", "add", plan.node_ingress_address().str() + prefix, "dev", ingress});
+  c.addresses.push_back(
+      {family, "addr", "add", plan.node_egress_address().str() + prefix, "dev", egress});
+  c.routes.push_back({family, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac,
+                      "nud", "permanent", "dev", egress});
+  c.routes.push_back({family, "route", "replace", plan.pods.str(), "via",
+                      plan.endpoint_next_hop().str(), "dev", egress});
+  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+    c.routes.push_back({family, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac,
+                        "nud", "permanent", "dev", ingress});
+  return c;
+}
+
 void remove_testbed_leftovers() {
   if (!running_as_root()) throw SetupError("testbed down needs root: rerun with sudo");
   for (const auto& ns : svcb_namespaces())

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "address_plan.h"
+
 namespace svcbench {
 
 struct TestbedNames {
@@ -30,6 +32,17 @@ void create_generator_namespace();
 void create_node_namespace(const std::string& netns, const std::string& tx_link,
                            const std::string& ingress, const std::string& rx_link,
                            const std::string& egress, bool ipv6 = false);
+
+// The `ip` arguments (without "ip") that put a node's two links into one family's plan:
+// `addresses` (ingress and egress, before the links come up on a guest), then `routes`: the
+// pod range via the endpoint next hop and static neighbours for it and for the clients, so
+// the node never has to ask for either. tx_mac/rx_mac: the generator's ends of the links.
+struct NodeLinkCommands {
+  std::vector<std::vector<std::string>> addresses, routes;
+};
+NodeLinkCommands node_link_commands(const AddressPlan& plan, const std::string& ingress,
+                                    const std::string& egress, const std::string& tx_mac,
+                                    const std::string& rx_mac);
 
 // Records what `up` created: the node kind and the identity of each namespace (for
 // require_owned_namespace and for `testbed status` / current_node()).

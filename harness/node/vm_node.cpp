@@ -163,30 +163,38 @@ void VmNode::start_guest() {
       if (!r.ok()) throw SetupError(what + " failed on the vm node " + tool_failure(argv[0], r));
     };
     const std::string ip = "/usr/bin/ip";  // busybox's own ip lacks what we need
-    const std::string prefix = "/" + std::to_string(plan.link_prefix());
     guest_checked({ip, "link", "set", "lo", "up"}, "guest lo");
-    guest_checked({ip, "addr", "add", plan.node_ingress_address().str() + prefix, "dev", "eth0"},
-                  "guest eth0 address");
-    guest_checked({ip, "addr", "add", plan.node_egress_address().str() + prefix, "dev", "eth1"},
-                  "guest eth1 address");
-    guest_checked({ip, "link", "set", "eth0", "up"}, "guest eth0 up");
-    guest_checked({ip, "link", "set", "eth1", "up"}, "guest eth1 up");
     guest_checked({"sysctl", "-w", "net.ipv4.ip_forward=1"}, "guest forwarding");
     for (const char* conf : {"all", "default", "eth0", "eth1"})
       guest_checked({"sysctl", "-w", std::string("net.ipv4.conf.") + conf + ".rp_filter=0"},
                     "guest rp_filter");
-    const std::string rx_mac = mac_of(TestbedNames::kGeneratorNs, kRxTap);
-    const std::string tx_mac = mac_of(TestbedNames::kGeneratorNs, kTxTap);
-    guest_checked({ip, "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac, "nud",
-                   "permanent", "dev", "eth1"},
-                  "guest endpoint neighbour");
-    guest_checked({ip, "route", "replace", plan.pods.str(), "via", plan.endpoint_next_hop().str(),
-                   "dev", "eth1"},
-                  "guest pod route");
-    for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
-      guest_checked({ip, "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac, "nud",
-                     "permanent", "dev", "eth0"},
-                    "guest client neighbour");
+    // Dual-stack, IPv6 silent as on the netns node: no link-local address, DAD or router
+    // solicitation (set before the links come up), forwarding on.
+    for (const char* conf : {"all", "default", "eth0", "eth1"})
+      for (const char* key : {"accept_dad=0", "accept_ra=0", "router_solicitations=0"})
+        guest_checked({"sysctl", "-w", std::string("net.ipv6.conf.") + conf + "." + key},
+                      "guest IPv6 settings");
+    for (const char* link : {"eth0", "eth1"})
+      guest_checked({"sysctl", "-w", std::string("net.ipv6.conf.") + link + ".addr_gen_mode=1"},
+                    "guest IPv6 settings");
+    guest_checked({"sysctl", "-w", "net.ipv6.conf.all.forwarding=1"}, "guest IPv6 forwarding");
+    // Both families' plans on the guest's links, as on the netns node.
+    std::vector<NodeLinkCommands> families;
+    for (const AddressPlan& family_plan : {plan, AddressPlan::ipv6()})
+      families.push_back(node_link_commands(family_plan, "eth0", "eth1",
+                                            mac_of(TestbedNames::kGeneratorNs, kTxTap),
+                                            mac_of(TestbedNames::kGeneratorNs, kRxTap)));
+    auto guest_ip = [&](const std::vector<std::string>& args) {
+      std::vector<std::string> argv = {ip};
+      argv.insert(argv.end(), args.begin(), args.end());
+      guest_checked(argv, "guest " + args[1] + " " + args[2] + " " + args[3]);
+    };
+    for (const auto& f : families)
+      for (const auto& args : f.addresses) guest_ip(args);
+    guest_checked({ip, "link", "set", "eth0", "up"}, "guest eth0 up");
+    guest_checked({ip, "link", "set", "eth1", "up"}, "guest eth1 up");
+    for (const auto& f : families)
+      for (const auto& args : f.routes) guest_ip(args);
   } catch (...) {
     stop_guest();
     throw;

@@ -23,19 +23,30 @@ namespace {
 struct Request {
   char verb = 0;  // A E D a e d
   uint16_t protocol = IPPROTO_TCP;
-  in_addr address{};
+  int family = AF_INET;  // of the virtual server (its real servers share it)
+  nf_inet_addr address{};
   uint16_t port = 0;
   std::string scheduler = "rr";
   uint32_t persistence = 0;  // seconds; 0: not persistent
-  in_addr real{};
+  nf_inet_addr real{};
+  int real_family = AF_INET;
   uint16_t real_port = 0;
   uint32_t weight = 1;
 };
 
-bool parse_endpoint(const std::string& text, in_addr& addr, uint16_t& port) {
+// "a.b.c.d:port" or "[v6]:port", as ipvsadm writes them.
+bool parse_endpoint(const std::string& text, nf_inet_addr& addr, int& family, uint16_t& port) {
   auto colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  if (inet_pton(AF_INET, text.substr(0, colon).c_str(), &addr) != 1) return false;
+  if (colon == std::string::npos || colon + 1 == text.size()) return false;
+  std::string host = text.substr(0, colon);
+  family = AF_INET;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    family = AF_INET6;
+  }
+  if (inet_pton(family, host.c_str(), family == AF_INET6 ? static_cast<void*>(&addr.in6)
+                                                          : static_cast<void*>(&addr.ip)) != 1)
+    return false;
   port = static_cast<uint16_t>(std::stoul(text.substr(colon + 1)));
   return true;
 }
@@ -51,13 +62,13 @@ bool parse(const std::string& line, Request& r) {
     auto next = [&]() -> std::string { return i + 1 < w.size() ? w[++i] : ""; };
     if (t == "-t" || t == "-u" || t == "--sctp-service") {
       r.protocol = t == "-t" ? IPPROTO_TCP : t == "-u" ? IPPROTO_UDP : IPPROTO_SCTP;
-      if (!parse_endpoint(next(), r.address, r.port)) return false;
+      if (!parse_endpoint(next(), r.address, r.family, r.port)) return false;
     } else if (t == "-s") {
       r.scheduler = next();
     } else if (t == "-p") {
       r.persistence = static_cast<uint32_t>(std::stoul(next()));
     } else if (t == "-r") {
-      if (!parse_endpoint(next(), r.real, r.real_port)) return false;
+      if (!parse_endpoint(next(), r.real, r.real_family, r.real_port)) return false;
     } else if (t == "-w") {
       r.weight = static_cast<uint32_t>(std::stoul(next()));
     } else if (t != "-m") {
@@ -69,34 +80,31 @@ bool parse(const std::string& line, Request& r) {
 
 void put_service(nl_msg* msg, const Request& r, bool full) {
   nlattr* svc = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
-  nla_put_u16(msg, IPVS_SVC_ATTR_AF, AF_INET);
+  nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<uint16_t>(r.family));
   nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, r.protocol);
-  nf_inet_addr addr{};
-  addr.ip = r.address.s_addr;
-  nla_put(msg, IPVS_SVC_ATTR_ADDR, sizeof addr, &addr);
+  nla_put(msg, IPVS_SVC_ATTR_ADDR, sizeof r.address, &r.address);
   nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(r.port));
   if (full) {
     nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, r.scheduler.c_str());
     ip_vs_flags flags{r.persistence ? static_cast<__u32>(IP_VS_SVC_F_PERSISTENT) : 0u, ~0u};
     nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
     nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, r.persistence);
-    nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, 0xffffffff);
+    // A host's mask: all ones for IPv4, the prefix length 128 for IPv6 (as libipvs).
+    nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, r.family == AF_INET6 ? 128 : 0xffffffff);
   }
   nla_nest_end(msg, svc);
 }
 
 void put_dest(nl_msg* msg, const Request& r, bool full) {
   nlattr* dest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
-  nf_inet_addr addr{};
-  addr.ip = r.real.s_addr;
-  nla_put(msg, IPVS_DEST_ATTR_ADDR, sizeof addr, &addr);
+  nla_put(msg, IPVS_DEST_ATTR_ADDR, sizeof r.real, &r.real);
   nla_put_u16(msg, IPVS_DEST_ATTR_PORT, htons(r.real_port));
   if (full) {
     nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, IP_VS_CONN_F_MASQ);
     nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, r.weight);
     nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, 0);
     nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, 0);
-    nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, AF_INET);
+    nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, static_cast<uint16_t>(r.real_family));
   }
   nla_nest_end(msg, dest);
 }

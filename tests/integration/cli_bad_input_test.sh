@@ -114,7 +114,6 @@ expect_said 2 "is not an IP address" rules --services 10 --node-ip node-a
 expect_said 2 "is not a CIDR" rules --services 10 --service-cidr 198.19.0.0/33
 expect_said 2 "go with --during" run --masquerade-all
 expect_said 2 "takes ipv4, ipv6 or dual" rules --services 10 --ip-family ipv5
-expect_said 2 "IPVS mode over IPv6 is not written yet" rules --mode ipvs --services 10 --ip-family ipv6
 expect_said 2 "is a sweep's" rules --services 10 --ip-family dual
 expect_said 2 "is a sweep's" run --ip-family dual
 expect_said 2 "carries IPv4 only so far" sweep --ip-family dual --node uml --out "$work/out"

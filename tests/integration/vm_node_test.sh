@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The vm node: the image builds from Debian packages, the guest boots (KVM or TCG), rules load
-# in the guest and packets cross it DNAT-ed to the right endpoints, and teardown leaves no
+# in the guest and packets of both families cross it DNAT-ed to the right endpoints, and teardown leaves no
 # qemu, tap or namespace behind — also when the image is missing.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
@@ -33,13 +33,15 @@ msg=$("$svcbench" testbed up --node vm --vm-image "$work/none" 2>&1) && fail "up
 no_guest || fail "qemu left running after a failed up"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a failed up"
 
-"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables,ipvs --services 10,50 \
+# Dual-stack: every mode in both families, IPVS over IPv6 included (KUBE-6- sets, [ip]:port servers).
+"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy,nftables,ipvs --services 10,50 --ip-family dual \
   --packets 200 --rate 1000 --repeats 1 --out "$work/run" 2>"$work/log" || fail "sweep on the vm node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "vm" and (.context.accelerator == "kvm" or .context.accelerator == "tcg")
        and (.context.emulated == (.context.accelerator == "tcg"))
-       and (.progress.failed | length) == 0 and (.latency | length) == 48
+       and (.progress.failed | length) == 0 and (.latency | length) == 96
+       and ([.latency[] | select(.mode == "ipvs" and .ip_family == "ipv6")] | length) == 16
        and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)
-       and ([.updates[] | select(.seconds.median > 0)] | length) == 30
+       and ([.updates[] | select(.seconds.median > 0)] | length) == 60
        and all(.latency[] | select(.mode == "ipvs" and .target == "first" and .phase == "new-flow");
                .endpoint_spread_max_deviation < 0.05)' "$work/run/results.json" >/dev/null \
   || fail "vm sweep results: $(jq -c '{c: .context, p: .progress}' "$work/run/results.json")"

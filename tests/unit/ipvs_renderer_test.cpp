@@ -73,6 +73,52 @@ TEST(IpvsRenderer, UpdatesAreDiffs) {
   EXPECT_NE(render_ipvs(before_set, IpvsOptions{}).find("# ipvsadm -R"), std::string::npos);
 }
 
+// kube-proxy's IPv6 proxier (NewIPSet, writeIptablesRules): its sets renamed "KUBE-6-..." and
+// cut at 31 characters, family inet6, ::1/128 dismissed, /128 addresses on kube-ipvs0,
+// virtual servers as ipvsadm names IPv6 ones.
+TEST(IpvsRenderer, Ipv6ProxierNamesItsSetsApartAndBracketsItsServers) {
+  EXPECT_EQ(ipvs_set_name("KUBE-CLUSTER-IP", IpFamily::kIpv6), "KUBE-6-CLUSTER-IP");
+  EXPECT_EQ(ipvs_set_name("KUBE-LOAD-BALANCER-SOURCE-CIDR", IpFamily::kIpv6), "KUBE-6-LOAD-BALANCER-SOURCE-CID");
+  EXPECT_EQ(ipvs_set_name("KUBE-NODE-PORT-LOCAL-SCTP-HASH", IpFamily::kIpv6), "KUBE-6-NODE-PORT-LOCAL-SCTP-HAS");
+  EXPECT_EQ(ipvs_set_name("KUBE-CLUSTER-IP", IpFamily::kIpv4), "KUBE-CLUSTER-IP");
+  using testing::endpoint;
+  ServiceSet set;
+  set.services.push_back(testing::p80_service("ns1", "svc1", ServiceType::kNodePort, "fd00:172:30::41", 3001,
+                                              {endpoint("fd00:10:180::1", 80), endpoint("fd00:10:180::2:1", 80)}));
+  IpvsOptions o;
+  o.ip_family = IpFamily::kIpv6;
+  o.cluster_cidr = Cidr::parse("fd00:10::/64");
+  o.node_ip = testing::ip("2001:db8::1");
+  const auto p = build_ipvs(set, o);
+  const auto& vs = p.virtual_servers.at("-t [fd00:172:30::41]:80");
+  ASSERT_EQ(vs.real_servers.size(), 2u);
+  EXPECT_EQ(vs.real_servers[0].str(), "[fd00:10:180::1]:80");
+  EXPECT_TRUE(p.virtual_servers.contains("-t [2001:db8::1]:3001"));  // the NodePort on the node IP
+  const std::string ipsets = ipvs_ipset_restore(p, nullptr);
+  EXPECT_NE(ipsets.find("create KUBE-6-CLUSTER-IP hash:ip,port family inet6 hashsize 1024 maxelem 65536 comment -exist\n"),
+            std::string::npos);
+  EXPECT_NE(ipsets.find("add KUBE-6-CLUSTER-IP fd00:172:30::41,tcp:80 -exist\n"), std::string::npos);
+  EXPECT_EQ(ipsets.find("create KUBE-CLUSTER-IP "), std::string::npos);
+  EXPECT_EQ(ipvs_address_batch(p, nullptr), "address add fd00:172:30::41/128 dev kube-ipvs0\n");
+  EXPECT_NE(p.iptables.find("-A KUBE-SERVICES -s ::1/128 -j RETURN\n"), std::string::npos);
+  EXPECT_NE(p.iptables.find("--match-set KUBE-6-CLUSTER-IP dst,dst ! -s fd00:10::/64 -j KUBE-MARK-MASQ\n"),
+            std::string::npos);
+  EXPECT_EQ(p.iptables.find("--match-set KUBE-CLUSTER-IP "), std::string::npos);
+  EXPECT_NE(ipvs_ipvsadm_restore(p, nullptr, "rr").find("-a -t [fd00:172:30::41]:80 -r [fd00:10:180::2:1]:80 -m -w 1\n"),
+            std::string::npos);
+  // What ipvsadm -Ln lists for it reads back into the same dispatch.
+  const auto dispatch = read_ipvs_dispatch(
+      "IP Virtual Server version 1.2.1 (size=4096)\n"
+      "Prot LocalAddress:Port Scheduler Flags\n"
+      "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+      "TCP  [fd00:172:30::41]:80 rr\n"
+      "  -> [fd00:10:180::1]:80           Masq    1      0          0\n");
+  ASSERT_EQ(dispatch.size(), 1u);
+  EXPECT_EQ(dispatch[0].address.str(), "fd00:172:30::41");
+  ASSERT_EQ(dispatch[0].endpoints.size(), 1u);
+  EXPECT_EQ(dispatch[0].endpoints[0].str(), "[fd00:10:180::1]:80");
+}
+
 TEST(IpvsListing, ReadsIpvsadmOutput) {
   const char* listing =
       "IP Virtual Server version 1.2.1 (size=4096)\n"
