@@ -81,15 +81,8 @@ TEST(IpvsRenderer, Ipv6ProxierNamesItsSetsApartAndBracketsItsServers) {
   EXPECT_EQ(ipvs_set_name("KUBE-LOAD-BALANCER-SOURCE-CIDR", IpFamily::kIpv6), "KUBE-6-LOAD-BALANCER-SOURCE-CID");
   EXPECT_EQ(ipvs_set_name("KUBE-NODE-PORT-LOCAL-SCTP-HASH", IpFamily::kIpv6), "KUBE-6-NODE-PORT-LOCAL-SCTP-HAS");
   EXPECT_EQ(ipvs_set_name("KUBE-CLUSTER-IP", IpFamily::kIpv4), "KUBE-CLUSTER-IP");
-  using testing::endpoint;
-  ServiceSet set;
-  set.services.push_back(testing::p80_service("ns1", "svc1", ServiceType::kNodePort, "fd00:172:30::41", 3001,
-                                              {endpoint("fd00:10:180::1", 80), endpoint("fd00:10:180::2:1", 80)}));
-  IpvsOptions o;
-  o.ip_family = IpFamily::kIpv6;
-  o.cluster_cidr = Cidr::parse("fd00:10::/64");
-  o.node_ip = testing::ip("2001:db8::1");
-  const auto p = build_ipvs(set, o);
+  const auto p = build_ipvs(testing::ipv6_node_port_fixture(),
+                             with_proxy_options<IpvsOptions>(testing::ipv6_proxier_options()));
   const auto& vs = p.virtual_servers.at("-t [fd00:172:30::41]:80");
   ASSERT_EQ(vs.real_servers.size(), 2u);
   EXPECT_EQ(vs.real_servers[0].str(), "[fd00:10:180::1]:80");

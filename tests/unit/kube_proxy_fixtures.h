@@ -90,4 +90,22 @@ inline IptablesOptions fake_proxier_options() {
   return o;
 }
 
+// The IPv6 Service of kube-proxy's nftables TestTracePacketV6 ("basic tests of TestNodePorts for
+// ipv6"): ns1/svc1, NodePort 3001, ClusterIP fd00:172:30::41, two endpoints on port 80.
+inline ServiceSet ipv6_node_port_fixture() {
+  ServiceSet set;
+  set.services.push_back(p80_service("ns1", "svc1", ServiceType::kNodePort, "fd00:172:30::41", 3001,
+                                     {endpoint("fd00:10:180::1", 80), endpoint("fd00:10:180::2:1", 80)}));
+  return set;
+}
+
+// Its IPv6 proxier: pod CIDR fd00:10::/64, node IP 2001:db8::1.
+inline ProxyOptions ipv6_proxier_options() {
+  ProxyOptions o;
+  o.ip_family = IpFamily::kIpv6;
+  o.cluster_cidr = Cidr::parse("fd00:10::/64");
+  o.node_ip = ip("2001:db8::1");
+  return o;
+}
+
 }  // namespace svcbench::testing

@@ -55,18 +55,11 @@ TEST(NftablesRenderer, MatchesKubeProxyOverallRules) {
 // kube-proxy's IPv6 proxier: table ip6 kube-proxy, ip6 matches, ipv6_addr sets, endpoint chain
 // names with the address's colons as dots, dnat to [addr]:port.
 TEST(NftablesRenderer, MatchesKubeProxysIpv6Expectation) {
-  using testing::endpoint;
-  ServiceSet set;
-  set.services.push_back(testing::p80_service("ns1", "svc1", ServiceType::kNodePort, "fd00:172:30::41", 3001,
-                                              {endpoint("fd00:10:180::1", 80), endpoint("fd00:10:180::2:1", 80)}));
-  NftablesOptions o;
-  o.ip_family = IpFamily::kIpv6;
-  o.cluster_cidr = Cidr::parse("fd00:10::/64");
-  o.node_ip = testing::ip("2001:db8::1");
+  auto o = with_proxy_options<NftablesOptions>(testing::ipv6_proxier_options());
   o.more_node_ips = {testing::ip("2001:db8:1::2")};
   o.node_port_addresses = {*Cidr::parse("2001:db8::/32")};
   o.service_cidrs = {*Cidr::parse("fd00:10:96::/112")};
-  const auto rs = build_nftables(set, o);
+  const auto rs = build_nftables(testing::ipv6_node_port_fixture(), o);
   const auto got = nftables_dump_lines(rs);
   for (const auto& line : golden_lines("ipv6-node-port.nft"))
     EXPECT_TRUE(std::binary_search(got.begin(), got.end(), line)) << "missing: " << line;
