@@ -1,29 +1,8 @@
 #include "synthetic_services.h"
 
-#include <charconv>
 #include <random>
 
 namespace svcbench {
-
-bool parse_endpoint_range(const std::string& text, SyntheticSpec& spec) {
-  auto dash = text.find('-');
-  auto parse = [](std::string_view s, size_t& out) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size();
-  };
-  size_t lo = 0, hi = 0;
-  if (dash == std::string::npos) {
-    if (!parse(text, lo)) return false;
-    hi = lo;
-  } else if (!parse(std::string_view(text).substr(0, dash), lo) ||
-             !parse(std::string_view(text).substr(dash + 1), hi)) {
-    return false;
-  }
-  if (lo > hi || hi > 1000) return false;
-  spec.endpoints_min = lo;
-  spec.endpoints_max = hi;
-  return true;
-}
 
 namespace {
 // Deterministic per-service randomness: the i-th Service is the same whatever N is.
@@ -57,13 +36,13 @@ Service make_synthetic_service(size_t i, const SyntheticSpec& spec, const Addres
     s.type = ServiceType::kNodePort;
   }
   if (s.type != ServiceType::kClusterIP) port.node_port = static_cast<uint16_t>(30000 + i % 2768);
-  const size_t span = spec.endpoints_max - spec.endpoints_min + 1;
-  const size_t n_endpoints = spec.endpoints_min + static_cast<size_t>(rng() % span);
+  const size_t n_endpoints = spec.endpoints.endpoints_for(i, rng);
   const uint64_t pods = plan.pods.size() - 2;
   for (size_t e = 0; e < n_endpoints; ++e) {
     Endpoint ep;
-    // Endpoint addresses: service i's e-th pod, striding so neighbours differ.
-    ep.address = plan.pods.at(1 + (i * spec.endpoints_max + e) % pods);
+    // Endpoint addresses: service i's e-th pod, striding so neighbours differ (past the pod
+    // range's size, Services share pods; one Service's endpoints never repeat).
+    ep.address = plan.pods.at(1 + (i * spec.endpoints.largest() + e) % pods);
     ep.port = udp ? 5353 : 8080;
     ep.local = unit(rng) < spec.local_endpoint_share;
     port.endpoints.push_back(ep);

@@ -282,6 +282,29 @@ def per_rule_cost(doc):
     return out
 
 
+def per_endpoint_cost(doc):
+    """Where Services differ in endpoints (an --endpoints-profile): least squares of new-flow p50
+    against both what a new flow walks — the KUBE-SERVICES rules before its Service (position)
+    and that Service's endpoints (its KUBE-SVC chain) — over every single-target entry:
+    (ns per rule, ns per endpoint, R², entries)."""
+    import numpy as np
+    out = {}
+    dual = len(families_of(doc)) > 1
+    rows = [e for e in doc["latency"] if e["phase"] == "new-flow" and "target_endpoints" in e
+            and e["target"] in ("first", "middle", "last")]
+    for (mode, family), group in by_key(rows, "mode", "ip_family").items():
+        if len(group) < 4 or len({r["target_endpoints"] for r in group}) < 2:
+            continue
+        x = np.array([[1.0, r.get("target_positions", 0), r["target_endpoints"]] for r in group])
+        y = np.array([r["latency_ns"]["p50"] for r in group], dtype=float)
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        ss_res = float(((y - x @ coef) ** 2).sum())
+        out[f"{mode} {family}" if dual else mode] = (float(coef[1]), float(coef[2]),
+                                                     1 - ss_res / ss_tot if ss_tot else 1.0, len(group))
+    return out
+
+
 def plot_convergence(doc, out):
     """Top row: time to effect per operation (p50, bars to p99) with the tool's own time dashed;
     bottom row: background p99 latency during the update (solid) and before it (dotted)."""
@@ -496,6 +519,10 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
         return (f"<li>{html.escape(mode)}: {slope:.2f} ns{cycles} {what}; least squares over {n} sizes, "
                 f"R² {r2:.3f} (new-flow p50, last target)</li>")
     cost_text = "".join(cost_line(m, c) for m, c in costs.items())
+    for mode, (rule, endpoint, r2, n) in per_endpoint_cost(doc).items():
+        cost_text += (f"<li>{html.escape(mode)}: {rule:.2f} ns per KUBE-SERVICES rule and {endpoint:.2f} ns per endpoint "
+                      f"of the target's KUBE-SVC chain; two-variable least squares over {n} entries, R² {r2:.3f} "
+                      f"(new-flow p50, first/middle/last targets)</li>")
     cost_text += (f"<li>CPU: {cpu}" + (f", TSC {tsc_hz / 1e9:.3f} GHz" if tsc_hz else "") +
                   ": the same code walks KUBE-SERVICES at different costs on different CPUs; compare runs in cycles and within a run</li>")
     failed = doc["progress"].get("failed", [])
@@ -511,7 +538,8 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
 <h1>svcbench: Service dataplane cost vs number of Services</h1>{emulated}
-<p>state: {html.escape(doc['progress'].get('state', '?'))}; {base_text}; largest size {largest}.</p>
+<p>state: {html.escape(doc['progress'].get('state', '?'))}; {base_text}; largest size {largest};
+endpoints per Service: {html.escape((doc.get('config', {}).get('endpoints_profile') or {}).get('name', 'uniform:2'))}.</p>
 <h2>Per-rule cost</h2><ul>{cost_text or '<li>needs two or more sizes</li>'}</ul>
 <h2>Plots</h2>{imgs}{throughput_html}{under_load_html(doc)}
 <h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "endpoint_profile.h"
 #include "iptables_renderer.h"
 #include "measure_convergence.h"
 #include "measure_throughput.h"
@@ -89,9 +90,15 @@ void require_family_supported(const std::vector<IpFamily>& families,
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 
+// How many endpoints synthetic Services get (--endpoints, --endpoints-profile), shared by
+// rules, run --during and sweep; UsageError on nonsense (a profile file included).
+std::vector<OptionSpec> endpoint_option_specs();
+EndpointProfile endpoint_profile_from(const CommandLine& cl);
+
 // Subcommands: each returns the process exit code.
 int rules_command(const std::vector<std::string>& args);
 int pcap_command(const std::vector<std::string>& args);
+int profile_command(const std::vector<std::string>& args);
 int testbed_command(const std::vector<std::string>& args);
 int run_command_line(const std::vector<std::string>& args);
 int sweep_command(const std::vector<std::string>& args);

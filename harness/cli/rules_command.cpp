@@ -22,7 +22,6 @@ std::vector<OptionSpec> own_specs() {
   std::vector<OptionSpec> specs = {
     {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload), nftables or ipvs"},
     {"services", "N", "synthetic Services (1 to 1,000,000)"},
-    {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
     {"seed", "S", "seed of the synthetic set (default 1)"},
     {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
     {"nodeport-share", "F", "fraction of NodePort Services (default 0)"},
@@ -34,6 +33,7 @@ std::vector<OptionSpec> own_specs() {
     {"out", "PATH", "write the payload here instead of stdout"},
     {"pcap", "PATH", "also write a pcap with one packet per Service frontend"},
   };
+  for (auto& spec : endpoint_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
   return specs;
 }
@@ -51,9 +51,7 @@ ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan,
   SyntheticSpec spec;
   spec.services = cl.get_count("services", 0, 1'000'000);
   if (spec.services == 0) throw UsageError("--services must be at least 1");
-  if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), spec))
-    throw UsageError("--endpoints takes E or MIN-MAX (0 to 1000), not '" + cl.get("endpoints") +
-                     "'");
+  spec.endpoints = endpoint_profile_from(cl);
   spec.seed = cl.get_count("seed", 1, UINT64_MAX);
   spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
   spec.node_port_share = cl.get_number("nodeport-share", 0, 0, 1);

@@ -13,6 +13,7 @@
 #include "results_document.h"
 #include "results_json.h"
 #include "run_context.h"
+#include "sweep_config.h"
 #include "testbed.h"
 
 namespace svcbench {
@@ -56,6 +57,7 @@ int run_command_line(const std::vector<std::string>& args) {
     if (spec.name != "node") kSpecs.push_back(std::move(spec));  // the node is the one that is up
   for (auto& spec : throughput_option_specs()) kSpecs.push_back(std::move(spec));
   for (auto& spec : convergence_option_specs()) kSpecs.push_back(std::move(spec));
+  for (auto& spec : endpoint_option_specs()) kSpecs.push_back(std::move(spec));
   for (auto& spec : proxy_option_specs()) kSpecs.push_back(std::move(spec));
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
@@ -107,9 +109,10 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   const std::optional<ConvergenceRequest> convergence =
       convergence_request_from(cl, "during", cl.get("during", "all"));
-  if (!convergence && (cl.has("services") || (has_proxy_option(cl) && !only_family_option(cl))))
-    throw UsageError("--services and kube-proxy's flags (--cluster-cidr, ...) go with --during "
-                     "(run measures what is loaded; sweep loads Services)");
+  if (!convergence && (cl.has("services") || cl.has("endpoints") || cl.has("endpoints-profile") ||
+                       (has_proxy_option(cl) && !only_family_option(cl))))
+    throw UsageError("--services, --endpoints and kube-proxy's flags (--cluster-cidr, ...) go with "
+                     "--during (run measures what is loaded; sweep loads Services)");
   if (convergence && (baseline || pcap))
     throw UsageError("--during makes updates on the node under generated traffic; drop " +
                      std::string(baseline ? "--baseline" : "--pcap"));
@@ -124,6 +127,7 @@ int run_command_line(const std::vector<std::string>& args) {
   if (convergence) {
     spec.services = cl.get_count("services", 10, 200'000);
     if (spec.services == 0) throw UsageError("--services must be at least 1");
+    spec.endpoints = endpoint_profile_from(cl);
     services = make_synthetic_services(spec, plan);
     if (!iptables.cluster_cidr) iptables.cluster_cidr = plan.pods;
     require_version_supports(iptables.kube_proxy_version, {mode_name});
@@ -184,7 +188,9 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"during", convergence ? nlohmann::json(convergence->operations)
                                               : nlohmann::json(nullptr)},
                        {"services",
-                        convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)}});
+                        convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)},
+                       {"endpoints_profile", convergence ? endpoint_profile_json(spec.endpoints)
+                                                        : nlohmann::json(nullptr)}});
   {
     GeneratorSetup generators(ports, plan);
     if (!baseline) {

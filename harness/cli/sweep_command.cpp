@@ -21,7 +21,6 @@ int sweep_command(const std::vector<std::string>& args) {
       {"out", "DIR", "results directory (results.json, summary.csv)"},
       {"resume", "DIR", "finish an interrupted sweep in DIR"},
       {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats (CI)"},
-      {"endpoints", "E|MIN-MAX", "endpoints per Service (default 2)"},
       {"seed", "S", "seed of the synthetic sets (default 1)"},
       {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
       {"from", "FILE", "sweep a cluster's kubectl JSON (remapped into 198.18.0.0/15)"},
@@ -39,6 +38,7 @@ int sweep_command(const std::vector<std::string>& args) {
        "af_xdp on veth links where the kernel has AF_XDP)"},
   };
   for (auto& spec : node_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : endpoint_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : throughput_option_specs()) specs.push_back(std::move(spec));
   specs.push_back({"throughput-targets", "LIST",
@@ -125,10 +125,10 @@ int sweep_command(const std::vector<std::string>& args) {
   if (std::filesystem::exists(c.out_dir + "/results.json"))
     throw UsageError(c.out_dir + " already holds results.json; use --resume " + c.out_dir +
                      " or another --out");
-  if (cl.has("endpoints") && !parse_endpoint_range(cl.get("endpoints"), c.spec))
-    throw UsageError("--endpoints takes E or MIN-MAX, not '" + cl.get("endpoints") + "'");
-  if (c.spec.endpoints_min == 0)
-    throw UsageError("--endpoints must be at least 1 for latency runs");
+  c.spec.endpoints = endpoint_profile_from(cl);
+  if (c.spec.endpoints.smallest() == 0)
+    throw UsageError("every Service needs an endpoint for latency runs: --endpoints at least 1 (a "
+                     "profile without Services of 0 endpoints)");
   c.spec.seed = cl.get_count("seed", 1, UINT64_MAX);
   c.spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
   c.from_file = cl.get("from");

@@ -148,6 +148,7 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
         traffic = plan_service_traffic(selected, request.plan);
         entry.target = to_string(target);
         entry.target_positions = selected.size() == 1 ? selected[0].position : dispatch.size();
+        if (selected.size() == 1) entry.target_endpoints = selected[0].endpoints.size();
         entry.with_cdf = target == TargetPosition::kUniform;
       }
       if (!request.allow_any_address) require_benchmarking_range(traffic, request.plan);

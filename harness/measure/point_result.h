@@ -24,6 +24,8 @@ struct LatencyEntry {
   // The 0-based position of the targeted rule in KUBE-SERVICES (uniform: how many Services
   // were drawn from); absent for captures and the baseline.
   std::optional<size_t> target_positions;
+  // Endpoints of the targeted Service (the length of its KUBE-SVC chain); absent for uniform.
+  std::optional<size_t> target_endpoints;
   std::optional<size_t> pcap_skipped_packets;  // capture frames that could not be replayed
   bool with_cdf = false;                       // write the latency CDF (the uniform target)
   ReplayResult replay;

@@ -44,6 +44,7 @@ nlohmann::json to_json(const LatencyEntry& e) {
   j["phase"] = to_string(e.phase);
   j["target"] = e.target;
   if (e.target_positions) j["target_positions"] = *e.target_positions;
+  if (e.target_endpoints) j["target_endpoints"] = *e.target_endpoints;
   if (e.pcap_skipped_packets) j["pcap_skipped_packets"] = *e.pcap_skipped_packets;
   return j;
 }

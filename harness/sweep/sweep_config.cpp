@@ -89,6 +89,33 @@ std::vector<std::string> texts(const std::vector<T>& values) {
   return out;
 }
 
+}  // namespace
+
+nlohmann::json endpoint_profile_json(const EndpointProfile& p) {
+  nlohmann::json j = {{"name", p.name()}};
+  if (p.kind() == EndpointProfile::Kind::kHistogram) {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (const auto& b : p.buckets()) buckets.push_back({b.endpoints, b.service_ports});
+    j["histogram"] = buckets;
+  }
+  return j;
+}
+
+namespace {
+
+EndpointProfile endpoint_profile_from_json(const nlohmann::json& j) {
+  const std::string name = j.at("name").get<std::string>();
+  if (name.starts_with("file:")) {
+    std::vector<EndpointProfile::Bucket> buckets;
+    for (const auto& b : j.at("histogram"))
+      buckets.push_back({b.at(0).get<size_t>(), b.at(1).get<uint64_t>()});
+    return EndpointProfile::histogram(std::move(buckets), name.substr(5));
+  }
+  auto p = EndpointProfile::parse(name);
+  if (!p) throw UsageError("results.json names an unknown endpoints profile '" + name + "'; cannot resume it");
+  return *p;
+}
+
 // --cluster-cidr as kube-proxy takes it: "A" or a dual-stack pair "A,B".
 std::string cluster_cidr_text(const IptablesOptions& o) {
   std::string text = o.cluster_cidr ? o.cluster_cidr->str() : "";
@@ -153,7 +180,8 @@ void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
 nlohmann::json config_json(const SweepConfig& c) {
   return {{"modes", c.modes},
           {"services", c.service_counts},
-          {"endpoints_per_service", {c.spec.endpoints_min, c.spec.endpoints_max}},
+          {"endpoints_per_service", {c.spec.endpoints.smallest(), c.spec.endpoints.largest()}},
+          {"endpoints_profile", endpoint_profile_json(c.spec.endpoints)},
           {"seed", c.spec.seed},
           {"udp_share", c.spec.udp_share},
           {"from", c.from_file},
@@ -185,8 +213,9 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
   try {
     c.modes = j.at("modes").get<std::vector<std::string>>();
     c.service_counts = j.at("services").get<std::vector<size_t>>();
-    c.spec.endpoints_min = j.at("endpoints_per_service").at(0).get<size_t>();
-    c.spec.endpoints_max = j.at("endpoints_per_service").at(1).get<size_t>();
+    c.spec.endpoints = EndpointProfile::range(j.at("endpoints_per_service").at(0).get<size_t>(),
+                                              j.at("endpoints_per_service").at(1).get<size_t>());
+    if (j.contains("endpoints_profile")) c.spec.endpoints = endpoint_profile_from_json(j["endpoints_profile"]);
     c.spec.seed = j.at("seed").get<uint64_t>();
     c.spec.udp_share = j.at("udp_share").get<double>();
     c.from_file = j.at("from").get<std::string>();

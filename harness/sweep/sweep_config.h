@@ -41,6 +41,10 @@ struct SweepConfig {
   std::optional<ConvergenceRequest> convergence;
 };
 
+// The endpoints profile as results.json's config records it: {"name": ...} and, for a file's,
+// its histogram (so --resume needs no file).
+nlohmann::json endpoint_profile_json(const EndpointProfile& profile);
+
 // The "config" block of results.json.
 nlohmann::json config_json(const SweepConfig& config);
 // The configuration an earlier run recorded in DIR/results.json, so that --resume finishes

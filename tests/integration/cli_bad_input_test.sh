@@ -118,6 +118,16 @@ expect_said 2 "is a sweep's" rules --services 10 --ip-family dual
 expect_said 2 "is a sweep's" run --ip-family dual
 expect_said 2 "carries IPv4 only so far" sweep --ip-family dual --node uml --out "$work/out"
 expect_said 2 "at most one CIDR per family" rules --services 10 --cluster-cidr 10.0.0.0/8,10.1.0.0/16
+# Endpoint profiles: one way of saying it, known forms, a readable histogram.
+printf '3 90\nfive 2\n' >"$work/bad-profile.txt"
+expect_said 2 "either --endpoints or --endpoints-profile" rules --services 10 --endpoints 2 --endpoints-profile cl2
+expect_said 2 "takes uniform:E, range:MIN-MAX, cl2 or file:PATH" rules --services 10 --endpoints-profile cl3
+expect_said 2 "line 2 is not" rules --services 10 --endpoints-profile "file:$work/bad-profile.txt"
+expect 2 rules --services 10 --endpoints-profile "file:$work/none.txt"
+expect_said 2 "every Service needs an endpoint" sweep --endpoints 0 --out "$work/out"
+expect_said 2 "go with --during" run --endpoints-profile cl2
+expect_said 2 "say which cluster" profile
+expect 2 profile --from "$work/bad-profile.txt"
 expect 2 sweep --modes bogus --out "$work/out"
 expect 2 sweep --services 10,abc --out "$work/out"
 expect 2 sweep --services 10

@@ -41,7 +41,7 @@ class NetnsNodeTest : public ::testing::Test {
   static ServiceSet services(size_t n, size_t endpoints = 2) {
     SyntheticSpec spec;
     spec.services = n;
-    spec.endpoints_min = spec.endpoints_max = endpoints;
+    spec.endpoints = EndpointProfile::uniform(endpoints);
     return make_synthetic_services(spec, AddressPlan{});
   }
   ReplayResult send(const std::vector<ServiceDispatch>& targets, Phase phase, uint64_t packets) {

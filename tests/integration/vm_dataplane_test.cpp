@@ -48,7 +48,7 @@ TEST_P(VmNodeModes, AddsAndRemovesOneService) {
   auto mode = make_dataplane_mode(GetParam(), *node_, options);
   SyntheticSpec spec;
   spec.services = 30;
-  spec.endpoints_min = spec.endpoints_max = 3;
+  spec.endpoints = EndpointProfile::uniform(3);
   const auto base = make_synthetic_services(spec, AddressPlan{});
   auto grown = base;
   grown.services.push_back(make_synthetic_service(7000, spec, AddressPlan{}));

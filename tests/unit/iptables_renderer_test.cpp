@@ -49,7 +49,7 @@ TEST(IptablesDump, KubeChainsRemovalTakesKubeProxysChainsAndJumpsOnly) {
 TEST(IptablesRenderer, ProbabilitiesAreOneOverRemaining) {
   SyntheticSpec spec;
   spec.services = 1;
-  spec.endpoints_min = spec.endpoints_max = 3;
+  spec.endpoints = EndpointProfile::uniform(3);
   auto text = render_iptables(make_synthetic_services(spec, AddressPlan{}), IptablesOptions{}).text;
   EXPECT_NE(text.find("--probability 0.3333333333 "), std::string::npos);
   EXPECT_NE(text.find("--probability 0.5000000000 "), std::string::npos);

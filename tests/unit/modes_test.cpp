@@ -28,8 +28,7 @@ IptablesOptions options() {
 SyntheticSpec spec_of(size_t n) {
   SyntheticSpec spec;
   spec.services = n;
-  spec.endpoints_min = 1;
-  spec.endpoints_max = 3;
+  spec.endpoints = EndpointProfile::range(1, 3);
   return spec;
 }
 

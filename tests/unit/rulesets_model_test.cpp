@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -55,8 +56,7 @@ TEST(AddressPlan, BothFamilies) {
 TEST(SyntheticServices, DeterministicAndInsidePlan) {
   SyntheticSpec spec;
   spec.services = 1000;
-  spec.endpoints_min = 1;
-  spec.endpoints_max = 4;
+  spec.endpoints = EndpointProfile::range(1, 4);
   spec.node_port_share = 0.2;
   spec.load_balancer_share = 0.1;
   AddressPlan plan;
@@ -88,15 +88,67 @@ TEST(SyntheticServices, DeterministicAndInsidePlan) {
   EXPECT_NE(make_synthetic_service(40000, spec, plan).ports[0].port, make_synthetic_service(7, spec, plan).ports[0].port);
 }
 
-TEST(SyntheticServices, EndpointRange) {
+TEST(EndpointProfile, ParsesItsForms) {
+  EXPECT_EQ(EndpointProfile::parse("3"), EndpointProfile::uniform(3));
+  EXPECT_EQ(EndpointProfile::parse("uniform:3"), EndpointProfile::uniform(3));
+  EXPECT_EQ(EndpointProfile::parse("1-5"), EndpointProfile::range(1, 5));
+  EXPECT_EQ(EndpointProfile::parse("range:1-5")->name(), "range:1-5");
+  EXPECT_EQ(EndpointProfile::parse("cl2")->name(), "cl2");
+  for (const char* bad : {"5-1", "x", "2-", "uniform:1-5", "range:3", "1001", "cl3", ""})
+    EXPECT_FALSE(EndpointProfile::parse(bad)) << bad;
+}
+
+// ClusterLoader2's load mix: per 162 Services 149 with 5 endpoints, 12 with 30, 1 with 250 —
+// whatever the set's size, Service i has the same count.
+TEST(EndpointProfile, Cl2MixRepeatsEvery162Services) {
   SyntheticSpec spec;
-  EXPECT_TRUE(parse_endpoint_range("3", spec));
-  EXPECT_EQ(spec.endpoints_max, 3u);
-  EXPECT_TRUE(parse_endpoint_range("1-5", spec));
-  EXPECT_EQ(spec.endpoints_min, 1u);
-  EXPECT_FALSE(parse_endpoint_range("5-1", spec));
-  EXPECT_FALSE(parse_endpoint_range("x", spec));
-  EXPECT_FALSE(parse_endpoint_range("2-", spec));
+  spec.endpoints = EndpointProfile::cl2();
+  spec.services = 162 * 3;
+  std::map<size_t, size_t> counts;
+  const auto set = make_synthetic_services(spec, AddressPlan{});
+  for (const auto& s : set.services) ++counts[s.ports[0].endpoints.size()];
+  EXPECT_EQ(counts, (std::map<size_t, size_t>{{5, 149 * 3}, {30, 12 * 3}, {250, 3}}));
+  EXPECT_DOUBLE_EQ(spec.endpoints.mean_for(162), (149 * 5 + 12 * 30 + 250) / 162.0);
+  spec.services = 50;
+  EXPECT_TRUE(make_synthetic_services(spec, AddressPlan{}).services[20] == set.services[20]);
+  // A Service's endpoints never repeat, even with 250 of them.
+  const auto& big = set.services[161].ports[0].endpoints;
+  std::set<IpAddress> distinct;
+  for (const auto& e : big) distinct.insert(e.address);
+  EXPECT_EQ(distinct.size(), 250u);
+}
+
+// A histogram from a cluster (`svcbench profile`) reads back and draws Services in its shape.
+TEST(EndpointProfile, HistogramRoundTripsAndDrawsInItsShape) {
+  ServiceSet cluster;
+  for (size_t i = 0; i < 100; ++i) {
+    Service s;
+    s.name = "s" + std::to_string(i);
+    ServicePort p;
+    p.endpoints.resize(i < 90 ? 3 : 40);
+    s.ports.push_back(p);
+    cluster.services.push_back(s);
+  }
+  const auto profile = EndpointProfile::of_services(cluster, "cluster.json");
+  EXPECT_EQ(profile.profile_text(),
+            "# svcbench endpoint profile: endpoints per Service port, Service ports (from cluster.json)\n"
+            "3 90\n40 10\n");
+  const auto back = EndpointProfile::from_profile_text(profile.profile_text(), "p.txt");
+  EXPECT_EQ(back.buckets(), profile.buckets());
+  EXPECT_EQ(back.name(), "file:p.txt");
+  EXPECT_DOUBLE_EQ(back.mean_for(100), 6.7);
+  SyntheticSpec spec;
+  spec.endpoints = back;
+  spec.services = 2000;
+  size_t big = 0;
+  for (const auto& s : make_synthetic_services(spec, AddressPlan{}).services) {
+    const size_t n = s.ports[0].endpoints.size();
+    EXPECT_TRUE(n == 3 || n == 40) << n;
+    big += n == 40;
+  }
+  EXPECT_NEAR(static_cast<double>(big) / 2000, 0.1, 0.03);
+  EXPECT_THROW(EndpointProfile::from_profile_text("3 90\nfive 2\n", "p.txt"), std::runtime_error);
+  EXPECT_THROW(EndpointProfile::from_profile_text("# nothing\n", "p.txt"), std::runtime_error);
 }
 
 constexpr const char* kList = R"({
