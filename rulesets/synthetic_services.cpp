@@ -16,7 +16,7 @@ Service make_synthetic_service(size_t i, const SyntheticSpec& spec, const Addres
   auto rng = service_rng(spec.seed, i);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   Service s;
-  s.namespace_name = "ns-" + std::to_string(i / 100);
+  s.namespace_name = spec.namespace_name.empty() ? "ns-" + std::to_string(i / 100) : spec.namespace_name;
   s.name = "svc-" + std::to_string(i);
   // Skip the network address; each ClusterIP appears once until the block is used up, then
   // the port changes so every (ClusterIP, port) stays unique.

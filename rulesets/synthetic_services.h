@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "address_plan.h"
 #include "endpoint_profile.h"
@@ -17,9 +18,10 @@ struct SyntheticSpec {
   double load_balancer_share = 0.0;  // of Services that are type LoadBalancer
   double udp_share = 0.5;            // of Services whose port is UDP (the rest TCP)
   double local_endpoint_share = 0.0; // of endpoints running on this node
+  std::string namespace_name;        // every Service's namespace; empty: ns-<i/100>
 };
 
-// Service i is "ns-<i/100>/svc-<i>", one port "p<port>"; ClusterIPs and endpoints are taken
+// Service i is "ns-<i/100>/svc-<i>" (or "<namespace_name>/svc-<i>"), one port "p<port>"; ClusterIPs and endpoints are taken
 // in order from plan.cluster_ips and plan.pods (wrapping past their size).
 ServiceSet make_synthetic_services(const SyntheticSpec& spec, const AddressPlan& plan);
 

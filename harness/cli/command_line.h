@@ -9,6 +9,7 @@
 
 #include "endpoint_profile.h"
 #include "iptables_renderer.h"
+#include "synthetic_services.h"
 #include "measure_convergence.h"
 #include "measure_throughput.h"
 #include "node.h"
@@ -91,14 +92,19 @@ void require_family_supported(const std::vector<IpFamily>& families,
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 
 // How many endpoints synthetic Services get (--endpoints, --endpoints-profile), shared by
-// rules, run --during and sweep; UsageError on nonsense (a profile file included).
+// rules, manifests, run --during and sweep; UsageError on nonsense (a profile file included).
 std::vector<OptionSpec> endpoint_option_specs();
 EndpointProfile endpoint_profile_from(const CommandLine& cl);
+// A whole synthetic set (--services N, --seed, the shares, --namespace and the endpoints), shared
+// by rules and manifests so both draw the same Services.
+std::vector<OptionSpec> synthetic_option_specs();
+SyntheticSpec synthetic_spec_from(const CommandLine& cl);
 
 // Subcommands: each returns the process exit code.
 int rules_command(const std::vector<std::string>& args);
 int pcap_command(const std::vector<std::string>& args);
 int profile_command(const std::vector<std::string>& args);
+int manifests_command(const std::vector<std::string>& args);
 int testbed_command(const std::vector<std::string>& args);
 int run_command_line(const std::vector<std::string>& args);
 int sweep_command(const std::vector<std::string>& args);

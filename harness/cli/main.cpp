@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  rules         print the ruleset kube-proxy would write (and a matching pcap)\n"
     "  pcap inspect  print JSON facts about a pcap/pcapng file\n"
     "  profile       a cluster's endpoints per Service port (for --endpoints-profile)\n"
+    "  manifests     the synthetic Services as a List for kubectl apply\n"
     "  testbed       up | down | status of the node under test (--node netns|vm)\n"
     "  run           one measurement against the node as it is\n"
     "  sweep         modes x Service counts: rule updates and latency, results.json\n\n"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     if (command == "rules") return svcbench::rules_command(args);
     if (command == "pcap") return svcbench::pcap_command(args);
     if (command == "profile") return svcbench::profile_command(args);
+    if (command == "manifests") return svcbench::manifests_command(args);
     if (command == "testbed") return svcbench::testbed_command(args);
     if (command == "run") return svcbench::run_command_line(args);
     if (command == "sweep") return svcbench::sweep_command(args);

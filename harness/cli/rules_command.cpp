@@ -21,11 +21,6 @@ constexpr const char* kIptablesAlias = "iptables";
 std::vector<OptionSpec> own_specs() {
   std::vector<OptionSpec> specs = {
     {"mode", "MODE", "iptables (= iptables-legacy, iptables-nft: same payload), nftables or ipvs"},
-    {"services", "N", "synthetic Services (1 to 1,000,000)"},
-    {"seed", "S", "seed of the synthetic set (default 1)"},
-    {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
-    {"nodeport-share", "F", "fraction of NodePort Services (default 0)"},
-    {"loadbalancer-share", "F", "fraction of LoadBalancer Services (default 0)"},
     {"from", "FILE", "a cluster's `kubectl get services,endpointslices -A -o json`"},
     {"node-name", "NAME", "with --from: endpoints on this node are local"},
     {"canonical", "", "print in the order kube-proxy's own tests compare in"},
@@ -33,7 +28,7 @@ std::vector<OptionSpec> own_specs() {
     {"out", "PATH", "write the payload here instead of stdout"},
     {"pcap", "PATH", "also write a pcap with one packet per Service frontend"},
   };
-  for (auto& spec : endpoint_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : synthetic_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
   return specs;
 }
@@ -48,17 +43,7 @@ ServiceSet services_from_options(const CommandLine& cl, const AddressPlan& plan,
     return import_kubernetes_list(read_file(cl.get("from")), o);
   }
   if (!cl.has("services")) throw UsageError("say which Services: --services N or --from FILE");
-  SyntheticSpec spec;
-  spec.services = cl.get_count("services", 0, 1'000'000);
-  if (spec.services == 0) throw UsageError("--services must be at least 1");
-  spec.endpoints = endpoint_profile_from(cl);
-  spec.seed = cl.get_count("seed", 1, UINT64_MAX);
-  spec.udp_share = cl.get_number("udp-share", 0.5, 0, 1);
-  spec.node_port_share = cl.get_number("nodeport-share", 0, 0, 1);
-  spec.load_balancer_share = cl.get_number("loadbalancer-share", 0, 0, 1);
-  if (spec.node_port_share + spec.load_balancer_share > 1)
-    throw UsageError("--nodeport-share plus --loadbalancer-share exceed 1");
-  return make_synthetic_services(spec, plan);
+  return make_synthetic_services(synthetic_spec_from(cl), plan);
 }
 
 }  // namespace

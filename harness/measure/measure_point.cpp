@@ -119,10 +119,13 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
   }
   const auto dispatch = mode.loaded_dispatch();
   if (!request.load) services = dispatch.size();
+  const bool v6 = request.plan.benchmarking_range.family() == IpFamily::kIpv6;
   if (dispatch.empty() && !request.capture)
     throw UsageError(
-        "the node has no Services loaded in " + mode.name() +
-        ": load a ruleset first (svcbench rules ... | ip netns exec svcb-node iptables-restore)");
+        "the node has no " + std::string(v6 ? "IPv6 " : "") +
+        "Services loaded in " + mode.name() + ": load a ruleset first (svcbench rules " +
+        (v6 ? "--ip-family ipv6 ... | ip netns exec svcb-node ip6tables-restore)"
+            : "... | ip netns exec svcb-node iptables-restore)"));
   say(request, "traffic");
   for (Phase phase : request.phases) {
     const std::vector<TargetPosition> targets =

@@ -6,7 +6,10 @@
 #include <set>
 
 #include "address_plan.h"
+#include "iptables_renderer.h"
+#include "kube_proxy_fixtures.h"
 #include "kubernetes_import.h"
+#include "kubernetes_manifests.h"
 #include "synthetic_services.h"
 
 namespace svcbench {
@@ -282,6 +285,47 @@ TEST(KubernetesImport, RejectsBadInput) {
   // 2^32 + 80 must not wrap around to port 80.
   EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","ports":[{"port":4294967376}]}}]})", {}), std::runtime_error);
   EXPECT_THROW(import_kubernetes_list(R"({"items": [{"kind":"Service","metadata":{"name":"a","namespace":"b"},"spec":{"clusterIP":"10.0.0.1","sessionAffinity":"ClientIP","sessionAffinityConfig":{"clientIP":{"timeoutSeconds":-5}},"ports":[{"port":80}]}}]})", {}), std::runtime_error);
+}
+
+// `svcbench manifests` writes what import reads back: kube-proxy's overall test fixture (Local
+// policies, affinity, source ranges, a health check NodePort, external and LB IPs, a Service
+// without endpoints) and a ClusterLoader2-shaped synthetic set render to the same rules after
+// the round trip through a List.
+TEST(KubernetesManifests, ImportReadsBackTheSameRules) {
+  const ServiceSet overall = testing::overall_iptables_fixture();
+  SyntheticSpec spec;
+  spec.services = 400;
+  spec.endpoints = EndpointProfile::cl2();
+  spec.node_port_share = 0.2;
+  spec.load_balancer_share = 0.1;
+  spec.local_endpoint_share = 0.3;
+  spec.namespace_name = "bench";
+  const ServiceSet synthetic = make_synthetic_services(spec, AddressPlan{});
+  for (const ServiceSet* set : {&overall, &synthetic}) {
+    const std::string list = kubernetes_manifests(*set, IpFamily::kIpv4);
+    ImportOptions o;
+    o.node_name = "svcbench-node";
+    const ServiceSet back = import_kubernetes_list(list, o);
+    ASSERT_EQ(back.services.size(), set->services.size());
+    IptablesOptions options = testing::fake_proxier_options();
+    EXPECT_EQ(render_iptables(back, options).text, render_iptables(*set, options).text);
+  }
+  const auto list = nlohmann::json::parse(kubernetes_manifests(synthetic, IpFamily::kIpv4));
+  EXPECT_EQ(list["kind"], "List");
+  EXPECT_EQ(list["items"].size(), 800u);  // a Service and its EndpointSlice each
+  const auto& slice = list["items"][1];
+  EXPECT_EQ(slice["kind"], "EndpointSlice");
+  EXPECT_EQ(slice["metadata"]["labels"]["kubernetes.io/service-name"], "svc-0");
+  EXPECT_EQ(slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"], "svcbench");
+  size_t cluster_ip_services = 0;
+  for (const auto& item : list["items"]) {
+    if (item["kind"] != "Service") continue;
+    EXPECT_FALSE(item["spec"].contains("selector"));  // svcbench owns the endpoints
+    if (item["spec"]["type"] != "ClusterIP") continue;
+    ++cluster_ip_services;
+    EXPECT_FALSE(item["spec"].contains("externalTrafficPolicy"));  // the API refuses it there
+  }
+  EXPECT_GT(cluster_ip_services, 200u);
 }
 
 }  // namespace
