@@ -1,8 +1,6 @@
 // The synthetic Services' flags: how many endpoints they get (--endpoints,
 // --endpoints-profile: rules, manifests, run --during and sweep) and the rest of the set
 // (--services N, --seed, shares, --namespace: rules and manifests, which must draw the same set).
-#include <regex>
-
 #include "atomic_file.h"
 #include "command_line.h"
 #include "errors.h"
@@ -46,6 +44,17 @@ EndpointProfile endpoint_profile_from(const CommandLine& cl) {
   return *p;
 }
 
+namespace {
+// Kubernetes' DNS-1123 label: lowercase letters, digits and '-', 1 to 63, alphanumeric ends.
+bool is_dns_label(const std::string& name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 63 || !alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '-') return false;
+  return true;
+}
+}  // namespace
+
 std::vector<OptionSpec> synthetic_option_specs() {
   std::vector<OptionSpec> specs = {
       {"services", "N", "synthetic Services (1 to 1,000,000)"},
@@ -71,8 +80,7 @@ SyntheticSpec synthetic_spec_from(const CommandLine& cl) {
   if (spec.node_port_share + spec.load_balancer_share > 1)
     throw UsageError("--nodeport-share plus --loadbalancer-share exceed 1");
   spec.namespace_name = cl.get("namespace");
-  static const std::regex dns_label("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  if (cl.has("namespace") && !std::regex_match(spec.namespace_name, dns_label))
+  if (cl.has("namespace") && !is_dns_label(spec.namespace_name))
     throw UsageError("--namespace '" + spec.namespace_name + "' is not a Kubernetes namespace name "
                      "(lowercase letters, digits and '-', at most 63)");
   return spec;

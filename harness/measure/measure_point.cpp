@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "errors.h"
+#include "kernel_log.h"
 #include "interruption.h"
 #include "update_timing.h"
 
@@ -175,7 +176,24 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
 
 PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& through_node,
                           const PointRequest& request) {
-  PointResult point = measure_point_entries(node, mode, through_node, request);
+  KernelLogWatch kernel_log(node);
+  PointResult point;
+  try {
+    point = measure_point_entries(node, mode, through_node, request);
+  } catch (const std::exception& e) {
+    // A point the node failed: what its kernel logged meanwhile is part of why.
+    const auto warnings = kernel_log.warnings();
+    if (warnings.empty()) throw;
+    throw SetupError(std::string(e.what()) + "; meanwhile the node's kernel logged: " +
+                     warnings.front());
+  }
+  if (auto lines = kernel_log.warnings(); !lines.empty()) {
+    const size_t services = request.load               ? request.load->services.size()
+                            : point.latency.empty()    ? 0
+                                                       : point.latency.front().services;
+    point.kernel_warnings = KernelWarningsEntry{mode.name(), services, {}, std::move(lines)};
+    say(request, "the node's kernel logged: " + point.kernel_warnings->lines.front());
+  }
   point.set_ip_family(request.plan.benchmarking_range.family());
   return point;
 }

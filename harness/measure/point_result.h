@@ -99,11 +99,20 @@ struct ConvergenceEntry {
   std::string message;      // e.g. why there is no established-UDP probe
 };
 
+// Kernel warnings the node logged while a point was measured (dmesg: RCU stalls, lockups...).
+struct KernelWarningsEntry {
+  std::string mode;
+  size_t services = 0;
+  IpFamily ip_family = IpFamily::kIpv4;
+  std::vector<std::string> lines;
+};
+
 struct PointResult {
   std::vector<UpdateEntry> updates;
   std::vector<LatencyEntry> latency;
   std::vector<ThroughputEntry> throughput;
   std::vector<ConvergenceEntry> convergence;
+  std::optional<KernelWarningsEntry> kernel_warnings;  // none logged: absent
 
   // Every entry's ip_family: a point measures one family's proxier.
   void set_ip_family(IpFamily family) {
@@ -111,6 +120,7 @@ struct PointResult {
     for (auto& e : latency) e.ip_family = family;
     for (auto& e : throughput) e.ip_family = family;
     for (auto& e : convergence) e.ip_family = family;
+    if (kernel_warnings) kernel_warnings->ip_family = family;
   }
 };
 

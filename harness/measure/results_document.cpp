@@ -43,6 +43,7 @@ void ResultsDocument::add(const PointResult& point) {
   for (const auto& l : point.latency) doc_["latency"].push_back(to_json(l));
   for (const auto& t : point.throughput) doc_["throughput"].push_back(to_json(t));
   for (const auto& c : point.convergence) doc_["convergence"].push_back(to_json(c));
+  if (point.kernel_warnings) doc_["kernel_warnings"].push_back(to_json(*point.kernel_warnings));
 }
 
 void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
@@ -70,7 +71,7 @@ void ResultsDocument::forget_point(const std::string& mode, IpFamily family, siz
     return e.value("mode", "") == mode && e.value("services", size_t{0}) == services &&
            e.value("ip_family", "ipv4") == family_name(family);
   };
-  for (const char* list : {"latency", "updates", "throughput", "convergence"}) {
+  for (const char* list : {"latency", "updates", "throughput", "convergence", "kernel_warnings"}) {
     if (!doc_.contains(list)) continue;
     auto& entries = doc_[list];
     nlohmann::json kept = nlohmann::json::array();

@@ -130,6 +130,13 @@ nlohmann::json generator_json(const DpdkEnvironment& env) {
   return {{"lcores", env.lcores()}, {"ports", ports}, {"tsc_hz", env.tsc_hz()}};
 }
 
+nlohmann::json to_json(const KernelWarningsEntry& e) {
+  return {{"mode", e.mode},
+          {"services", e.services},
+          {"ip_family", family_name(e.ip_family)},
+          {"lines", e.lines}};
+}
+
 nlohmann::json stats_json(const std::vector<double>& values) {
   if (values.empty()) return nullptr;
   return {{"p50", percentile_of(values, 50)},

@@ -22,6 +22,8 @@ nlohmann::json to_json(const UpdateEntry& entry);
 // conditional_pps, ...}, "pdr": ...}, "generator_max_pps", "cpu_ns_per_packet",
 // "latency_at_load": [{"fraction", "rate_pps", "latency_ns", ...}], "search": {...}}
 nlohmann::json to_json(const ThroughputEntry& entry);
+// {"mode", "services", "ip_family", "lines": [...]}
+nlohmann::json to_json(const KernelWarningsEntry& entry);
 // {"p50","p99","max","runs"} of values (nearest rank), null when there are none.
 nlohmann::json stats_json(const std::vector<double>& values);
 // {"mode", "services", "operation", "runs", "load": {...}, "tool_seconds", "convergence_seconds",

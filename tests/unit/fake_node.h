@@ -92,6 +92,7 @@ class FakeNode : public Node {
   std::vector<RecordedCommand> commands;
   std::map<std::string, double> seconds_per_tool;  // node-clock time a tool "takes" (default 0.001)
   bool ip_vs = true;
+  std::string kernel_log = "[    0.000000] Linux version 6.1.0\n";  // what dmesg prints
   // When it returns a non-empty text, the command fails with exit 1 and that on stderr.
   std::function<std::string(const RecordedCommand&)> reject;
   std::map<std::string, FakeIptables> iptables;  // per restore/save prefix: "iptables-legacy", ...
@@ -129,6 +130,8 @@ class FakeNode : public Node {
       r.out = iptables[tool.substr(0, tool.size() - 5)].save(has("-t") ? argv.back() : "");
     } else if (tool == "ipset" && argv.size() > 1 && argv[1] == "list") {
       r.out = "KUBE-CLUSTER-IP\nsomeone-elses-set\n";
+    } else if (tool == "dmesg") {
+      r.out = kernel_log;
     } else if (tool == "cat" && argv.at(1) == "/proc/net/ip_vs") {
       r.exit_code = ip_vs ? 0 : 1;
     }

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fake_node.h"
+#include "kernel_log.h"
 #include "results_document.h"
 #include "sweep_runner.h"
 
@@ -289,6 +290,34 @@ TEST_F(SweepTest, DualStackMeasuresBothFamiliesSideBySideAndResumes) {
   EXPECT_EQ(resumed.families, config_.families);
   EXPECT_EQ(resumed.iptables.cluster_cidr, config_.iptables.cluster_cidr);
   EXPECT_EQ(resumed.iptables.more_cluster_cidrs, config_.iptables.more_cluster_cidrs);
+}
+
+// Kernel warnings the node logs during a point (a cold sync's RCU stall) are kept beside the
+// point's numbers; what was logged before the point is not the point's.
+TEST_F(SweepTest, KernelWarningsDuringAPointAreRecorded) {
+  config_.modes = {"iptables-legacy"};
+  FakeNode node;
+  node.kernel_log += "[   50.000000] rcu: INFO: rcu_preempt self-detected stall on CPU (before the sweep)\n";
+  node.reject = [&node](const RecordedCommand& c) {
+    if (c.tool() == "iptables-legacy-restore" && c.input.find("svc-29") != std::string::npos &&
+        node.kernel_log.find("nf_tables") == std::string::npos)
+      node.kernel_log += "[  100.250000] rcu: INFO: rcu_sched self-detected stall on CPU\n"
+                         "[  100.250100] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [nf_tables]\n"
+                         "[  100.300000] virtio_net virtio0 eth0: link up\n";
+    return std::string();
+  };
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& warnings = doc.json()["kernel_warnings"];
+  ASSERT_EQ(warnings.size(), 1u);  // the 30-Service point's, not the 10's
+  EXPECT_EQ(warnings[0]["services"], 30);
+  EXPECT_EQ(warnings[0]["mode"], "iptables-legacy");
+  EXPECT_EQ(warnings[0]["lines"].size(), 2u);  // the stall and the lockup, not the link message
+  EXPECT_NE(warnings[0]["lines"][1].get<std::string>().find("soft lockup"), std::string::npos);
+  doc.forget_point("iptables-legacy", IpFamily::kIpv4, 30);
+  EXPECT_TRUE(doc.json()["kernel_warnings"].empty());
+  EXPECT_TRUE(kernel_warnings("[ 1.0] BUG: x\nno stamp BUG: y\n", 5.0).empty());
 }
 
 TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {
