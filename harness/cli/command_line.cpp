@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <sstream>
 
+#include "atomic_file.h"
 #include "errors.h"
 #include "node.h"
 #include "vm_node.h"
@@ -99,6 +101,13 @@ std::vector<std::string> CommandLine::get_list(const std::string& name,
 std::vector<std::string> CommandLine::get_all(const std::string& name) const {
   auto it = all_values_.find(name);
   return it == all_values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+void write_output(const CommandLine& cl, const std::string& text) {
+  if (cl.has("out"))
+    write_file_atomically(cl.get("out"), text);
+  else
+    std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 std::vector<OptionSpec> node_option_specs() {

@@ -50,6 +50,9 @@ class CommandLine {
   std::vector<std::string> positional_, passthrough_;
 };
 
+// A command's output: to --out PATH (atomically: complete or absent) or to stdout.
+void write_output(const CommandLine& cl, const std::string& text);
+
 // The options that say which node and how to reach it, shared by testbed, run and sweep.
 std::vector<OptionSpec> node_option_specs();
 // NodeOptions from them (--vm-image, --vm-silence, --ssh-*, --node-links); UsageError on nonsense.

@@ -3,7 +3,6 @@
 // --services N` with the same flags prints).
 #include <cstdio>
 
-#include "atomic_file.h"
 #include "command_line.h"
 #include "errors.h"
 #include "kubernetes_manifests.h"
@@ -33,10 +32,7 @@ int manifests_command(const std::vector<std::string>& args) {
   const IpFamily family = families.front();
   const std::string text =
       kubernetes_manifests(make_synthetic_services(synthetic_spec_from(cl), AddressPlan::of(family)), family);
-  if (cl.has("out"))
-    write_file_atomically(cl.get("out"), text);
-  else
-    std::fputs(text.c_str(), stdout);
+  write_output(cl, text);
   return 0;
 }
 

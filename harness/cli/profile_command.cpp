@@ -34,11 +34,7 @@ int profile_command(const std::vector<std::string>& args) {
   } catch (const std::exception& e) {
     throw UsageError(cl.get("from") + ": " + e.what());
   }
-  const std::string text = profile.profile_text();
-  if (cl.has("out"))
-    write_file_atomically(cl.get("out"), text);
-  else
-    std::fputs(text.c_str(), stdout);
+  write_output(cl, profile.profile_text());
   return 0;
 }
 

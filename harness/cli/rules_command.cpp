@@ -93,10 +93,7 @@ int rules_command(const std::vector<std::string>& args) {
     if (frames.empty()) throw UsageError("no Service frontend to write packets for");
     write_pcap(cl.get("pcap"), frames);
   }
-  if (cl.has("out"))
-    write_file_atomically(cl.get("out"), text);
-  else
-    std::fwrite(text.data(), 1, text.size(), stdout);
+  write_output(cl, text);
   return 0;
 }
 

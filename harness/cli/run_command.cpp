@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "atomic_file.h"
 #include "command_line.h"
 #include "errors.h"
 #include "generator_setup.h"
@@ -233,10 +232,7 @@ int run_command_line(const std::vector<std::string>& args) {
     doc.add_context("generator", generator_json(generators.environment()));
   }
   doc.set_state(interrupted() ? "interrupted" : "finished");
-  if (cl.has("out"))
-    write_file_atomically(cl.get("out"), doc.text());
-  else
-    std::fputs(doc.text().c_str(), stdout);
+  write_output(cl, doc.text());
   return interrupted() ? 128 + interrupt_signal() : 0;
 }
 
