@@ -200,7 +200,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
         if (localhost_node_ports && opt.nfacct)
           nat_rules.write("-A", kNodePorts, "-m", "comment", "--comment", name, "-m", protocol,
                           "-p", protocol, "-d", "127.0.0.0/8", "--dport", node_port, "-m",
-                          "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts", "-j",
+                          "nfacct", "--nfacct-name", kNfacctLocalhostNodePorts, "-j",
                           ext_chain);
         nat_rules.write("-A", kNodePorts, "-m", "comment", "--comment", name, "-m", protocol,
                         "-p", protocol, "--dport", node_port, "-j", ext_chain);
@@ -354,7 +354,7 @@ IptablesPayload render_iptables(const ServiceSet& set, const IptablesOptions& op
   if (!opt.conntrack_tcp_liberal) {
     if (opt.nfacct)
       filter_rules.write("-A", kForward, "-m", "conntrack", "--ctstate", "INVALID", "-m", "nfacct",
-                         "--nfacct-name", "ct_state_invalid_dropped_pkts", "-j", "DROP");
+                         "--nfacct-name", kNfacctInvalidDropped, "-j", "DROP");
     else
       filter_rules.write("-A", kForward, "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP");
   }

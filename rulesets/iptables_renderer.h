@@ -48,6 +48,13 @@ IptablesPayload render_iptables(const ServiceSet& services, const IptablesOption
 std::string restore_payload(const std::string& filter_chains, const std::string& filter_rules,
                             const std::string& nat_chains, const std::string& nat_rules);
 
+// The nfacct counters kube-proxy's iptables proxier creates (nfacct Ensure, before its first
+// sync) where the kernel has xt_nfacct, and which its rules then name (--nfacct).
+inline constexpr const char* kNfacctLocalhostNodePorts = "localhost_nps_accepted_pkts";
+inline constexpr const char* kNfacctInvalidDropped = "ct_state_invalid_dropped_pkts";
+inline constexpr const char* kKubeProxyNfacctCounters[] = {kNfacctInvalidDropped,
+                                                           kNfacctLocalhostNodePorts};
+
 // The jump rules kube-proxy ensures in the base chains before its first restore, as one
 // iptables-restore --noflush payload of -I lines (it uses `iptables -C/-I` per rule).
 std::string render_iptables_base_jumps(KubeProxyVersion version = KubeProxyVersion::kCurrent);

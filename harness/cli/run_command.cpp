@@ -72,8 +72,6 @@ int run_command_line(const std::vector<std::string>& args) {
   }
   if (!cl.positional().empty())
     throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
-  if (!running_as_root())
-    throw SetupError("svcbench run drives DPDK and the node and needs root: rerun with sudo");
   const std::string mode_name = cl.get("mode", "iptables-legacy");
   find_mode(mode_name);  // an unknown mode is a usage error before anything else
   PointRequest request;
@@ -154,6 +152,10 @@ int run_command_line(const std::vector<std::string>& args) {
     std::swap(choice.tx_port, choice.baseline_tx_port);
     std::swap(choice.rx_port, choice.baseline_rx_port);
   }
+  // Arguments first: a bad value is named as such, with or without root.
+  require_family_supported(ip_families_from(cl), "", true);
+  if (!running_as_root())
+    throw SetupError("svcbench run drives DPDK and the node and needs root: rerun with sudo");
   install_interrupt_handlers();
 
   require_family_supported(ip_families_from(cl), baseline ? "" : recorded_node_kind(), true);

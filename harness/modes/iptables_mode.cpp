@@ -11,6 +11,7 @@ IptablesMode::IptablesMode(IptablesBackend backend, Node& node, IptablesOptions 
     : backend_(backend), node_(node), options_(std::move(options)) {
   node_.require_tool(tool("-restore"), "iptables");
   node_.require_tool(tool("-save"), "iptables");
+  if (options_.nfacct) node_.require_tool("nfacct", "nfacct");
 }
 
 std::string IptablesMode::name() const {
@@ -41,8 +42,17 @@ void IptablesMode::reset() {
     node_.run_checked({tool("-restore"), "--noflush"}, name() + " reset", removal);
 }
 
+void IptablesMode::ensure_nfacct_counters() {
+  // kube-proxy's nfacct Ensure: get, and add what is missing (counters outlive its restarts).
+  for (const char* counter : kKubeProxyNfacctCounters)
+    if (!node_.run({"nfacct", "get", counter}).ok())
+      node_.run_checked({"nfacct", "add", counter},
+                        name() + ": creating kube-proxy's nfacct counter " + counter);
+}
+
 double IptablesMode::initial_load(const ServiceSet& services) {
   reset();
+  if (options_.nfacct) ensure_nfacct_counters();
   restore(render_iptables_base_jumps(options_.kube_proxy_version), "base-chain jumps");
   return restore(render_iptables(services, options_).text, "initial load");
 }

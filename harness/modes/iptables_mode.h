@@ -24,6 +24,8 @@ class IptablesMode : public DataplaneMode {
 
  private:
   double restore(const std::string& payload, const std::string& what);
+  // --nfacct: the counters the rules name exist on the node before the first restore.
+  void ensure_nfacct_counters();
   std::string tool(const char* suffix) const;  // "iptables-legacy" + suffix
   IptablesBackend backend_;
   Node& node_;

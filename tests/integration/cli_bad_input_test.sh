@@ -1,38 +1,56 @@
 #!/usr/bin/env bash
 # Bad input gets one clear error line on stderr, a non-zero exit (2 for usage errors) and
-# nothing written. Runs without root except where noted.
+# nothing written. Every line holds with and without root: run as root, each is checked again
+# as an unprivileged user (nobody), so arguments are judged before the root check.
 set -uo pipefail
 svcbench=${SVCBENCH:?path to the svcbench binary}
 work=$(mktemp -d /tmp/svcb-cli-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
+users=(self)
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+  users+=(nobody)
+  chmod 777 "$work"  # nobody could write there too: what it leaves is seen
+fi
+as() {  # as USER ARGS...: svcbench as that user
+  local user=$1; shift
+  if [[ $user == nobody ]]; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$svcbench" "$@"
+  else
+    "$svcbench" "$@"
+  fi
+}
 
 # expect CODE ARGS...: exit code CODE, exactly one stderr line, no file under $work/out*.
 expect() {
   local want=$1; shift
-  "$svcbench" "$@" >"$work/stdout" 2>"$work/stderr"
-  local got=$?
-  local lines
-  lines=$(wc -l <"$work/stderr")
-  if [[ $got != "$want" || $lines != 1 ]] || compgen -G "$work/out*" >/dev/null; then
-    echo "FAIL: svcbench $* -> exit $got (want $want), $lines stderr lines:" >&2
-    cat "$work/stderr" >&2
-    failures=$((failures + 1))
-  fi
-  rm -f "$work"/out*
+  local user got lines
+  for user in "${users[@]}"; do
+    as "$user" "$@" >"$work/stdout" 2>"$work/stderr"
+    got=$?
+    lines=$(wc -l <"$work/stderr")
+    if [[ $got != "$want" || $lines != 1 ]] || compgen -G "$work/out*" >/dev/null; then
+      echo "FAIL ($user): svcbench $* -> exit $got (want $want), $lines stderr lines:" >&2
+      cat "$work/stderr" >&2
+      failures=$((failures + 1))
+    fi
+    rm -rf "$work"/out*
+  done
 }
 
 # expect_said CODE TEXT ARGS...: as expect, and the line says TEXT (the problem, not a later one).
 expect_said() {
   local want=$1 text=$2; shift 2
   expect "$want" "$@"
-  local said
-  said=$("$svcbench" "$@" 2>&1 >/dev/null)
-  [[ $said == *"$text"* ]] || {
-    echo "FAIL: svcbench $* does not say '$text': $said" >&2
-    failures=$((failures + 1))
-  }
-  rm -f "$work"/out*
+  local user said
+  for user in "${users[@]}"; do
+    said=$(as "$user" "$@" 2>&1 >/dev/null)
+    [[ $said == *"$text"* ]] || {
+      echo "FAIL ($user): svcbench $* does not say '$text': $said" >&2
+      failures=$((failures + 1))
+    }
+    rm -rf "$work"/out*
+  done
 }
 
 # Little-endian fields for hand-made captures.
@@ -86,15 +104,13 @@ expect 2 pcap inspect "$work/missing.pcap"
 expect 2 pcap frobnicate x
 expect_said 2 "truncated or corrupt" pcap inspect "$work/huge-snaplen.pcap"
 # Replaying: every capture is checked before svcbench touches the node (none is up here).
-if [[ $(id -u) -eq 0 ]]; then
-  for f in empty random truncated huge-snaplen; do expect 2 run --pcap "$work/$f.pcap" --out "$work/out.json"; done
-  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/zero-length.pcap" --out "$work/out.json"
-  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/cut-short.pcap" --out "$work/out.json"
-  expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/arp.pcap" --out "$work/out.json"
-  expect_said 2 "only Ethernet" run --pcap "$work/raw-ip.pcap" --out "$work/out.json"
-  expect_said 2 "is a directory" run --pcap "$work" --out "$work/out.json"
-  expect 2 run --pcap /dev/null --out "$work/out.json"
-fi
+for f in empty random truncated huge-snaplen; do expect 2 run --pcap "$work/$f.pcap" --out "$work/out.json"; done
+expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/zero-length.pcap" --out "$work/out.json"
+expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/cut-short.pcap" --out "$work/out.json"
+expect_said 2 "no UDP/TCP packet over IPv4 or IPv6" run --pcap "$work/arp.pcap" --out "$work/out.json"
+expect_said 2 "only Ethernet" run --pcap "$work/raw-ip.pcap" --out "$work/out.json"
+expect_said 2 "is a directory" run --pcap "$work" --out "$work/out.json"
+expect 2 run --pcap /dev/null --out "$work/out.json"
 # Facts about odd but well-formed captures are not errors.
 "$svcbench" pcap inspect "$work/zero-length.pcap" | jq -e '.packets == 1 and .ipv4 == 0' >/dev/null \
   || { echo "FAIL: pcap inspect of a zero-length record" >&2; failures=$((failures + 1)); }

@@ -2,7 +2,8 @@
 # kube-proxy's flavours and flags on a real node: kube-proxy 1.12's rules load with
 # iptables-legacy-restore and iptables-nft-restore exactly as the README shows, every packet to
 # them is DNAT-ed to its Service's endpoints, and a sweep in that flavour records it; today's
-# rules with --masquerade-all, --nodeport-addresses and --no-localhost-nodeports load too.
+# rules with --masquerade-all, --nodeport-addresses and --no-localhost-nodeports load too, and
+# --nfacct's rules load over the counters svcbench creates, with traffic through them.
 # (IPv6 and dual-stack: dual_stack_test.sh.)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
@@ -40,6 +41,21 @@ grep -q -- '--dst-type LOCAL -j KUBE-NODEPORTS' <<<"$saved" && fail "the addrtyp
 jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all' "$work/flags.json" >/dev/null \
   || fail "traffic with --masquerade-all: $(jq -c '[.latency[] | [.target, .packets_rx, .misrouted]]' "$work/flags.json")"
 "$svcbench" testbed down 2>/dev/null || fail "testbed down"
+
+# --nfacct: svcbench creates kube-proxy's counters on the node before the first restore (as its
+# nfacct Ensure does), so rules naming them load, and traffic crosses them.
+"$svcbench" testbed up 2>/dev/null || fail "testbed up (nfacct)"
+"$svcbench" run --mode iptables-legacy --during add-service --services 50 --nfacct --convergence-runs 1 \
+  --target last --phase new-flow --packets 300 --out "$work/nfacct.json" 2>"$work/nfacct.err" \
+  || fail "run --nfacct: $(tail -3 "$work/nfacct.err")"
+for counter in ct_state_invalid_dropped_pkts localhost_nps_accepted_pkts; do
+  ip netns exec svcb-node nfacct get "$counter" >/dev/null || fail "no nfacct counter $counter on the node"
+done
+saved=$(ip netns exec svcb-node iptables-legacy-save)
+grep -qE -- '--nfacct-name +ct_state_invalid_dropped_pkts' <<<"$saved" || fail "the loaded rules name no nfacct counter"
+jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all and length > 0' "$work/nfacct.json" >/dev/null \
+  || fail "traffic through --nfacct rules: $(jq -c '[.latency[] | [.target, .packets_rx, .misrouted]]' "$work/nfacct.json")"
+"$svcbench" testbed down 2>/dev/null || fail "testbed down (nfacct)"
 
 # A sweep in the 1.12 flavour: iptables modes only, the flavour in the config and the titles.
 "$svcbench" sweep --quick --services 10,100 --kube-proxy-version 1.12 --out "$work/sweep" 2>"$work/sweep.err" \

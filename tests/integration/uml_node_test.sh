@@ -25,7 +25,7 @@ no_guest || fail "a refused sweep started a guest"
 if ! up=$("$svcbench" testbed up --node uml 2>&1); then
   nothing_left || fail "a uml guest that failed to start left something"
   if [[ $up == *"cannot run on this CPU"* && $(printf '%s\n' "$up" | wc -l) == 1 ]]; then
-    echo "uml_node: $up; skipped"
+    echo "uml_node: skipped (hardware: $up)"
     exit 77
   fi
   fail "testbed up --node uml: $up"
