@@ -1,8 +1,12 @@
 #!/usr/bin/python3
-"""Plots and report for one svcbench run: reads DIR/results.json, writes PNG and SVG plots
-and DIR/report.html that embeds them with the numbers and the run's context. A dual-stack
-run gets each plot per family (NAME_ipv4, NAME_ipv6) and families_vs_services side by side."""
+"""Plots and report for one svcbench run: reads DIR/results.json (and the updates-under-load
+timelines beside it, DIR/timelines.json.gz), writes PNG plots (256-colour palettes: a committed
+run stays small) and DIR/report.html that embeds them with the numbers and the run's context.
+A dual-stack run gets each plot per family (NAME_ipv4, NAME_ipv6) and families_vs_services side
+by side."""
+import gzip
 import html
+import io
 import json
 import math
 import sys
@@ -12,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
 PHASES = ("new-flow", "established")
 TARGETS = ("first", "middle", "last", "uniform")
@@ -65,9 +70,12 @@ def plot_name(doc, name):
 
 def save(fig, out, name, doc=None):
     name = plot_name(doc, name) if doc is not None else name
-    for ext in ("png", "svg"):
-        fig.savefig(out / f"{name}.{ext}", dpi=110, bbox_inches="tight")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
+    # A palette of 256 colours is indistinguishable here and a third of the bytes.
+    Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+        out / f"{name}.png", optimize=True)
 
 
 def run_note(doc):
@@ -122,7 +130,10 @@ def plot_latency(doc, out):
                                    label=None if saturated_labelled else "saturated (queueing)")
                         saturated_labelled = True
             if base:
-                ax.axhline(base["latency_ns"][pct] / 1000, color="grey", lw=0.8, label=f"back-to-back {pct}")
+                ax.axhline(base["latency_ns"][pct] / 1000, color="grey", lw=0.8, label=f"back-to-back {pct} (start)")
+            if doc.get("baseline_end"):
+                ax.axhline(doc["baseline_end"]["latency_ns"][pct] / 1000, color="grey", lw=0.8, ls="--",
+                           label=f"back-to-back {pct} (end)")
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(f"{phase}, {pct}{run_note(doc)}")
@@ -505,9 +516,7 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
 <table><tr><th>mode</th><th>Services</th><th>phase</th><th>target</th><th>NDR lower</th><th>NDR upper</th><th>NDR conditional</th>
 <th>PDR lower</th><th>PDR upper</th><th>PDR conditional</th><th>ceiling pps</th><th>CPU ns/pkt</th><th>trials</th><th>search s</th>
 <th>latency at load p50/p99 µs</th><th>note</th></tr>{''.join(trows)}</table>"""
-    base = doc.get("baseline")
-    base_text = (f"back-to-back (no node) p50 {base['latency_ns']['p50']/1000:.1f} µs, p99 {base['latency_ns']['p99']/1000:.1f} µs"
-                 if base else "no baseline measured")
+    base_text = baseline_text(doc)
     tsc_hz = ctx.get("generator", {}).get("tsc_hz")
     cpu = html.escape(str(ctx.get("cpu", "unknown CPU")))
 
@@ -532,8 +541,8 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
               "throughput_vs_services", "cpu_per_packet_vs_services", "latency_vs_load", "convergence_vs_services")
              + tuple(f"timeline_{m}" for m in modes_of(doc)))
     suffixes = [""] + [f"_{f}" for f in families_of(doc)]
-    imgs = "".join(f'<figure><img src="{n}{x}.svg" alt="{n}{x}"><figcaption>{n}{x}</figcaption></figure>'
-                   for n in plots for x in suffixes if (out / f"{n}{x}.svg").exists())
+    imgs = "".join(f'<figure><img src="{n}{x}.png" alt="{n}{x}"><figcaption>{n}{x}</figcaption></figure>'
+                   for n in plots for x in suffixes if (out / f"{n}{x}.png").exists())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>svcbench run {html.escape(ctx.get('date', ''))}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
@@ -553,15 +562,59 @@ per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode<
     (out / "report.html").write_text(page)
 
 
+def baseline_text(doc):
+    """The warm-up, the back-to-back baseline at the start and the end, their drift, and whether
+    the baseline is the floor it should be (at or below every node path's p50)."""
+    base, end, drift, warm = doc.get("baseline"), doc.get("baseline_end"), doc.get("baseline_drift"), doc.get("warmup")
+    if not base:
+        return "no baseline measured"
+    us = lambda e, p: f"{e['latency_ns'][p] / 1000:.1f}"
+    text = f"back-to-back baseline (no node) at the start p50 {us(base, 'p50')} µs, p99 {us(base, 'p99')} µs"
+    if end:
+        text += f"; at the end p50 {us(end, 'p50')} µs, p99 {us(end, 'p99')} µs"
+    if drift:
+        text += (f" (end/start {drift['ratio']:.3f}" +
+                 (f": <b style='color:#c00'>DRIFTED beyond ±{drift['tolerance'] * 100:.0f}%</b> — the machine changed during the run; "
+                  "compare points measured close in time only)" if drift["flagged"] else f", within ±{drift['tolerance'] * 100:.0f}%)"))
+    node_p50 = [e["latency_ns"]["p50"] for e in doc.get("latency", []) if not e.get("saturated")]
+    if node_p50:
+        floor = max(base["latency_ns"]["p50"], end["latency_ns"]["p50"] if end else 0)
+        lowest = min(node_p50)
+        text += (f"; the baseline is the floor: every node path's p50 ≥ {floor / 1000:.1f} µs (lowest {lowest / 1000:.1f} µs)"
+                 if lowest >= floor else
+                 f"; <b style='color:#c00'>a node path reads below the baseline</b> (lowest p50 {lowest / 1000:.1f} µs < {floor / 1000:.1f} µs)")
+    if warm:
+        p50s = ", ".join(f"{v / 1000:.1f}" for v in warm["window_p50_ns"][-5:])
+        text += (f". Warm-up: {'stable' if warm['stable'] else '<b>not stable</b>'} after {warm['seconds']:.0f} s "
+                 f"({len(warm['window_p50_ns'])} windows of {warm['window_packets']} packets; last p50s {p50s} µs)")
+    order = doc.get("config", {}).get("order")
+    if order:
+        text += f". Points measured {order}" + (f" (seed {doc['config'].get('order_seed')})" if order == "shuffled" else "")
+    return text
+
+
+def load_results(out):
+    """results.json with each updates-under-load timeline put back from timelines.json.gz."""
+    doc = json.loads((out / "results.json").read_text())
+    side = out / "timelines.json.gz"
+    if side.exists():
+        timelines = json.loads(gzip.decompress(side.read_bytes()))
+        for e in doc.get("convergence", []):
+            key = (e.get("timeline") or {}).get("key")
+            if key:
+                e["timeline"] = timelines[key]
+    return doc
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: plot_results.py RESULTS_DIR", file=sys.stderr)
         return 2
     out = Path(sys.argv[1])
     try:
-        doc = json.loads((out / "results.json").read_text())
-    except (OSError, ValueError) as e:
-        print(f"plot_results.py: cannot read {out}/results.json: {e}", file=sys.stderr)
+        doc = load_results(out)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"plot_results.py: cannot read {out}/results.json (or its timelines.json.gz): {e}", file=sys.stderr)
         return 2
     families = families_of(doc)
     views = [of_family(doc, f) for f in families] if len(families) > 1 else [doc]

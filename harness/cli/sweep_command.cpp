@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 
 #include "command_line.h"
 #include "errors.h"
@@ -20,7 +21,14 @@ int sweep_command(const std::vector<std::string>& args) {
       {"services", "LIST", "Service counts (default 10,30,100,300,1000,3000,10000)"},
       {"out", "DIR", "results directory (results.json, summary.csv)"},
       {"resume", "DIR", "finish an interrupted sweep in DIR"},
-      {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats (CI)"},
+      {"quick", "", "10,100,1000 Services, 500 packets, 2 repeats, a warm-up of at most 60 s (CI)"},
+      {"warmup", "S",
+       "warm up for at most S seconds before the first point, until the back-to-back p50 holds "
+       "still (default 300; 0: none)"},
+      {"order", "ORDER",
+       "shuffled (default: the points in a seeded random order, so mode and size are not "
+       "confounded with time) or grouped (every size of one mode, then the next)"},
+      {"order-seed", "S", "seed of the shuffled order (default: a random one, recorded)"},
       {"seed", "S", "seed of the synthetic sets (default 1)"},
       {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
       {"from", "FILE", "sweep a cluster's kubectl JSON (remapped into 198.18.0.0/15)"},
@@ -99,7 +107,17 @@ int sweep_command(const std::vector<std::string>& args) {
     c.service_counts = {10, 100, 1000};
     c.packets = 500;
     c.repeats = 2;
+    c.warmup.max_seconds = 60;
+    c.warmup.window_seconds = 1;
+    c.warmup.min_windows = 5;
+    c.warmup.stable_windows = 3;
   }
+  c.warmup.max_seconds = cl.get_number("warmup", c.warmup.max_seconds, 0, 86'400);
+  c.order = parse_sweep_order(cl.get("order", "shuffled"));
+  if (cl.has("order-seed") && c.order != SweepOrder::kShuffled)
+    throw UsageError("--order-seed goes with --order shuffled");
+  c.order_seed = cl.has("order-seed") ? cl.get_count("order-seed", 1, UINT64_MAX)
+                                      : uint64_t{std::random_device{}()};  // 32 bits: exact in any JSON reader
   // ipvs needs a kernel with IP_VS: in the default sweep where the node has it (vm here).
   if (cl.has("modes"))
     c.modes = cl.get_list("modes", "");

@@ -1,12 +1,62 @@
 #include "results_document.h"
 
+#include <cmath>
 #include <filesystem>
+
+#include <zlib.h>
 
 #include "atomic_file.h"
 #include "errors.h"
 #include "results_json.h"
 
 namespace svcbench {
+namespace {
+
+// Updates-under-load timelines (1 ms bins: most of a large run's bytes) live beside
+// results.json, gzip-compressed, keyed by their entry; results.json says where.
+constexpr const char* kTimelinesFile = "timelines.json.gz";
+
+std::string timeline_key(const nlohmann::json& e) {
+  return e.value("mode", "") + "/" + e.value("ip_family", "ipv4") + "/" +
+         std::to_string(e.value("services", size_t{0})) + "/" + e.value("operation", "");
+}
+
+std::string gzip(const std::string& text) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("zlib: deflateInit2 failed");
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
+  return out;
+}
+
+std::string gunzip(const std::string& data, const std::string& path) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[1 << 16];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) throw UsageError(path + " is not a gzip file svcbench wrote");
+  return out;
+}
+
+}  // namespace
 
 ResultsDocument::ResultsDocument(std::string directory, nlohmann::json context,
                                  nlohmann::json config)
@@ -33,6 +83,17 @@ ResultsDocument ResultsDocument::load(const std::string& directory) {
       !j.contains("latency") || !j["latency"].is_array() || !j.contains("updates") ||
       !j["updates"].is_array())
     throw UsageError(path + " is not an svcbench results.json; cannot resume from it");
+  const std::string side = directory + "/" + kTimelinesFile;
+  if (std::filesystem::exists(side)) {
+    const auto timelines = nlohmann::json::parse(gunzip(read_file(side), side), nullptr, false);
+    if (timelines.is_discarded() || !timelines.is_object())
+      throw UsageError(side + " is not svcbench's timelines; cannot resume from it");
+    if (j.contains("convergence") && j["convergence"].is_array())
+      for (auto& e : j["convergence"])
+        if (e.contains("timeline") && e["timeline"].contains("key") &&
+            timelines.contains(e["timeline"]["key"].get<std::string>()))
+          e["timeline"] = timelines[e["timeline"]["key"].get<std::string>()];
+  }
   ResultsDocument d(directory, j["context"], j["config"]);
   d.doc_ = std::move(j);
   return d;
@@ -47,6 +108,22 @@ void ResultsDocument::add(const PointResult& point) {
 }
 
 void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
+
+void ResultsDocument::set_baseline_end(const LatencyEntry& entry, double tolerance) {
+  doc_["baseline_end"] = to_json(entry);
+  const auto& start = doc_["baseline"];
+  if (!start.is_object()) return;
+  const double start_p50 = start["latency_ns"]["p50"].get<double>();
+  const double end_p50 = entry.replay.latency.percentile(50);
+  const double ratio = start_p50 > 0 ? end_p50 / start_p50 : 0;
+  doc_["baseline_drift"] = {{"start_p50_ns", start_p50},
+                            {"end_p50_ns", end_p50},
+                            {"ratio", std::round(ratio * 1000) / 1000},
+                            {"tolerance", tolerance},
+                            {"flagged", ratio <= 0 || std::abs(ratio - 1) > tolerance}};
+}
+
+void ResultsDocument::set_warmup(const WarmupResult& warmup) { doc_["warmup"] = to_json(warmup); }
 
 void ResultsDocument::mark_completed(const std::string& point) {
   doc_["progress"]["completed"].push_back(point);
@@ -132,7 +209,20 @@ std::string ResultsDocument::text() const {
 
 void ResultsDocument::save() const {
   std::filesystem::create_directories(dir_);
-  write_file_atomically(dir_ + "/results.json", text());
+  nlohmann::json slim = doc_;
+  nlohmann::json timelines = nlohmann::json::object();
+  if (slim.contains("convergence"))
+    for (auto& e : slim["convergence"])
+      if (e.contains("timeline") && !e["timeline"].contains("key")) {
+        const std::string key = timeline_key(e);
+        timelines[key] = std::move(e["timeline"]);
+        e["timeline"] = {{"in", kTimelinesFile}, {"key", key}};
+      }
+  if (!timelines.empty())
+    write_file_atomically(dir_ + "/" + kTimelinesFile, gzip(timelines.dump()));
+  std::string out;
+  write_json(slim, 0, out);
+  write_file_atomically(dir_ + "/results.json", out + "\n");
   write_file_atomically(dir_ + "/summary.csv", summary_csv(doc_));
 }
 

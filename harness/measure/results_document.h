@@ -8,6 +8,7 @@
 #include <string>
 
 #include "point_result.h"
+#include "warm_up.h"
 
 namespace svcbench {
 
@@ -23,7 +24,11 @@ class ResultsDocument {
 
   // A point's numbers (its update and latency entries, in that order).
   void add(const PointResult& point);
-  void set_baseline(const LatencyEntry& entry);
+  void set_baseline(const LatencyEntry& entry);  // at the start of a sweep (or run --baseline)
+  // The baseline after a sweep's last point, and baseline_drift: its p50 over the start's,
+  // flagged when it moved by more than `tolerance` (a fraction) either way.
+  void set_baseline_end(const LatencyEntry& entry, double tolerance);
+  void set_warmup(const WarmupResult& warmup);
   void mark_completed(const std::string& point);
   void mark_failed(const std::string& point, const std::string& error);
   bool completed(const std::string& point) const;

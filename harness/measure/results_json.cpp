@@ -137,6 +137,13 @@ nlohmann::json to_json(const KernelWarningsEntry& e) {
           {"lines", e.lines}};
 }
 
+nlohmann::json to_json(const WarmupResult& w) {
+  return {{"stable", w.stable},
+          {"seconds", std::round(w.seconds * 10) / 10},
+          {"window_packets", w.window_packets},
+          {"window_p50_ns", w.window_p50_ns}};
+}
+
 nlohmann::json stats_json(const std::vector<double>& values) {
   if (values.empty()) return nullptr;
   return {{"p50", percentile_of(values, 50)},
@@ -278,6 +285,8 @@ std::string summary_csv(const nlohmann::json& doc) {
   };
   if (doc.contains("baseline") && doc["baseline"].is_object())
     latency_row(doc["baseline"], "baseline");
+  if (doc.contains("baseline_end") && doc["baseline_end"].is_object())
+    latency_row(doc["baseline_end"], "baseline-end");
   for (const auto& e : doc.value("latency", nlohmann::json::array())) latency_row(e, "latency");
   for (const auto& e : doc.value("updates", nlohmann::json::array())) {
     auto f = point(e, "update");

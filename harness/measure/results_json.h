@@ -8,6 +8,7 @@
 #include "dpdk_environment.h"
 #include "latency_histogram.h"
 #include "point_result.h"
+#include "warm_up.h"
 
 namespace svcbench {
 
@@ -24,6 +25,8 @@ nlohmann::json to_json(const UpdateEntry& entry);
 nlohmann::json to_json(const ThroughputEntry& entry);
 // {"mode", "services", "ip_family", "lines": [...]}
 nlohmann::json to_json(const KernelWarningsEntry& entry);
+// {"stable", "seconds", "window_packets", "window_p50_ns": [...]}
+nlohmann::json to_json(const WarmupResult& warmup);
 // {"p50","p99","max","runs"} of values (nearest rank), null when there are none.
 nlohmann::json stats_json(const std::vector<double>& values);
 // {"mode", "services", "operation", "runs", "load": {...}, "tool_seconds", "convergence_seconds",

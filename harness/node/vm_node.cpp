@@ -139,7 +139,7 @@ void VmNode::start_guest() {
                        "): run scripts/build-vm-image or scripts/sweep --node vm");
   fs::remove_all(kShareDir);
   fs::create_directories(kShareDir);
-  // KVM where it runs Debian's kernel; on hosts whose KVM cannot (DESIGN.md), TCG.
+  // KVM where it runs Debian's kernel; on hosts whose KVM cannot (this class: cmpxchg16b/xrstor), TCG.
   std::string accel = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "tcg";
   pid_t pid = spawn_qemu(image_dir, accel);
   if (!wait_for_agent(kShareDir, pid, accel == "kvm" ? 20 : 90)) {

@@ -190,6 +190,15 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"update_repeats", c.repeats},
           {"burst", 1},
           {"quick", c.quick},
+          {"order", to_string(c.order)},
+          {"order_seed", c.order_seed},
+          {"warmup",
+           {{"max_s", c.warmup.max_seconds},
+            {"window_s", c.warmup.window_seconds},
+            {"min_windows", c.warmup.min_windows},
+            {"stable_windows", c.warmup.stable_windows},
+            {"tolerance", c.warmup.tolerance}}},
+          {"baseline_drift_tolerance", c.baseline_drift_tolerance},
           {"node", c.node_kind},
           {"vm_silence_s", c.node.vm_silence_seconds},
           {"cluster_cidr", cluster_cidr_text(c.iptables)},
@@ -223,6 +232,18 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.rate_pps = j.at("rate_pps").get<uint64_t>();
     c.repeats = j.at("update_repeats").get<int>();
     c.quick = j.at("quick").get<bool>();
+    // Runs from before the order was recorded measured mode after mode.
+    c.order = parse_sweep_order(j.value("order", "grouped"));
+    c.order_seed = j.value("order_seed", uint64_t{1});
+    if (j.contains("warmup")) {
+      const auto& w = j["warmup"];
+      c.warmup.max_seconds = w.at("max_s").get<double>();
+      c.warmup.window_seconds = w.at("window_s").get<double>();
+      c.warmup.min_windows = w.at("min_windows").get<size_t>();
+      c.warmup.stable_windows = w.at("stable_windows").get<size_t>();
+      c.warmup.tolerance = w.at("tolerance").get<double>();
+    }
+    c.baseline_drift_tolerance = j.value("baseline_drift_tolerance", c.baseline_drift_tolerance);
     c.node_kind = j.value("node", kDefaultNodeKind);
     c.node.vm_silence_seconds = j.value("vm_silence_s", c.node.vm_silence_seconds);
     cluster_cidr_from_text(j.at("cluster_cidr").get<std::string>(), c.iptables);

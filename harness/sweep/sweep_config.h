@@ -13,7 +13,9 @@
 #include "measure_convergence.h"
 #include "measure_throughput.h"
 #include "node.h"
+#include "sweep_order.h"
 #include "synthetic_services.h"
+#include "warm_up.h"
 
 namespace svcbench {
 
@@ -39,6 +41,13 @@ struct SweepConfig {
   std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
   // Updates under load per point (null: none).
   std::optional<ConvergenceRequest> convergence;
+  // Against time effects: the calibration stream before the first point (max_seconds 0: none),
+  // the points' order, and how far the back-to-back baseline at the end may drift from the
+  // one at the start before results.json and the report flag it.
+  WarmupPolicy warmup;
+  SweepOrder order = SweepOrder::kShuffled;
+  uint64_t order_seed = 1;
+  double baseline_drift_tolerance = 0.10;
 };
 
 // The endpoints profile as results.json's config records it: {"name": ...} and, for a file's,

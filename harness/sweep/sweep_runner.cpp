@@ -55,18 +55,45 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
   replay.packets = cfg.packets;
   replay.rate_pps = cfg.rate_pps;
 
-  if (back_to_back && !doc.completed("baseline")) {
-    SyntheticSpec spec = cfg.spec;
-    spec.services = 10;
-    auto baseline = measure_baseline(*back_to_back, make_synthetic_services(spec, plan),
-                                     TargetPosition::kUniform, replay, plan);
+  SyntheticSpec baseline_spec = cfg.spec;
+  baseline_spec.services = 10;
+  const ServiceSet baseline_services = make_synthetic_services(baseline_spec, plan);
+  auto measure_baseline_now = [&] {
+    return measure_baseline(*back_to_back, baseline_services, TargetPosition::kUniform, replay,
+                            plan);
+  };
+  auto baseline_line = [](const char* when, const LatencyEntry& e) {
+    char line[160];
+    std::snprintf(line, sizeof line, "baseline (back-to-back) at the %s: p50 %.1f us, p99 %.1f us",
+                  when, e.replay.latency.percentile(50) / 1e3, e.replay.latency.percentile(99) / 1e3);
+    return std::string(line);
+  };
+
+  // Every start warms up, a resumed one too: its machine is as cold as a new one's.
+  if (back_to_back && cfg.warmup.max_seconds > 0 && !interrupted()) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "warming up: back-to-back windows of %g s until their p50 holds still (at most "
+                  "%g s)",
+                  cfg.warmup.window_seconds, cfg.warmup.max_seconds);
+    progress(line);
+    const WarmupResult warmup =
+        warm_up(*back_to_back, baseline_services, replay, plan, cfg.warmup);
+    doc.set_warmup(warmup);
+    doc.save();
+    std::snprintf(line, sizeof line, "warm-up %s after %.0f s, %zu windows, last p50 %.1f us",
+                  warmup.stable ? "stable" : "NOT stable", warmup.seconds,
+                  warmup.window_p50_ns.size(),
+                  warmup.window_p50_ns.empty() ? 0.0 : warmup.window_p50_ns.back() / 1e3);
+    progress(line);
+  }
+  if (back_to_back && !doc.completed("baseline") && !interrupted()) {
+    auto baseline = measure_baseline_now();
     if (!interrupted()) {  // a baseline cut short is not one
       doc.set_baseline(baseline);
       doc.mark_completed("baseline");
       doc.save();
-      progress("baseline (back-to-back) p50 " +
-               std::to_string(baseline.replay.latency.percentile(50)) + " ns, p99 " +
-               std::to_string(baseline.replay.latency.percentile(99)) + " ns");
+      progress(baseline_line("start", baseline));
     }
   }
 
@@ -99,62 +126,76 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
   };
   const size_t total_points = modes.size() * cfg.service_counts.size() * cfg.families.size();
   size_t done_points = 0;
+  size_t measured = 0;  // points measured (or failed) by this start of the sweep
   int failures = 0;
   const auto sweep_start = Clock::now();
 
-  for (auto& per_family : modes) {
-    for (size_t count : cfg.service_counts) {
-      for (auto& [family, mode] : per_family) {  // both families side by side
-        if (interrupted()) break;
-        const AddressPlan family_plan = family == plan.benchmarking_range.family()
-                                            ? plan
-                                            : AddressPlan::of(family);
-        const size_t n = cfg.from_file.empty() ? count : imported.services.size();
-        const std::string point = point_name(mode->name(), family, n);
-        ++done_points;
-        if (doc.completed(point)) continue;
-        doc.forget_point(mode->name(), family, n);  // what an interrupted or failed attempt left
-        const auto t0 = Clock::now();
-        try {
-          reset_all();  // one backend's rules at a time
-          ServiceSet services = imported;
-          if (cfg.from_file.empty()) {
-            SyntheticSpec spec = cfg.spec;
-            spec.services = n;
-            services = make_synthetic_services(spec, family_plan);
-          }
-          PointRequest request;
-          request.load = &services;
-          request.update_repeats = cfg.repeats;
-          request.spec = cfg.spec;
-          request.plan = family_plan;
-          request.replay = replay;
-          if (cfg.throughput) {
-            request.throughput = &*cfg.throughput;
-            request.throughput_targets = cfg.throughput_targets;
-            request.generator_max = generator_max;
-          }
-          if (cfg.convergence) request.convergence = &*cfg.convergence;
-          request.progress = [&](const std::string& line) { progress(point + ": " + line); };
-          PointResult result = measure_point(node, *mode, through_node, request);
-          if (interrupted()) break;  // only complete points have numbers in the file
-          doc.add(result);
-          doc.mark_completed(point);
-        } catch (const std::exception& e) {
-          doc.forget_point(mode->name(), family, n);
-          if (interrupted()) break;  // not a failure of the point: --resume runs it again
-          ++failures;
-          doc.mark_failed(point, e.what());
-          progress(point + " failed: " + e.what());
+  for (const SweepSlot& slot :
+       sweep_slot_order(modes.size(), cfg.service_counts.size(), cfg.order, cfg.order_seed)) {
+    const size_t count = cfg.service_counts[slot.count];
+    for (auto& [family, mode] : modes[slot.mode]) {  // both families side by side
+      if (interrupted()) break;
+      const AddressPlan family_plan =
+          family == plan.benchmarking_range.family() ? plan : AddressPlan::of(family);
+      const size_t n = cfg.from_file.empty() ? count : imported.services.size();
+      const std::string point = point_name(mode->name(), family, n);
+      ++done_points;
+      if (doc.completed(point)) continue;
+      ++measured;
+      doc.forget_point(mode->name(), family, n);  // what an interrupted or failed attempt left
+      const auto t0 = Clock::now();
+      try {
+        reset_all();  // one backend's rules at a time
+        ServiceSet services = imported;
+        if (cfg.from_file.empty()) {
+          SyntheticSpec spec = cfg.spec;
+          spec.services = n;
+          services = make_synthetic_services(spec, family_plan);
         }
-        doc.save();
-        const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-        const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
-        char line[256];
-        std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)",
-                      done_points, total_points, point.c_str(), took, elapsed);
-        progress(line);
+        PointRequest request;
+        request.load = &services;
+        request.update_repeats = cfg.repeats;
+        request.spec = cfg.spec;
+        request.plan = family_plan;
+        request.replay = replay;
+        if (cfg.throughput) {
+          request.throughput = &*cfg.throughput;
+          request.throughput_targets = cfg.throughput_targets;
+          request.generator_max = generator_max;
+        }
+        if (cfg.convergence) request.convergence = &*cfg.convergence;
+        request.progress = [&](const std::string& line) { progress(point + ": " + line); };
+        PointResult result = measure_point(node, *mode, through_node, request);
+        if (interrupted()) break;  // only complete points have numbers in the file
+        doc.add(result);
+        doc.mark_completed(point);
+      } catch (const std::exception& e) {
+        doc.forget_point(mode->name(), family, n);
+        if (interrupted()) break;  // not a failure of the point: --resume runs it again
+        ++failures;
+        doc.mark_failed(point, e.what());
+        progress(point + " failed: " + e.what());
       }
+      doc.save();
+      const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+      char line[256];
+      std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)",
+                    done_points, total_points, point.c_str(), took, elapsed);
+      progress(line);
+    }
+  }
+  // The baseline again after the last point: a machine that drifted during the sweep shows.
+  if (back_to_back && measured > 0 && !interrupted()) {
+    auto baseline_end = measure_baseline_now();
+    if (!interrupted()) {
+      doc.set_baseline_end(baseline_end, cfg.baseline_drift_tolerance);
+      doc.save();
+      progress(baseline_line("end", baseline_end) +
+               (doc.json()["baseline_drift"].value("flagged", false)
+                    ? " — DRIFTED from the start's beyond " +
+                          std::to_string(std::lround(cfg.baseline_drift_tolerance * 100)) + "%"
+                    : ""));
     }
   }
   try {

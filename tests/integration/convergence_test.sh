@@ -104,7 +104,7 @@ no_svcbench_left "SIGINT"
 "$svcbench" testbed down >/dev/null 2>&1
 
 # 5. The sweep, its summary row, its config and its plots.
-timeout 300 "$svcbench" sweep --under-load --operations add-service,change-endpoints --convergence-runs 2 \
+timeout 300 "$svcbench" sweep --warmup 0 --under-load --operations add-service,change-endpoints --convergence-runs 2 \
   --load-rate 1000 --probe-rate 500 --modes iptables-legacy --services 10 --packets 200 --repeats 1 --out "$work/sweep" \
   2>"$work/sweep.log" || fail "sweep --under-load: $(tail -3 "$work/sweep.log")"
 jq -e '(.convergence | length) == 2 and .config.under_load.operations == ["add-service", "change-endpoints"]
@@ -112,9 +112,14 @@ jq -e '(.convergence | length) == 2 and .config.under_load.operations == ["add-s
   and all(.convergence[]; .load.probe_pps >= 490 and .load.probe_pps <= 510) and .progress.state == "finished"' "$work/sweep/results.json" >/dev/null \
   || fail "sweep results: $(jq -c '{n: (.convergence | length), config: .config.under_load, progress}' "$work/sweep/results.json")"
 [[ $(grep -c '^convergence,iptables-legacy,ipv4,10,' "$work/sweep/summary.csv") == 2 ]] || fail "summary.csv: $(cat "$work/sweep/summary.csv")"
+# The 1 ms timelines live beside results.json, gzip-compressed, keyed by their entry.
+jq -e 'all(.convergence[]; .timeline.in == "timelines.json.gz" and (.timeline.key | startswith("iptables-legacy/ipv4/10/")))' \
+  "$work/sweep/results.json" >/dev/null || fail "results.json holds its timelines inline"
+zcat "$work/sweep/timelines.json.gz" | jq -e '.["iptables-legacy/ipv4/10/add-service"].bin_ms > 0' >/dev/null \
+  || fail "timelines.json.gz: $(zcat "$work/sweep/timelines.json.gz" | jq -c keys)"
 /usr/bin/python3 "$root/scripts/plot_results.py" "$work/sweep" >/dev/null || fail "plots"
 for f in convergence_vs_services timeline_iptables-legacy; do
-  [[ -s $work/sweep/$f.png && -s $work/sweep/$f.svg ]] || fail "no $f plot"
+  [[ -s $work/sweep/$f.png && ! -e $work/sweep/$f.svg ]] || fail "no $f plot"
 done
 grep -q "Rule updates under load" "$work/sweep/report.html" || fail "report.html has no section on updates under load"
 no_svcbench_left "the sweep"

@@ -55,5 +55,5 @@ jq -e '.config.ip_families == ["ipv4", "ipv6"] and (.progress.completed | index(
 for plot in families_vs_services latency_vs_services_ipv4 latency_vs_services_ipv6 update_time_vs_services_ipv6; do
   [[ -s "$work/sweep/$plot.png" ]] || fail "no $plot.png"
 done
-grep -q 'latency_vs_services_ipv6.svg' "$work/sweep/report.html" || fail "the report does not show the IPv6 plots"
+grep -q 'latency_vs_services_ipv6.png' "$work/sweep/report.html" || fail "the report does not show the IPv6 plots"
 echo "dual_stack: ok"

@@ -49,7 +49,7 @@ if msg=$("$svcbench" sweep --modes iptables-legacy --services 10 --out "$work/no
 fi
 [[ $msg == *"--tx-port"* ]] || fail "no clear message without ports: $msg"
 [[ ! -e $work/no-ports ]] || fail "a refused sweep wrote $work/no-ports"
-"$svcbench" sweep --modes iptables-legacy,nftables --services 10,100 --packets 300 --repeats 1 --out "$work/eal" \
+"$svcbench" sweep --warmup 0 --modes iptables-legacy,nftables --services 10,100 --packets 300 --repeats 1 --out "$work/eal" \
   --tx-port net_af_packet7 --rx-port net_af_packet8 --baseline-tx-port net_af_packet5 --baseline-rx-port net_af_packet6 \
   -- "${eal[@]}" 2>"$work/eal.log" || fail "sweep over EAL arguments: $(tail -3 "$work/eal.log")"
 jq -e '.progress.state == "finished" and (.progress.failed | length) == 0 and (.latency | length) == 32

@@ -77,7 +77,7 @@ msg=$(in_gen sweep "${ssh_args[@]}" --node-links svcb-rm1,svcb-ro --modes iptabl
 [[ $msg == *"default route"* ]] || fail "unclear refusal: $msg"
 unchanged || fail "a refused sweep changed the node"
 
-in_gen sweep "${ssh_args[@]}" --node-links svcb-ri,svcb-ro --modes iptables-legacy,nftables --services 10,3000 \
+in_gen sweep --warmup 0 "${ssh_args[@]}" --node-links svcb-ri,svcb-ro --modes iptables-legacy,nftables --services 10,3000 \
   --packets 300 --repeats 1 --out "$work/run" "${eal[@]}" 2>"$work/log" || fail "sweep on the ssh node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "ssh" and .config.node == "ssh" and .context.node_links == ["svcb-ri", "svcb-ro"]
        and (.progress.failed | length) == 0 and (.latency | length) == 32

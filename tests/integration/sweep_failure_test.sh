@@ -12,7 +12,7 @@ mkdir "$work/bin"
 printf '#!/bin/sh\n[ "$1" = add ] && exit 0\nexit 1\n' >"$work/bin/nfacct"
 chmod +x "$work/bin/nfacct"
 
-PATH="$work/bin:$PATH" "$svcbench" sweep --nfacct --modes iptables-legacy,nftables --services 10 --packets 100 --repeats 1 \
+PATH="$work/bin:$PATH" "$svcbench" sweep --warmup 0 --nfacct --modes iptables-legacy,nftables --services 10 --packets 100 --repeats 1 \
   --out "$work/run" 2>"$work/log"
 code=$?
 [[ $code == 1 ]] || fail "sweep with a rejected rule load exited $code, want 1: $(tail -3 "$work/log")"

@@ -10,7 +10,7 @@ node_test sweep_interrupt
 seed=${SVCB_SIGNAL_SEED:-$RANDOM}
 RANDOM=$seed
 echo "sweep_interrupt: seed $seed"
-args=(--modes iptables-legacy,nftables --services 300,600 --packets 300 --repeats 1)
+args=(--warmup 0 --order grouped --modes iptables-legacy,nftables --services 300,600 --packets 300 --repeats 1)
 
 nothing_left() {
   [[ -z $(ip netns list | grep '^svcb-') ]] || fail "$1: namespaces left: $(ip netns list | grep '^svcb-')"

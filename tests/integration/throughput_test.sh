@@ -53,7 +53,7 @@ grep -q "lost frames even at" "$work/dropping.log" || fail "the message is not o
 "$svcbench" testbed down >/dev/null 2>&1
 
 # 3. SIGINT during a sweep's search: exit 130, no node left, results that parse.
-"$svcbench" sweep --throughput --duration-sum 3 --modes iptables-legacy --services 10 --packets 200 --repeats 1 \
+"$svcbench" sweep --warmup 0 --throughput --duration-sum 3 --modes iptables-legacy --services 10 --packets 200 --repeats 1 \
   --out "$work/interrupted" 2>"$work/sweep.log" &
 pid=$!
 wait_for "$work/sweep.log" ": capacity " 60 || fail "the sweep never started a search: $(tail -3 "$work/sweep.log")"

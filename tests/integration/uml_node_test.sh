@@ -46,7 +46,7 @@ jq -e '.context.node_kind == "uml" and .context.emulated == false and (.context.
 nothing_left || fail "something left after the sweep"
 
 # SIGTERM while the guest loads rules: exit 143 within seconds, nothing left.
-"$svcbench" sweep --node uml --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node uml --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
   --out "$work/term" 2>"$work/term.log" &
 pid=$!
 wait_for "$work/term.log" "iptables-legacy/3000: rule updates" 60 || fail "never reached its rule load: $(tail -3 "$work/term.log")"
@@ -59,7 +59,7 @@ jq -e '.progress.state == "interrupted"' "$work/term/results.json" >/dev/null ||
 nothing_left || fail "something left after SIGTERM"
 
 # A frozen guest fails its point after --vm-silence, the sweep exits 1 and stops the guest.
-"$svcbench" sweep --node uml --vm-silence 5 --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node uml --vm-silence 5 --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
   --out "$work/frozen" 2>"$work/frozen.log" &
 pid=$!
 wait_for "$work/frozen.log" "iptables-legacy/3000: rule updates" 60 || fail "never reached its rule load: $(tail -3 "$work/frozen.log")"
@@ -76,7 +76,7 @@ nothing_left || fail "something left after a frozen guest"
 "$svcbench" testbed status | jq -e '.up and .node == "uml"' >/dev/null || fail "status after up"
 "$svcbench" testbed down
 nothing_left || fail "something left after down"
-"$svcbench" sweep --node uml --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node uml --modes iptables-legacy --services 3000 --packets 200 --repeats 1 \
   --out "$work/killed" 2>"$work/killed.log" &
 pid=$!
 wait_for "$work/killed.log" "rule updates" 60 || fail "never reached its rule load"

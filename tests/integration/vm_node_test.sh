@@ -54,7 +54,7 @@ wait_for() {  # FILE TEXT SECONDS
   for _ in $(seq $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
   return 1
 }
-"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
   --out "$work/term" 2>"$work/term.log" &
 pid=$!
 wait_for "$work/term.log" "nftables/3000: rule updates" 180 || fail "the vm sweep never reached its rule load: $(tail -3 "$work/term.log")"
@@ -73,7 +73,7 @@ no_guest || fail "qemu left running after SIGTERM"
 # A guest that stops answering (qemu frozen during the rule load): the point fails with a clear
 # error once the guest has been silent for --vm-silence, the sweep records it, exits 1, and
 # leaves no qemu behind.
-"$svcbench" sweep --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node vm --vm-image "$image" --modes nftables --services 3000 --packets 200 --rate 1000 --repeats 1 \
   --vm-silence 5 --out "$work/frozen" 2>"$work/frozen.log" &
 pid=$!
 wait_for "$work/frozen.log" "nftables/3000: rule updates" 180 || fail "the vm sweep never reached its rule load"
@@ -89,7 +89,7 @@ no_guest || fail "a frozen qemu was left behind"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after a frozen guest"
 
 # kill -9: the guest outlives svcbench; the next `testbed down` stops it.
-"$svcbench" sweep --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --rate 1000 --repeats 1 \
+"$svcbench" sweep --warmup 0 --node vm --vm-image "$image" --modes iptables-legacy --services 10 --packets 200 --rate 1000 --repeats 1 \
   --out "$work/killed" 2>"$work/killed.log" &
 pid=$!
 wait_for "$work/killed.log" "rule updates" 180 || fail "the vm sweep never reached its rule load"

@@ -79,6 +79,33 @@ TEST_F(ResultsDocumentTest, SavedDocumentLoadsForResume) {
     EXPECT_EQ(f.path().string().find("partial"), std::string::npos) << f.path();
 }
 
+TEST_F(ResultsDocumentTest, TimelinesLiveBesideResultsJsonAndLoadBack) {
+  ResultsDocument doc(dir_, {{"node_kind", "netns"}}, {{"modes", {"nftables"}}});
+  PointResult p;
+  ConvergenceEntry c;
+  c.mode = "nftables";
+  c.services = 10;
+  c.operation = "add-service";
+  ConvergenceRun run;
+  run.timeline.bin_ms = 1;
+  run.timeline.sent = {3, 4, 5};
+  c.runs.push_back(run);
+  p.convergence.push_back(c);
+  doc.add(p);
+  doc.save();
+  const auto on_disk = nlohmann::json::parse(read_file((dir_ / "results.json").string()));
+  EXPECT_EQ(on_disk["convergence"][0]["timeline"],
+            nlohmann::json({{"in", "timelines.json.gz"}, {"key", "nftables/ipv4/10/add-service"}}));
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "timelines.json.gz"));
+  EXPECT_EQ(doc.json()["convergence"][0]["timeline"]["sent"], nlohmann::json({3, 4, 5}));  // in memory
+  auto loaded = ResultsDocument::load(dir_);  // --resume keeps the earlier points' timelines
+  EXPECT_EQ(loaded.json()["convergence"][0]["timeline"]["sent"], nlohmann::json({3, 4, 5}));
+  loaded.save();
+  EXPECT_EQ(ResultsDocument::load(dir_).json()["convergence"][0]["timeline"]["bin_ms"], 1);
+  write_file_atomically((dir_ / "timelines.json.gz").string(), "not gzip");
+  EXPECT_THROW(ResultsDocument::load(dir_), UsageError);
+}
+
 TEST_F(ResultsDocumentTest, RefusesToResumeFromSomethingElse) {
   write_file_atomically((dir_ / "results.json").string(), "{\"latency\": []}");
   EXPECT_THROW(ResultsDocument::load(dir_), UsageError);

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 
+#include "errors.h"
 #include "fake_node.h"
 #include "kernel_log.h"
 #include "results_document.h"
@@ -30,6 +31,9 @@ class SweepTest : public ::testing::Test {
     config_.repeats = 1;
     config_.out_dir = dir_.string();
     config_.iptables.cluster_cidr = AddressPlan{}.pods;
+    // The order and the warm-up have tests of their own; the others read a grouped sweep.
+    config_.order = SweepOrder::kGrouped;
+    config_.warmup.max_seconds = 0;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -64,9 +68,12 @@ TEST_F(SweepTest, MeasuresEveryPointOnceAndChecksEveryPacket) {
   ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
   EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
   const auto& j = doc.json();
-  EXPECT_EQ(back_to_back.sent.size(), 1u);
+  EXPECT_EQ(back_to_back.sent.size(), 2u);  // the baseline at the start and at the end
   ASSERT_TRUE(j["baseline"].is_object());
   EXPECT_EQ(j["baseline"]["misrouted"], 0);
+  ASSERT_TRUE(j["baseline_end"].is_object());
+  EXPECT_FALSE(j["baseline_drift"]["flagged"]);
+  EXPECT_EQ(j["baseline_drift"]["ratio"], 1.0);
   for (const std::string mode : {"iptables-legacy", "iptables-nft"}) {
     for (size_t n : {10u, 30u}) {
       EXPECT_EQ(entries_of(j, "latency", mode, n), 8u) << mode << "/" << n;  // 2 phases x 4 targets
@@ -120,7 +127,7 @@ TEST_F(SweepTest, AFailedPointIsRecordedAndResumeMeasuresOnlyWhatIsMissing) {
   FakeReplayer through, back_to_back;
   auto doc = ResultsDocument::load(dir_.string());
   EXPECT_EQ(sweep_points(resumed, node, through, &back_to_back, doc), 0);
-  EXPECT_TRUE(back_to_back.sent.empty());  // the baseline was complete
+  EXPECT_EQ(back_to_back.sent.size(), 1u);  // the start's baseline was complete; the end's again
   EXPECT_EQ(through.sent.size(), 8u);      // one point: 2 phases x 4 targets
   for (const auto& c :
        node.of("iptables-nft-restore")) {  // only the missing point's Services were loaded
@@ -343,6 +350,125 @@ TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {
   // The lower of the two phases' PDRs (both at the fake's 50,000 pps), halved.
   EXPECT_NEAR(load["background_pps"].get<double>(), 25'000, 250);
   EXPECT_NE(load["source"].get<std::string>().find("50% of the"), std::string::npos) << load;
+}
+
+
+TEST(SweepOrder, ShuffledIsASeededPermutationAndGroupedIsModeAfterMode) {
+  const auto grouped = sweep_slot_order(3, 4, SweepOrder::kGrouped, 7);
+  ASSERT_EQ(grouped.size(), 12u);
+  EXPECT_EQ(grouped[0], (SweepSlot{0, 0}));
+  EXPECT_EQ(grouped[4], (SweepSlot{1, 0}));
+  const auto a = sweep_slot_order(3, 4, SweepOrder::kShuffled, 7);
+  EXPECT_EQ(a, sweep_slot_order(3, 4, SweepOrder::kShuffled, 7));  // the seed decides
+  EXPECT_NE(a, sweep_slot_order(3, 4, SweepOrder::kShuffled, 8));
+  EXPECT_NE(a, grouped);
+  auto sorted = a;
+  std::sort(sorted.begin(), sorted.end(), [](const SweepSlot& x, const SweepSlot& y) {
+    return std::pair(x.mode, x.count) < std::pair(y.mode, y.count);
+  });
+  EXPECT_EQ(sorted, grouped);  // every point exactly once
+  // The first three points are not all of one mode (this seed; the test pins the generator).
+  EXPECT_FALSE(a[0].mode == a[1].mode && a[1].mode == a[2].mode);
+  EXPECT_THROW(parse_sweep_order("random"), UsageError);
+}
+
+TEST(Warmup, StableOnlyOnceTheLastWindowsHoldStillAfterTheMinimum) {
+  WarmupPolicy p;
+  p.min_windows = 6;
+  p.stable_windows = 3;
+  p.tolerance = 0.05;
+  EXPECT_FALSE(warm_up_stable({100, 100, 100}, p));  // too few windows, however flat
+  EXPECT_FALSE(warm_up_stable({200, 180, 160, 140, 120, 110}, p));  // still falling
+  EXPECT_TRUE(warm_up_stable({200, 180, 160, 103, 100, 98}, p));
+  EXPECT_FALSE(warm_up_stable({200, 180, 160, 103, 100, 80}, p));  // the last one moved
+}
+
+// A back-to-back link that reads slower at every replay (a machine drifting under the sweep),
+// or settles after a cold start.
+class DriftingReplayer : public FakeReplayer {
+ public:
+  std::vector<uint64_t> offsets_ns;  // added to every latency, per replay; the last one repeats
+  ReplayResult replay(const TrafficPlan& traffic, const ReplaySettings& settings,
+                      bool check) override {
+    ReplayResult r = FakeReplayer::replay(traffic, settings, check);
+    const uint64_t offset = offsets_ns[std::min(calls_++, offsets_ns.size() - 1)];
+    LatencyHistogram shifted;
+    for (uint64_t i = 0; i < settings.packets; ++i) shifted.record(10'000 + i + offset);
+    r.latency = shifted;
+    return r;
+  }
+
+ private:
+  size_t calls_ = 0;
+};
+
+TEST_F(SweepTest, WarmsUpUntilStableThenFlagsABaselineThatDrifted) {
+  config_.modes = {"iptables-legacy"};
+  config_.service_counts = {10};
+  config_.warmup = {.max_seconds = 60, .window_seconds = 0.1, .min_windows = 4,
+                    .stable_windows = 3, .tolerance = 0.02};
+  FakeNode node;
+  FakeReplayer through;
+  DriftingReplayer back_to_back;
+  // Cold for three windows, then flat; the end baseline reads 30 us slower than the start.
+  back_to_back.offsets_ns = {40'000, 20'000, 10'000, 0, 0, 0, 0, 30'000};
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  EXPECT_TRUE(j["warmup"]["stable"]);
+  EXPECT_EQ(j["warmup"]["window_p50_ns"].size(), 6u);  // 3 cold, then 3 that hold still
+  EXPECT_EQ(j["warmup"]["window_packets"], 500);        // 0.1 s at 5,000 pps
+  EXPECT_TRUE(j["baseline_drift"]["flagged"]);
+  EXPECT_GT(j["baseline_drift"]["ratio"].get<double>(), 1.5);
+  EXPECT_EQ(back_to_back.sent.size(), 6u + 2u);
+  // What a resume reads back: the policy, the order and its seed.
+  const SweepConfig back = sweep_config_from_results(dir_.string());
+  EXPECT_EQ(back.warmup.min_windows, 4u);
+  EXPECT_EQ(back.warmup.tolerance, 0.02);
+  EXPECT_EQ(back.order, SweepOrder::kGrouped);
+}
+
+TEST_F(SweepTest, AShuffledSweepMeasuresInItsSeedsOrderAndResumesInIt) {
+  config_.modes = {"iptables-legacy", "iptables-nft"};
+  config_.service_counts = {10, 20, 30};
+  config_.order = SweepOrder::kShuffled;
+  config_.order_seed = 42;
+  std::vector<std::string> expected = {"baseline"};
+  for (const auto& s : sweep_slot_order(2, 3, SweepOrder::kShuffled, 42))
+    expected.push_back(config_.modes[s.mode] + "/" + std::to_string(config_.service_counts[s.count]));
+  size_t failing = 0;
+  {
+    FakeNode node;
+    // An iptables point past the first few fails (its whole set holds svc-(N-1), not svc-N);
+    // resume must measure it and nothing else.
+    failing = 2;
+    while (!expected[failing].starts_with("iptables")) ++failing;
+    const std::string point = expected[failing];
+    const std::string tool = point.substr(0, point.find('/')) + "-restore";
+    const int n = std::stoi(point.substr(point.find('/') + 1));
+    node.reject = [=](const RecordedCommand& c) {
+      return c.tool() == tool && c.input.find("svc-" + std::to_string(n - 1)) != std::string::npos &&
+                     c.input.find("svc-" + std::to_string(n)) == std::string::npos
+                 ? "rejected"
+                 : "";
+    };
+    FakeReplayer through, back_to_back;
+    ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+    EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 1);
+    auto completed = doc.json()["progress"]["completed"].get<std::vector<std::string>>();
+    auto without_failed = expected;
+    without_failed.erase(without_failed.begin() + static_cast<std::ptrdiff_t>(failing));
+    EXPECT_EQ(completed, without_failed);
+  }
+  SweepConfig resumed = sweep_config_from_results(dir_.string());
+  EXPECT_EQ(resumed.order, SweepOrder::kShuffled);
+  EXPECT_EQ(resumed.order_seed, 42u);
+  FakeNode node;
+  FakeReplayer through, back_to_back;
+  auto doc = ResultsDocument::load(dir_.string());
+  EXPECT_EQ(sweep_points(resumed, node, through, &back_to_back, doc), 0);
+  EXPECT_EQ(doc.json()["progress"]["completed"].size(), expected.size());
+  EXPECT_EQ(doc.json()["progress"]["completed"].back(), expected[failing]);
 }
 
 }  // namespace
