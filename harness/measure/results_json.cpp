@@ -46,6 +46,9 @@ nlohmann::json to_json(const LatencyEntry& e) {
   if (e.target_positions) j["target_positions"] = *e.target_positions;
   if (e.target_endpoints) j["target_endpoints"] = *e.target_endpoints;
   if (e.pcap_skipped_packets) j["pcap_skipped_packets"] = *e.pcap_skipped_packets;
+  nlohmann::json buckets = nlohmann::json::array();  // every packet's latency, grouped
+  for (const auto& [value_ns, count] : e.replay.latency.buckets()) buckets.push_back({value_ns, count});
+  j["latency_histogram"] = std::move(buckets);
   return j;
 }
 
@@ -56,7 +59,8 @@ nlohmann::json to_json(const UpdateEntry& e) {
     std::sort(v.begin(), v.end());
     const double median =
         v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-    seconds = {{"median", median}, {"min", v.front()}, {"max", v.back()}, {"runs", v.size()}};
+    seconds = {{"median", median}, {"min", v.front()}, {"max", v.back()}, {"runs", v.size()},
+               {"values", e.seconds}};  // in the order they ran
   }
   return {{"mode", e.mode},
           {"services", e.services},

@@ -41,6 +41,13 @@ uint64_t LatencyHistogram::percentile(double percent) const {
   return max_;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> LatencyHistogram::buckets() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (size_t i = 0; i < kCounts; ++i)
+    if (counts_[i]) out.emplace_back(lowest_value_at(i), counts_[i]);
+  return out;
+}
+
 std::vector<std::pair<uint64_t, double>> LatencyHistogram::cdf() const {
   std::vector<std::pair<uint64_t, double>> points;
   uint64_t seen = 0;

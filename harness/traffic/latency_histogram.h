@@ -38,6 +38,9 @@ class LatencyHistogram {
   uint64_t percentile(double percent) const;
   // (value_ns, cumulative fraction) at the top of each non-empty sub-bucket (for CDF plots).
   std::vector<std::pair<uint64_t, double>> cdf() const;
+  // (lowest value_ns, count) of each non-empty sub-bucket, ascending: the recorded values as
+  // grouped samples (a significance test across runs reads them; values in one sub-bucket tie).
+  std::vector<std::pair<uint64_t, uint64_t>> buckets() const;
 
   static size_t index_of(uint64_t v) {
     if (v < 128) return static_cast<size_t>(v);
