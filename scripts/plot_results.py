@@ -571,7 +571,9 @@ def baseline_text(doc):
     us = lambda e, p: f"{e['latency_ns'][p] / 1000:.1f}"
     text = f"back-to-back baseline (no node) at the start p50 {us(base, 'p50')} µs, p99 {us(base, 'p99')} µs"
     if end:
-        text += f"; at the end p50 {us(end, 'p50')} µs, p99 {us(end, 'p99')} µs"
+        settle = doc.get("warmup_end")
+        text += (f"; at the end p50 {us(end, 'p50')} µs, p99 {us(end, 'p99')} µs" +
+                 (f" (node emptied, then {settle['seconds']:.0f} s until the stream held still)" if settle else ""))
     if drift:
         text += (f" (end/start {drift['ratio']:.3f}" +
                  (f": <b style='color:#c00'>DRIFTED beyond ±{drift['tolerance'] * 100:.0f}%</b> — the machine changed during the run; "

@@ -16,7 +16,8 @@ allowed = {
     "traffic": {"system", "rulesets"},
     "measure": {"system", "node", "modes", "traffic", "rulesets"},
     "sweep": {"system", "node", "modes", "traffic", "measure", "rulesets"},
-    "cli": {"system", "node", "modes", "traffic", "measure", "sweep", "rulesets"},
+    "compare": {"system", "traffic"},
+    "cli": {"system", "node", "modes", "traffic", "measure", "sweep", "compare", "rulesets"},
     "tools": set(),
 }
 

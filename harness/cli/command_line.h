@@ -107,6 +107,7 @@ SyntheticSpec synthetic_spec_from(const CommandLine& cl);
 int rules_command(const std::vector<std::string>& args);
 int pcap_command(const std::vector<std::string>& args);
 int profile_command(const std::vector<std::string>& args);
+int compare_command(const std::vector<std::string>& args);
 int manifests_command(const std::vector<std::string>& args);
 int testbed_command(const std::vector<std::string>& args);
 int run_command_line(const std::vector<std::string>& args);

@@ -18,9 +18,10 @@ constexpr const char* kUsage =
     "  pcap inspect  print JSON facts about a pcap/pcapng file\n"
     "  profile       a cluster's endpoints per Service port (for --endpoints-profile)\n"
     "  manifests     the synthetic Services as a List for kubectl apply\n"
-    "  testbed       up | down | status of the node under test (--node netns|vm)\n"
+    "  testbed       up | down | status of the node under test (--node netns|uml|vm|ssh)\n"
     "  run           one measurement against the node as it is\n"
-    "  sweep         modes x Service counts: rule updates and latency, results.json\n\n"
+    "  sweep         modes x Service counts: rule updates and latency, results.json\n"
+    "  compare       two runs' results per point, with a significance test\n\n"
     "`svcbench <command> --help` describes each command.\n";
 
 }  // namespace
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (command == "testbed") return svcbench::testbed_command(args);
     if (command == "run") return svcbench::run_command_line(args);
     if (command == "sweep") return svcbench::sweep_command(args);
+    if (command == "compare") return svcbench::compare_command(args);
     std::fprintf(stderr, "svcbench: unknown command '%s'; see `svcbench --help`\n",
                  command.c_str());
     return 2;

@@ -33,8 +33,10 @@ std::vector<OptionSpec> specs() {
       {"speed", "X", "with --capture-timing: replay X times faster (default 1)"},
       {"loops", "N", "with --pcap: replay the capture N times (default 1)"},
       {"baseline", "", "back-to-back: generator ports joined without the node"},
-      {"tx-port", "NAME", "DPDK port to send on (default: the node's link, net_af_packet0)"},
-      {"rx-port", "NAME", "DPDK port to receive on (default: the node's link, net_af_packet1)"},
+      {"tx-port", "NAME",
+       "with EAL arguments: DPDK port to send on (e.g. 0000:3b:00.0; without them svcbench "
+       "opens devices on the node's links itself)"},
+      {"rx-port", "NAME", "with EAL arguments: DPDK port to receive on"},
       {"dst-mac", "MAC", "destination MAC (default: the node's ingress link)"},
       {"generator-driver", "DRIVER",
        "af_xdp, af_packet or auto: the generator's devices on the node's links (default auto: "

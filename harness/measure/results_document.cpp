@@ -123,7 +123,9 @@ void ResultsDocument::set_baseline_end(const LatencyEntry& entry, double toleran
                             {"flagged", ratio <= 0 || std::abs(ratio - 1) > tolerance}};
 }
 
-void ResultsDocument::set_warmup(const WarmupResult& warmup) { doc_["warmup"] = to_json(warmup); }
+void ResultsDocument::set_warmup(const std::string& key, const WarmupResult& warmup) {
+  doc_[key] = to_json(warmup);
+}
 
 void ResultsDocument::mark_completed(const std::string& point) {
   doc_["progress"]["completed"].push_back(point);

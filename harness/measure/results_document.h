@@ -28,7 +28,8 @@ class ResultsDocument {
   // The baseline after a sweep's last point, and baseline_drift: its p50 over the start's,
   // flagged when it moved by more than `tolerance` (a fraction) either way.
   void set_baseline_end(const LatencyEntry& entry, double tolerance);
-  void set_warmup(const WarmupResult& warmup);
+  // "warmup" (before the start's baseline) or "warmup_end" (before the end's).
+  void set_warmup(const std::string& key, const WarmupResult& warmup);
   void mark_completed(const std::string& point);
   void mark_failed(const std::string& point, const std::string& error);
   bool completed(const std::string& point) const;

@@ -69,24 +69,26 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
     return std::string(line);
   };
 
-  // Every start warms up, a resumed one too: its machine is as cold as a new one's.
-  if (back_to_back && cfg.warmup.max_seconds > 0 && !interrupted()) {
-    char line[160];
+  // The calibration stream until the back-to-back p50 holds still, recorded under `key`.
+  auto warm_up_now = [&](const char* key, const char* why) {
+    if (!back_to_back || cfg.warmup.max_seconds <= 0 || interrupted()) return;
+    char line[200];
     std::snprintf(line, sizeof line,
-                  "warming up: back-to-back windows of %g s until their p50 holds still (at most "
-                  "%g s)",
+                  "%s: back-to-back windows of %g s until their p50 holds still (at most %g s)", why,
                   cfg.warmup.window_seconds, cfg.warmup.max_seconds);
     progress(line);
-    const WarmupResult warmup =
-        warm_up(*back_to_back, baseline_services, replay, plan, cfg.warmup);
-    doc.set_warmup(warmup);
+    const WarmupResult warmup = warm_up(*back_to_back, baseline_services, replay, plan, cfg.warmup);
+    doc.set_warmup(key, warmup);
     doc.save();
-    std::snprintf(line, sizeof line, "warm-up %s after %.0f s, %zu windows, last p50 %.1f us",
+    std::snprintf(line, sizeof line, "%s %s after %.0f s, %zu windows, last p50 %.1f us", why,
                   warmup.stable ? "stable" : "NOT stable", warmup.seconds,
                   warmup.window_p50_ns.size(),
                   warmup.window_p50_ns.empty() ? 0.0 : warmup.window_p50_ns.back() / 1e3);
     progress(line);
-  }
+  };
+
+  // Every start warms up, a resumed one too: its machine is as cold as a new one's.
+  warm_up_now("warmup", "warm-up");
   if (back_to_back && !doc.completed("baseline") && !interrupted()) {
     auto baseline = measure_baseline_now();
     if (!interrupted()) {  // a baseline cut short is not one
@@ -185,8 +187,15 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
       progress(line);
     }
   }
-  // The baseline again after the last point: a machine that drifted during the sweep shows.
+  try {
+    reset_all();
+  } catch (...) {
+  }
+  // The baseline again after the last point, as the start's was taken: on an emptied node once
+  // the back-to-back p50 holds still (the last point's aftermath — a kernel still freeing a
+  // large table — is that point's, not the machine's drift). A machine that drifted shows.
   if (back_to_back && measured > 0 && !interrupted()) {
+    warm_up_now("warmup_end", "settle before the end's baseline");
     auto baseline_end = measure_baseline_now();
     if (!interrupted()) {
       doc.set_baseline_end(baseline_end, cfg.baseline_drift_tolerance);
@@ -197,10 +206,6 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
                           std::to_string(std::lround(cfg.baseline_drift_tolerance * 100)) + "%"
                     : ""));
     }
-  }
-  try {
-    reset_all();
-  } catch (...) {
   }
   return failures;
 }

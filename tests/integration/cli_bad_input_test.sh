@@ -177,6 +177,19 @@ expect_said 2 "--convergence-runs must be at least 1" sweep --out "$work/out" --
 expect_said 2 "--load-rate must be at least 1" run --during all --services 10 --load-rate 0.5
 expect_said 2 "takes auto, af_xdp or af_packet" run --generator-driver dpdk
 expect_said 2 "name the devices there" run --baseline --generator-driver af_xdp --tx-port a --rx-port b -- -l 0
+# Comparing runs: two results directories, families in pairs, a level that can test.
+expect_said 2 "give two results directories" compare "$work"
+expect_said 2 "holds no results.json" compare "$work" "$work" --out "$work/out"
+echo '{"latency": []}' >"$work/results.json"
+expect_said 2 "is not an svcbench results.json" compare "$work" "$work"
+rm -f "$work/results.json"
+expect_said 2 "go together" compare "$work" "$work" --family-a ipv4
+expect_said 2 "takes ipv4 or ipv6" compare "$work" "$work" --family-a ipv5 --family-b ipv4
+expect 2 compare "$work" "$work" --alpha 2
+# Numbers in messages as people write them.
+expect_said 2 "must be a number from 0 to 86,400, not '-1'" sweep --warmup -1 --out "$work/out"
+expect_said 2 "takes shuffled or grouped" sweep --order random --out "$work/out"
+expect_said 2 "goes with --order shuffled" sweep --order grouped --order-seed 3 --out "$work/out"
 expect 2 run --burst 0
 expect 2 run --map-services
 expect 2 testbed sideways

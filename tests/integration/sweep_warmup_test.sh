@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Against time effects, on the netns node: a sweep warms up until its back-to-back p50 holds
 # still and records how (windows, their p50s, seconds), measures the baseline at its start and
-# its end with their drift, and measures its points in the recorded seed's order. SIGINT during
+# its end (after the node is emptied and the stream settles again) with their drift, and measures its points in the recorded seed's order. SIGINT during
 # the warm-up leaves a resumable results.json and nothing running; the resumed sweep warms up
 # again (its machine is as cold) and finishes.
 set -uo pipefail
@@ -11,7 +11,7 @@ node_test sweep_warmup
 args=(--quick --modes iptables-legacy,nftables --services 10,100 --order-seed 7)
 "$svcbench" sweep "${args[@]}" --out "$work/run" 2>"$work/run.log" &
 pid=$!
-wait_for "$work/run.log" "warming up" 60 || fail "no warm-up line: $(cat "$work/run.log")"
+wait_for "$work/run.log" "warm-up: " 60 || fail "no warm-up line: $(cat "$work/run.log")"
 sleep 1
 kill -INT "$pid"
 wait "$pid"
@@ -27,6 +27,7 @@ jq -e '.progress.state == "finished" and (.progress.completed | length) == 5
        and .config.order == "shuffled" and .config.order_seed == 7
        and .warmup.window_packets == 5000 and (.warmup.window_p50_ns | length) >= 5
        and (.warmup.seconds > 0) and (.warmup.window_p50_ns | all(. > 0))
+       and (.warmup_end.window_p50_ns | length) >= 5
        and .baseline.packets_rx == .baseline.packets_tx and .baseline_end.packets_rx == .baseline_end.packets_tx
        and (.baseline_drift.ratio > 0) and (.baseline_drift | has("flagged"))
        and .baseline_drift.start_p50_ns == .baseline.latency_ns.p50
@@ -39,6 +40,6 @@ grep -q "at the end p50" "$work/run/report.html" && grep -q "Warm-up: " "$work/r
 # A grouped sweep (the order before shuffling) still runs, and says so.
 "$svcbench" sweep --quick --warmup 0 --order grouped --modes iptables-legacy --services 10 --out "$work/grouped" \
   2>"$work/grouped.log" || fail "grouped sweep: $(tail -3 "$work/grouped.log")"
-jq -e '.config.order == "grouped" and .warmup == null and .baseline_end != null' "$work/grouped/results.json" >/dev/null \
+jq -e '.config.order == "grouped" and .warmup == null and .warmup_end == null and .baseline_end != null' "$work/grouped/results.json" >/dev/null \
   || fail "grouped sweep results: $(jq -c '{order: .config.order, warmup}' "$work/grouped/results.json")"
 echo "sweep_warmup: ok"
