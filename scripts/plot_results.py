@@ -36,7 +36,10 @@ def by_key(entries, *keys):
 
 
 def modes_of(doc):
-    seen = []
+    """The modes in the configuration's order (a shuffled sweep measures them in any order;
+    colours and legends stay the same from run to run), then any others the entries name."""
+    seen = [m for m in doc.get("config", {}).get("modes", []) if isinstance(m, str)]
+    seen = [m for m in seen if any(e["mode"] == m for e in doc["latency"] + doc["updates"])]
     for e in doc["latency"] + doc["updates"]:
         if e["mode"] not in seen:
             seen.append(e["mode"])

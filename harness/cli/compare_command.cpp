@@ -33,6 +33,9 @@ int compare_command(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {
       {"out", "DIR", "also write comparison.csv, .json, .svg and .html there"},
       {"alpha", "P", "significance level of the Mann-Whitney U test (default 0.05)"},
+      {"min-effect", "F",
+       "the smallest |B/A - 1| called a difference (default 0.1: runs of one quiet machine move "
+       "points by up to ~10%)"},
       {"family-a", "F", "only A's ipv4 or ipv6 entries, against --family-b's of B (IPv4 vs IPv6)"},
       {"family-b", "F", "only B's ipv4 or ipv6 entries (with --family-a)"},
       {"force", "", "compare runs whose CPU model, node kind or emulation differ"},
@@ -53,6 +56,7 @@ int compare_command(const std::vector<std::string>& args) {
     throw UsageError("give two results directories: svcbench compare A B");
   CompareOptions options;
   options.alpha = cl.get_number("alpha", 0.05, 1e-9, 0.5);
+  options.min_effect = cl.get_number("min-effect", options.min_effect, 0, 10);
   options.family_a = family_option(cl, "family-a");
   options.family_b = family_option(cl, "family-b");
   if (options.family_a.empty() != options.family_b.empty())

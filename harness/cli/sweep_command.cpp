@@ -34,7 +34,7 @@ int sweep_command(const std::vector<std::string>& args) {
       {"from", "FILE", "sweep a cluster's kubectl JSON (remapped into 198.18.0.0/15)"},
       {"packets", "N", "measured packets per phase x target (default 2000)"},
       {"rate", "PPS", "generator rate (default: the node's, 5000 netns, 1000 uml, 250 vm)"},
-      {"repeats", "N", "runs per update operation (default 3)"},
+      {"repeats", "N", "runs per update operation (default 5: the fewest whose comparison can be significant is 4)"},
       {"tx-port", "NAME", "with EAL arguments: DPDK port towards the node (e.g. 0000:3b:00.0)"},
       {"rx-port", "NAME", "with EAL arguments: DPDK port back from the node"},
       {"baseline-tx-port", "NAME",

@@ -54,8 +54,8 @@ std::string verdict_counts(const Comparison& c) {
   std::map<std::string, int> counts;
   for (const auto& p : c.points) ++counts[p.verdict];
   std::string out;
-  for (const char* v : {"B faster", "B slower", "B higher", "B lower", "same", "too few samples",
-                        "no samples in A", "no samples in B"})
+  for (const char* v : {"B faster", "B slower", "B higher", "B lower", "small", "same", "too few samples",
+                        "no samples", "no samples in A", "no samples in B"})
     if (counts[v]) out += (out.empty() ? "" : ", ") + std::to_string(counts[v]) + " " + v;
   return out.empty() ? "no point both runs measured" : out;
 }
@@ -87,7 +87,8 @@ std::string comparison_table(const Comparison& c, const RunNames& names) {
     out << line;
   }
   out << c.points.size() << " points (Mann-Whitney U, two-sided, alpha " << c.alpha
-      << "; capacity: MLRsearch bounds): " << verdict_counts(c) << "\n";
+      << "; capacity: MLRsearch bounds; a difference under " << std::lround(c.min_effect * 100)
+      << "% is small): " << verdict_counts(c) << "\n";
   if (!c.only_in_a.empty()) out << c.only_in_a.size() << " points only in A\n";
   if (!c.only_in_b.empty()) out << c.only_in_b.size() << " points only in B\n";
   return out.str();
@@ -120,6 +121,7 @@ nlohmann::json comparison_json(const Comparison& c, const RunNames& names) {
   return {{"a", names.a},
           {"b", names.b},
           {"alpha", c.alpha},
+          {"min_effect", c.min_effect},
           {"context_differences", c.other_differences},
           {"blocking_context_differences", c.blocking_differences},
           {"summary", verdict_counts(c)},
@@ -178,8 +180,11 @@ std::string comparison_html(const Comparison& c, const RunNames& names) {
     << ". Latency and updates: Mann-Whitney U, two-sided, over every packet's latency or every "
        "update run, significance level "
     << c.alpha
-    << " (as google/benchmark's compare.py); \"too few samples\": no outcome of that many runs "
-       "could be significant. Capacity: B differs when its MLRsearch bounds do not overlap A's.</p>";
+    << " (as google/benchmark's compare.py); \"small\": significant, but B/A within ±"
+    << std::lround(c.min_effect * 100)
+    << "% — less than one machine's points move between runs, which no test within one run's "
+       "samples sees; \"too few samples\": no outcome of that many runs could be significant. "
+       "Capacity: B differs when its MLRsearch bounds do not overlap A's.</p>";
   if (!c.other_differences.empty() || !c.blocking_differences.empty()) {
     h << "<h2>What differs between the runs</h2><ul>";
     for (const auto& d : c.blocking_differences) h << "<li><b>" << html_escape(d) << "</b> (compared with --force)</li>";

@@ -72,10 +72,21 @@ struct Side {
   GroupedSamples samples;
 };
 
-void tested(ComparedPoint& p, const GroupedSamples& a, const GroupedSamples& b, double alpha) {
+// A difference that passed its test, unless it is smaller than what runs of one machine vary by.
+void different(ComparedPoint& p, bool b_greater, double min_effect) {
+  if (std::abs(p.ratio - 1) < min_effect) {
+    p.verdict = "small";
+    return;
+  }
+  p.verdict = b_greater ? (p.lower_is_better ? "B slower" : "B higher")
+                        : (p.lower_is_better ? "B faster" : "B lower");
+}
+
+void tested(ComparedPoint& p, const GroupedSamples& a, const GroupedSamples& b, double alpha,
+            double min_effect) {
   if (a.empty() || b.empty()) {
     p.test = "none";
-    p.verdict = a.empty() ? "no samples in A" : "no samples in B";
+    p.verdict = a.empty() && b.empty() ? "no samples" : a.empty() ? "no samples in A" : "no samples in B";
     return;
   }
   p.test = "mann-whitney";
@@ -85,8 +96,7 @@ void tested(ComparedPoint& p, const GroupedSamples& a, const GroupedSamples& b, 
   else if (p.u->p_value >= alpha)
     p.verdict = "same";
   else
-    p.verdict = grouped_median(b) > grouped_median(a) ? (p.lower_is_better ? "B slower" : "B higher")
-                                                      : (p.lower_is_better ? "B faster" : "B lower");
+    different(p, grouped_median(b) > grouped_median(a), min_effect);
 }
 
 void set_values(ComparedPoint& p, double a, double b) {
@@ -155,6 +165,7 @@ double latency_p50(const Json& e) { return e["latency_ns"]["p50"].get<double>();
 Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
   Comparison c;
   c.alpha = o.alpha;
+  c.min_effect = o.min_effect;
   const Json ca = a.value("context", Json::object()), cb = b.value("context", Json::object());
   differences(ca, cb, std::begin(kBlockingContext), std::end(kBlockingContext), "",
               c.blocking_differences);
@@ -178,15 +189,18 @@ Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
       const double inf = std::numeric_limits<double>::infinity();
       auto upper = [&](const Json& g) { return g["upper_pps"].is_null() ? inf : g["upper_pps"].get<double>(); };
       p.test = "bounds";
-      p.verdict = sb.entry["lower_pps"].get<double>() > upper(sa.entry)   ? "B higher"
-                  : upper(sb.entry) < sa.entry["lower_pps"].get<double>() ? "B lower"
-                                                                            : "same";
+      const bool higher = sb.entry["lower_pps"].get<double>() > upper(sa.entry);
+      const bool lower = upper(sb.entry) < sa.entry["lower_pps"].get<double>();
+      if (higher || lower)
+        different(p, higher, o.min_effect);
+      else
+        p.verdict = "same";
     } else {
       if (p.kind == "update")
         set_values(p, sa.entry["seconds"]["median"].get<double>(), sb.entry["seconds"]["median"].get<double>());
       else
         set_values(p, latency_p50(sa.entry), latency_p50(sb.entry));
-      tested(p, sa.samples, sb.samples, o.alpha);
+      tested(p, sa.samples, sb.samples, o.alpha, o.min_effect);
     }
     c.points.push_back(std::move(p));
   }

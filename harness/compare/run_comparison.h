@@ -17,6 +17,11 @@ namespace svcbench {
 
 struct CompareOptions {
   double alpha = 0.05;  // significance level
+  // The smallest |B/A - 1| called a difference. 2,000 packets make a 1% shift significant, but
+  // a point measured twice on one quiet machine moves more than that between runs (two default
+  // sweeps ten minutes apart: median 4%, 90th percentile 9%), a spread no test within one run's
+  // samples sees. Significant but smaller: "small".
+  double min_effect = 0.10;
   // Compare one family of each run against another (IPv4 against IPv6 of a dual-stack run):
   // only that family's entries of each side, matched without the family. Empty: all, matched
   // with it.
@@ -32,8 +37,9 @@ struct ComparedPoint {
   std::string test;                // "mann-whitney" | "bounds" | "none"
   std::optional<UTest> u;          // with "mann-whitney"
   bool lower_is_better = true;
-  // "B faster"/"B slower" (latency, updates), "B higher"/"B lower" (capacity), "same",
-  // "too few samples", "no samples in A|B" (a run from before samples were kept).
+  // "B faster"/"B slower" (latency, updates), "B higher"/"B lower" (capacity), "same", "small"
+  // (significant, but less than min_effect), "too few samples", "no samples [in A|B]" (a run
+  // from before samples were kept).
   std::string verdict;
 };
 
@@ -43,6 +49,7 @@ struct Comparison {
   // Context fields whose values differ (name: A vs B), those that block a comparison first.
   std::vector<std::string> blocking_differences, other_differences;
   double alpha = 0.05;
+  double min_effect = 0.10;
 };
 
 // The context fields that make a comparison meaningless when they differ (CPU model, node kind,

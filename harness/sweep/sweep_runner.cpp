@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "atomic_file.h"
 #include "errors.h"
@@ -37,6 +38,83 @@ struct NodeGuard {
   }
 };
 
+// The generator's own back-to-back link around the points: the warm-up before the first, the
+// baseline at the start, and at the end (after the node is emptied) the stream settling again
+// and the baseline once more, all on the same ten untranslated frontends at the sweep's rate.
+class BackToBack {
+ public:
+  BackToBack(PacketReplayer& link, const SweepConfig& cfg, const ReplaySettings& replay,
+             ResultsDocument& doc)
+      : link_(link), cfg_(cfg), replay_(replay), doc_(doc) {
+    SyntheticSpec spec = cfg.spec;
+    spec.services = 10;
+    services_ = make_synthetic_services(spec, cfg.node.plan);
+  }
+
+  // The calibration stream until its p50 holds still, recorded under `key` ("warmup" or
+  // "warmup_end"); `what` names it in the progress lines.
+  void warm_up(const char* key, const char* what) {
+    if (cfg_.warmup.max_seconds <= 0 || interrupted()) return;
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "%s: back-to-back windows of %g s until their p50 holds still (at most %g s)",
+                  what, cfg_.warmup.window_seconds, cfg_.warmup.max_seconds);
+    progress(line);
+    const WarmupResult w =
+        svcbench::warm_up(link_, services_, replay_, cfg_.node.plan, cfg_.warmup);
+    doc_.set_warmup(key, w);
+    doc_.save();
+    std::snprintf(line, sizeof line, "%s %s after %.0f s, %zu windows, last p50 %.1f us", what,
+                  w.stable ? "stable" : "NOT stable", w.seconds, w.window_p50_ns.size(),
+                  w.window_p50_ns.empty() ? 0.0 : w.window_p50_ns.back() / 1e3);
+    progress(line);
+  }
+
+  // The start's baseline, unless an earlier start of this sweep completed it.
+  void measure_start() {
+    if (doc_.completed("baseline") || interrupted()) return;
+    const LatencyEntry e = measure();
+    if (interrupted()) return;  // a baseline cut short is not one
+    doc_.set_baseline(e);
+    doc_.mark_completed("baseline");
+    doc_.save();
+    progress(line("start", e));
+  }
+
+  // The end's baseline and its drift from the start's.
+  void measure_end() {
+    if (interrupted()) return;
+    const LatencyEntry e = measure();
+    if (interrupted()) return;
+    doc_.set_baseline_end(e, cfg_.baseline_drift_tolerance);
+    doc_.save();
+    const bool drifted = doc_.json()["baseline_drift"].value("flagged", false);
+    progress(line("end", e) + (drifted ? " — DRIFTED from the start's beyond " +
+                                             std::to_string(std::lround(
+                                                 cfg_.baseline_drift_tolerance * 100)) +
+                                             "%"
+                                       : ""));
+  }
+
+ private:
+  LatencyEntry measure() {
+    return measure_baseline(link_, services_, TargetPosition::kUniform, replay_, cfg_.node.plan);
+  }
+  static std::string line(const char* when, const LatencyEntry& e) {
+    char text[160];
+    std::snprintf(text, sizeof text, "baseline (back-to-back) at the %s: p50 %.1f us, p99 %.1f us",
+                  when, e.replay.latency.percentile(50) / 1e3,
+                  e.replay.latency.percentile(99) / 1e3);
+    return text;
+  }
+
+  PacketReplayer& link_;
+  const SweepConfig& cfg_;
+  const ReplaySettings& replay_;
+  ResultsDocument& doc_;
+  ServiceSet services_;
+};
+
 }  // namespace
 
 ServiceSet imported_services(const SweepConfig& cfg) {
@@ -55,48 +133,11 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
   replay.packets = cfg.packets;
   replay.rate_pps = cfg.rate_pps;
 
-  SyntheticSpec baseline_spec = cfg.spec;
-  baseline_spec.services = 10;
-  const ServiceSet baseline_services = make_synthetic_services(baseline_spec, plan);
-  auto measure_baseline_now = [&] {
-    return measure_baseline(*back_to_back, baseline_services, TargetPosition::kUniform, replay,
-                            plan);
-  };
-  auto baseline_line = [](const char* when, const LatencyEntry& e) {
-    char line[160];
-    std::snprintf(line, sizeof line, "baseline (back-to-back) at the %s: p50 %.1f us, p99 %.1f us",
-                  when, e.replay.latency.percentile(50) / 1e3, e.replay.latency.percentile(99) / 1e3);
-    return std::string(line);
-  };
-
-  // The calibration stream until the back-to-back p50 holds still, recorded under `key`.
-  auto warm_up_now = [&](const char* key, const char* why) {
-    if (!back_to_back || cfg.warmup.max_seconds <= 0 || interrupted()) return;
-    char line[200];
-    std::snprintf(line, sizeof line,
-                  "%s: back-to-back windows of %g s until their p50 holds still (at most %g s)", why,
-                  cfg.warmup.window_seconds, cfg.warmup.max_seconds);
-    progress(line);
-    const WarmupResult warmup = warm_up(*back_to_back, baseline_services, replay, plan, cfg.warmup);
-    doc.set_warmup(key, warmup);
-    doc.save();
-    std::snprintf(line, sizeof line, "%s %s after %.0f s, %zu windows, last p50 %.1f us", why,
-                  warmup.stable ? "stable" : "NOT stable", warmup.seconds,
-                  warmup.window_p50_ns.size(),
-                  warmup.window_p50_ns.empty() ? 0.0 : warmup.window_p50_ns.back() / 1e3);
-    progress(line);
-  };
-
-  // Every start warms up, a resumed one too: its machine is as cold as a new one's.
-  warm_up_now("warmup", "warm-up");
-  if (back_to_back && !doc.completed("baseline") && !interrupted()) {
-    auto baseline = measure_baseline_now();
-    if (!interrupted()) {  // a baseline cut short is not one
-      doc.set_baseline(baseline);
-      doc.mark_completed("baseline");
-      doc.save();
-      progress(baseline_line("start", baseline));
-    }
+  std::optional<BackToBack> own_link;
+  if (back_to_back) own_link.emplace(*back_to_back, cfg, replay, doc);
+  if (own_link) {
+    own_link->warm_up("warmup", "warm-up");  // every start: a resumed one's machine is as cold
+    own_link->measure_start();
   }
 
   GeneratorMaximum generator_max;
@@ -192,20 +233,11 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
   } catch (...) {
   }
   // The baseline again after the last point, as the start's was taken: on an emptied node once
-  // the back-to-back p50 holds still (the last point's aftermath — a kernel still freeing a
-  // large table — is that point's, not the machine's drift). A machine that drifted shows.
-  if (back_to_back && measured > 0 && !interrupted()) {
-    warm_up_now("warmup_end", "settle before the end's baseline");
-    auto baseline_end = measure_baseline_now();
-    if (!interrupted()) {
-      doc.set_baseline_end(baseline_end, cfg.baseline_drift_tolerance);
-      doc.save();
-      progress(baseline_line("end", baseline_end) +
-               (doc.json()["baseline_drift"].value("flagged", false)
-                    ? " — DRIFTED from the start's beyond " +
-                          std::to_string(std::lround(cfg.baseline_drift_tolerance * 100)) + "%"
-                    : ""));
-    }
+  // the stream holds still (the last point's aftermath — a kernel still freeing a large table —
+  // is that point's, not the machine's drift). A machine that drifted shows.
+  if (own_link && measured > 0) {
+    own_link->warm_up("warmup_end", "settle before the end's baseline");
+    own_link->measure_end();
   }
   return failures;
 }

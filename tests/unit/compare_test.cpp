@@ -118,6 +118,18 @@ TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
   EXPECT_NE(comparison_html(c, names).find("B slower"), std::string::npos);
 }
 
+TEST(CompareRuns, ASignificantShiftSmallerThanRunsVaryByIsSmall) {
+  // 2,000 packets each, B 3% slower: the test sees it; one machine's runs move more than that.
+  const auto a = run({latency_entry("nftables", 10, 3'000, {{2'900, 1000}, {3'100, 1000}})}, nlohmann::json::array());
+  const auto b = run({latency_entry("nftables", 10, 3'090, {{2'990, 1000}, {3'190, 1000}})}, nlohmann::json::array());
+  const Comparison c = compare_runs(a, b, {});
+  EXPECT_LT(c.points.at(0).u->p_value, 0.001);
+  EXPECT_EQ(c.points.at(0).verdict, "small");
+  CompareOptions any_effect;
+  any_effect.min_effect = 0;
+  EXPECT_EQ(compare_runs(a, b, any_effect).points.at(0).verdict, "B slower");
+}
+
 TEST(CompareRuns, ContextsThatMakeItMeaninglessAreNamed) {
   const auto a = run(nlohmann::json::array(), nlohmann::json::array(), "AMD EPYC 9B14");
   auto b = run(nlohmann::json::array(), nlohmann::json::array(), "Intel Xeon");
