@@ -13,7 +13,8 @@ namespace {
 nlohmann::json read_results(const std::string& dir) {
   const std::string path = dir + "/results.json";
   if (!std::filesystem::is_regular_file(path))
-    throw UsageError(dir + " holds no results.json: give two results directories (a sweep's --out)");
+    throw UsageError(dir +
+                     " holds no results.json: give two results directories (a sweep's --out)");
   auto j = nlohmann::json::parse(read_file(path), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("context"))
     throw UsageError(path + " is not an svcbench results.json");
@@ -42,12 +43,15 @@ int compare_command(const std::vector<std::string>& args) {
   };
   CommandLine cl("svcbench compare", specs, args);
   if (cl.help()) {
-    std::fputs(CommandLine::usage("svcbench compare A B [--out DIR] [--force]", specs).c_str(), stdout);
+    std::fputs(CommandLine::usage("svcbench compare A B [--out DIR] [--force]", specs).c_str(),
+               stdout);
     std::fputs(
         "\nA and B are results directories. Every point both measured (mode, family, Services,\n"
         "phase, target, update operation, capacity goal) is printed with A, B, B/A and a verdict:\n"
-        "latency and updates by a two-sided Mann-Whitney U test over every packet's latency or every\n"
-        "update run (as google/benchmark's compare.py), capacity by MLRsearch's bounds. A and B may\n"
+        "latency and updates by a two-sided Mann-Whitney U test over every packet's latency or "
+        "every\n"
+        "update run (as google/benchmark's compare.py), capacity by MLRsearch's bounds. A and B "
+        "may\n"
         "be the same directory with --family-a ipv4 --family-b ipv6 (a dual-stack run).\n",
         stdout);
     return 0;
@@ -60,13 +64,15 @@ int compare_command(const std::vector<std::string>& args) {
   options.family_a = family_option(cl, "family-a");
   options.family_b = family_option(cl, "family-b");
   if (options.family_a.empty() != options.family_b.empty())
-    throw UsageError("--family-a and --family-b go together (e.g. --family-a ipv4 --family-b ipv6)");
+    throw UsageError(
+        "--family-a and --family-b go together (e.g. --family-a ipv4 --family-b ipv6)");
   const RunNames names{cl.positional()[0], cl.positional()[1]};
   const nlohmann::json a = read_results(names.a), b = read_results(names.b);
   const Comparison comparison = compare_runs(a, b, options);
   if (!comparison.blocking_differences.empty() && !cl.has("force")) {
     std::string fields;
-    for (const auto& d : comparison.blocking_differences) fields += (fields.empty() ? "" : "; ") + d;
+    for (const auto& d : comparison.blocking_differences)
+      fields += (fields.empty() ? "" : "; ") + d;
     throw UsageError("the runs were measured on different machines or nodes (" + fields +
                      "): their numbers measure that difference; add --force to compare anyway");
   }
@@ -75,7 +81,8 @@ int compare_command(const std::vector<std::string>& args) {
     const std::string dir = cl.get("out");
     std::filesystem::create_directories(dir);
     write_file_atomically(dir + "/comparison.csv", comparison_csv(comparison));
-    write_file_atomically(dir + "/comparison.json", comparison_json(comparison, names).dump(1) + "\n");
+    write_file_atomically(dir + "/comparison.json",
+                          comparison_json(comparison, names).dump(1) + "\n");
     write_file_atomically(dir + "/comparison.svg", comparison_svg(comparison));
     write_file_atomically(dir + "/comparison.html", comparison_html(comparison, names));
   }

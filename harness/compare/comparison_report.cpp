@@ -17,7 +17,8 @@ std::string printf_string(const char* format, double v) {
 
 std::string thousands(double v) {
   std::string digits = std::to_string(std::llround(std::abs(v)));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
+    digits.insert(static_cast<size_t>(i), ",");
   return (v < 0 ? "-" : "") + digits;
 }
 
@@ -36,11 +37,16 @@ bool worse(const ComparedPoint& p) { return p.verdict == "B slower" || p.verdict
 std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -54,8 +60,8 @@ std::string verdict_counts(const Comparison& c) {
   std::map<std::string, int> counts;
   for (const auto& p : c.points) ++counts[p.verdict];
   std::string out;
-  for (const char* v : {"B faster", "B slower", "B higher", "B lower", "small", "same", "too few samples",
-                        "no samples", "no samples in A", "no samples in B"})
+  for (const char* v : {"B faster", "B slower", "B higher", "B lower", "small", "same",
+                        "too few samples", "no samples", "no samples in A", "no samples in B"})
     if (counts[v]) out += (out.empty() ? "" : ", ") + std::to_string(counts[v]) + " " + v;
   return out.empty() ? "no point both runs measured" : out;
 }
@@ -100,8 +106,10 @@ std::string comparison_csv(const Comparison& c) {
   for (const auto& p : c.points) {
     out << p.kind << "," << csv_field(p.point) << "," << csv_field(p.value) << "," << p.a << ","
         << p.b << "," << p.ratio << "," << p.test << ",";
-    if (p.u) out << p.u->p_value << "," << p.u->n_a << "," << p.u->n_b;
-    else out << ",,";
+    if (p.u)
+      out << p.u->p_value << "," << p.u->n_a << "," << p.u->n_b;
+    else
+      out << ",,";
     out << "," << p.verdict << "\n";
   }
   return out.str();
@@ -110,11 +118,11 @@ std::string comparison_csv(const Comparison& c) {
 nlohmann::json comparison_json(const Comparison& c, const RunNames& names) {
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : c.points) {
-    nlohmann::json j = {{"kind", p.kind}, {"point", p.point}, {"value", p.value},
-                        {"a", p.a},       {"b", p.b},         {"ratio", p.ratio},
-                        {"test", p.test}, {"verdict", p.verdict}};
+    nlohmann::json j = {
+        {"kind", p.kind}, {"point", p.point}, {"value", p.value}, {"a", p.a},
+        {"b", p.b},       {"ratio", p.ratio}, {"test", p.test},   {"verdict", p.verdict}};
     if (p.u)
-      j["mann_whitney"] = {{"p_value", p.u->p_value}, {"u_a", p.u->u_a}, {"n_a", p.u->n_a},
+      j["mann_whitney"] = {{"p_value", p.u->p_value}, {"u_a", p.u->u_a},     {"n_a", p.u->n_a},
                            {"n_b", p.u->n_b},         {"exact", p.u->exact}, {"min_p", p.u->min_p}};
     points.push_back(std::move(j));
   }
@@ -142,7 +150,8 @@ std::string comparison_svg(const Comparison& c) {
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << label_w + plot_w + 120
     << "\" height=\"" << height << "\" font-family=\"sans-serif\" font-size=\"10\">\n";
-  s << "<text x=\"" << label_w << "\" y=\"14\" font-size=\"12\">B/A per point (log scale; green: B "
+  s << "<text x=\"" << label_w
+    << "\" y=\"14\" font-size=\"12\">B/A per point (log scale; green: B "
        "better, red: B worse, grey: not significant or untested)</text>\n";
   for (double r : {0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0}) {
     const double x = x_of(r);
@@ -179,15 +188,15 @@ std::string comparison_html(const Comparison& c, const RunNames& names) {
     << " points both runs measured: " << html_escape(verdict_counts(c))
     << ". Latency and updates: Mann-Whitney U, two-sided, over every packet's latency or every "
        "update run, significance level "
-    << c.alpha
-    << " (as google/benchmark's compare.py); \"small\": significant, but B/A within ±"
+    << c.alpha << " (as google/benchmark's compare.py); \"small\": significant, but B/A within ±"
     << std::lround(c.min_effect * 100)
     << "% — less than one machine's points move between runs, which no test within one run's "
        "samples sees; \"too few samples\": no outcome of that many runs could be significant. "
        "Capacity: B differs when its MLRsearch bounds do not overlap A's.</p>";
   if (!c.other_differences.empty() || !c.blocking_differences.empty()) {
     h << "<h2>What differs between the runs</h2><ul>";
-    for (const auto& d : c.blocking_differences) h << "<li><b>" << html_escape(d) << "</b> (compared with --force)</li>";
+    for (const auto& d : c.blocking_differences)
+      h << "<li><b>" << html_escape(d) << "</b> (compared with --force)</li>";
     for (const auto& d : c.other_differences) h << "<li>" << html_escape(d) << "</li>";
     h << "</ul>";
   }
@@ -195,10 +204,13 @@ std::string comparison_html(const Comparison& c, const RunNames& names) {
        "<th>kind</th><th>point</th><th>A</th><th>B</th><th>B/A</th><th>p</th><th>n A/B</th>"
        "<th>verdict</th></tr>";
   for (const auto& p : c.points)
-    h << "<tr class=\"" << (better(p) ? "better" : worse(p) ? "worse" : "") << "\"><td>" << p.kind
-      << "</td><td>" << html_escape(p.point) << "</td><td>" << format_compared_value(p, p.a)
-      << "</td><td>" << format_compared_value(p, p.b) << "</td><td>" << ratio_text(p) << "</td><td>"
-      << p_text(p) << "</td><td>"
+    h << "<tr class=\""
+      << (better(p)  ? "better"
+          : worse(p) ? "worse"
+                     : "")
+      << "\"><td>" << p.kind << "</td><td>" << html_escape(p.point) << "</td><td>"
+      << format_compared_value(p, p.a) << "</td><td>" << format_compared_value(p, p.b)
+      << "</td><td>" << ratio_text(p) << "</td><td>" << p_text(p) << "</td><td>"
       << (p.u ? std::to_string(p.u->n_a) + "/" + std::to_string(p.u->n_b) : "") << "</td><td>"
       << html_escape(p.verdict) << "</td></tr>";
   h << "</table>";

@@ -17,9 +17,9 @@ using GroupedSamples = std::vector<GroupedValue>;
 
 struct UTest {
   uint64_t n_a = 0, n_b = 0;
-  double u_a = 0;       // pairs (a, b) with a > b, ties counting one half
-  double p_value = 1;   // two-sided; 1 when either side is empty
-  bool exact = false;   // the exact distribution (small, no ties), else the normal approximation
+  double u_a = 0;      // pairs (a, b) with a > b, ties counting one half
+  double p_value = 1;  // two-sided; 1 when either side is empty
+  bool exact = false;  // the exact distribution (small, no ties), else the normal approximation
   // The smallest p-value samples of these sizes can give at all (2 / C(n_a + n_b, n_a)): a test
   // whose min_p is above the significance level cannot tell anything, whatever the values.
   double min_p = 1;

@@ -15,11 +15,13 @@ std::string text_of(const Json& v) { return v.is_string() ? v.get<std::string>()
 
 // Context fields that change what is measured: a comparison across them measures the machines.
 const char* const kBlockingContext[] = {"cpu", "node_kind", "emulated", "accelerator"};
-const char* const kOtherContext[] = {"kernel", "guest_kernel", "cores", "dpdk", "iptables_legacy",
-                                     "iptables_nft", "nft", "ipvsadm", "host"};
+const char* const kOtherContext[] = {"kernel", "guest_kernel",    "cores",
+                                     "dpdk",   "iptables_legacy", "iptables_nft",
+                                     "nft",    "ipvsadm",         "host"};
 // The config's fields a reader should see beside the numbers when they differ.
-const char* const kToldConfig[] = {"kube_proxy", "endpoints_profile", "ip_families", "packets_per_point",
-                                   "rate_pps", "update_repeats", "order", "quick"};
+const char* const kToldConfig[] = {
+    "kube_proxy", "endpoints_profile", "ip_families", "packets_per_point",
+    "rate_pps",   "update_repeats",    "order",       "quick"};
 
 void differences(const Json& a, const Json& b, const char* const* begin, const char* const* end,
                  const std::string& prefix, std::vector<std::string>& out) {
@@ -43,7 +45,8 @@ GroupedSamples latency_samples(const Json& e) {
       const auto top = p[0].get<uint64_t>();
       const double lowest =
           static_cast<double>(LatencyHistogram::lowest_value_at(LatencyHistogram::index_of(top)));
-      const auto count = static_cast<uint64_t>(std::llround((p[1].get<double>() - before) * packets));
+      const auto count =
+          static_cast<uint64_t>(std::llround((p[1].get<double>() - before) * packets));
       if (count) s.push_back({lowest, count});
       before = p[1].get<double>();
     }
@@ -86,7 +89,9 @@ void tested(ComparedPoint& p, const GroupedSamples& a, const GroupedSamples& b, 
             double min_effect) {
   if (a.empty() || b.empty()) {
     p.test = "none";
-    p.verdict = a.empty() && b.empty() ? "no samples" : a.empty() ? "no samples in A" : "no samples in B";
+    p.verdict = a.empty() && b.empty() ? "no samples"
+                : a.empty()            ? "no samples in A"
+                                       : "no samples in B";
     return;
   }
   p.test = "mann-whitney";
@@ -114,7 +119,8 @@ bool in_family(const Json& e, const std::string& family) {
 }
 
 // Every comparable point of one run, keyed, in the run's own order.
-std::vector<std::pair<std::string, ComparedPoint>> points_of(const Json& doc, const std::string& family,
+std::vector<std::pair<std::string, ComparedPoint>> points_of(const Json& doc,
+                                                             const std::string& family,
                                                              const CompareOptions& o,
                                                              std::map<std::string, Side>& sides) {
   std::vector<std::pair<std::string, ComparedPoint>> out;
@@ -169,8 +175,7 @@ Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
   const Json ca = a.value("context", Json::object()), cb = b.value("context", Json::object());
   differences(ca, cb, std::begin(kBlockingContext), std::end(kBlockingContext), "",
               c.blocking_differences);
-  differences(ca, cb, std::begin(kOtherContext), std::end(kOtherContext), "",
-              c.other_differences);
+  differences(ca, cb, std::begin(kOtherContext), std::end(kOtherContext), "", c.other_differences);
   differences(a.value("config", Json::object()), b.value("config", Json::object()),
               std::begin(kToldConfig), std::end(kToldConfig), "config.", c.other_differences);
 
@@ -185,9 +190,12 @@ Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
     ComparedPoint p = point;
     const Side &sa = sides_a[key], &sb = sides_b[key];
     if (p.kind == "capacity") {
-      set_values(p, sa.entry["conditional_pps"].get<double>(), sb.entry["conditional_pps"].get<double>());
+      set_values(p, sa.entry["conditional_pps"].get<double>(),
+                 sb.entry["conditional_pps"].get<double>());
       const double inf = std::numeric_limits<double>::infinity();
-      auto upper = [&](const Json& g) { return g["upper_pps"].is_null() ? inf : g["upper_pps"].get<double>(); };
+      auto upper = [&](const Json& g) {
+        return g["upper_pps"].is_null() ? inf : g["upper_pps"].get<double>();
+      };
       p.test = "bounds";
       const bool higher = sb.entry["lower_pps"].get<double>() > upper(sa.entry);
       const bool lower = upper(sb.entry) < sa.entry["lower_pps"].get<double>();
@@ -197,7 +205,8 @@ Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
         p.verdict = "same";
     } else {
       if (p.kind == "update")
-        set_values(p, sa.entry["seconds"]["median"].get<double>(), sb.entry["seconds"]["median"].get<double>());
+        set_values(p, sa.entry["seconds"]["median"].get<double>(),
+                   sb.entry["seconds"]["median"].get<double>());
       else
         set_values(p, latency_p50(sa.entry), latency_p50(sb.entry));
       tested(p, sa.samples, sb.samples, o.alpha, o.min_effect);

@@ -29,13 +29,13 @@ struct CompareOptions {
 };
 
 struct ComparedPoint {
-  std::string kind;  // "baseline" | "latency" | "update" | "capacity"
+  std::string kind;   // "baseline" | "latency" | "update" | "capacity"
   std::string point;  // what both runs measured, e.g. "iptables-legacy 10000 new-flow last"
   std::string value;  // what is compared: "p50 latency (ns)", "median (s)", "NDR (pps)"
   double a = 0, b = 0;
-  double ratio = 0;                // b / a (0 when a is 0)
-  std::string test;                // "mann-whitney" | "bounds" | "none"
-  std::optional<UTest> u;          // with "mann-whitney"
+  double ratio = 0;        // b / a (0 when a is 0)
+  std::string test;        // "mann-whitney" | "bounds" | "none"
+  std::optional<UTest> u;  // with "mann-whitney"
   bool lower_is_better = true;
   // "B faster"/"B slower" (latency, updates), "B higher"/"B lower" (capacity), "same", "small"
   // (significant, but less than min_effect), "too few samples", "no samples [in A|B]" (a run
@@ -44,7 +44,7 @@ struct ComparedPoint {
 };
 
 struct Comparison {
-  std::vector<ComparedPoint> points;       // in A's order
+  std::vector<ComparedPoint> points;  // in A's order
   std::vector<std::string> only_in_a, only_in_b;
   // Context fields whose values differ (name: A vs B), those that block a comparison first.
   std::vector<std::string> blocking_differences, other_differences;

@@ -33,8 +33,8 @@ WarmupResult warm_up(PacketReplayer& back_to_back, const ServiceSet& services,
   window.packets = std::max<uint64_t>(100, std::llround(rate * policy.window_seconds));
   result.window_packets = window.packets;
   // Bounded by windows as well as by time, so a replayer faster than its rate still stops.
-  const auto max_windows = static_cast<size_t>(
-      std::ceil(policy.max_seconds / std::max(policy.window_seconds, 0.001)));
+  const auto max_windows =
+      static_cast<size_t>(std::ceil(policy.max_seconds / std::max(policy.window_seconds, 0.001)));
   const auto start = std::chrono::steady_clock::now();
   while (!interrupted() && result.window_p50_ns.size() < max_windows) {
     const LatencyEntry e =

@@ -22,7 +22,7 @@ struct WarmupPolicy {
 struct WarmupResult {
   bool ran = false;
   bool stable = false;
-  double seconds = 0;               // wall time, the windows' drains included
+  double seconds = 0;  // wall time, the windows' drains included
   uint64_t window_packets = 0;
   std::vector<uint64_t> window_p50_ns;  // every window's, in order
 };

@@ -54,19 +54,32 @@ nlohmann::json latency_entry(const std::string& mode, size_t services, double p5
                              const std::string& family = "ipv4") {
   nlohmann::json buckets = nlohmann::json::array();
   for (const auto& [v, n] : histogram) buckets.push_back({v, n});
-  return {{"mode", mode}, {"services", services}, {"ip_family", family}, {"phase", "new-flow"},
-          {"target", "last"}, {"latency_ns", {{"p50", p50}}}, {"latency_histogram", buckets}};
+  return {{"mode", mode},
+          {"services", services},
+          {"ip_family", family},
+          {"phase", "new-flow"},
+          {"target", "last"},
+          {"latency_ns", {{"p50", p50}}},
+          {"latency_histogram", buckets}};
 }
 
 nlohmann::json update_entry(const std::string& mode, size_t services, std::vector<double> runs) {
   std::vector<double> sorted = runs;
   std::sort(sorted.begin(), sorted.end());
-  return {{"mode", mode}, {"services", services}, {"ip_family", "ipv4"}, {"operation", "add-service"},
-          {"seconds", {{"median", sorted[sorted.size() / 2]}, {"min", sorted.front()},
-                       {"max", sorted.back()}, {"runs", runs.size()}, {"values", runs}}}};
+  return {{"mode", mode},
+          {"services", services},
+          {"ip_family", "ipv4"},
+          {"operation", "add-service"},
+          {"seconds",
+           {{"median", sorted[sorted.size() / 2]},
+            {"min", sorted.front()},
+            {"max", sorted.back()},
+            {"runs", runs.size()},
+            {"values", runs}}}};
 }
 
-nlohmann::json run(nlohmann::json latency, nlohmann::json updates, const std::string& cpu = "Xeon") {
+nlohmann::json run(nlohmann::json latency, nlohmann::json updates,
+                   const std::string& cpu = "Xeon") {
   return {{"context", {{"cpu", cpu}, {"node_kind", "netns"}, {"kernel", "6.18"}}},
           {"config", {{"kube_proxy", {{"version", "current"}}}}},
           {"latency", std::move(latency)},
@@ -80,14 +93,16 @@ const ComparedPoint& find(const Comparison& c, const std::string& point) {
 }
 
 TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
-  const auto a = run({latency_entry("iptables-legacy", 10000, 177'000, {{170'000, 1000}, {180'000, 1000}}),
-                      latency_entry("nftables", 10000, 5'000, {{4'900, 1000}, {5'100, 1000}})},
-                     {update_entry("nftables", 10000, {0.30, 0.31, 0.29}),
-                      update_entry("iptables-legacy", 10000, {0.40, 0.41, 0.42, 0.43, 0.44, 0.45})});
-  const auto b = run({latency_entry("iptables-legacy", 10000, 465'000, {{460'000, 1000}, {470'000, 1000}}),
-                      latency_entry("nftables", 10000, 5'000, {{4'900, 1000}, {5'100, 1000}})},
-                     {update_entry("nftables", 10000, {0.60, 0.61, 0.62}),
-                      update_entry("iptables-legacy", 10000, {1.3, 1.31, 1.32, 1.33, 1.34, 1.35})});
+  const auto a =
+      run({latency_entry("iptables-legacy", 10000, 177'000, {{170'000, 1000}, {180'000, 1000}}),
+           latency_entry("nftables", 10000, 5'000, {{4'900, 1000}, {5'100, 1000}})},
+          {update_entry("nftables", 10000, {0.30, 0.31, 0.29}),
+           update_entry("iptables-legacy", 10000, {0.40, 0.41, 0.42, 0.43, 0.44, 0.45})});
+  const auto b =
+      run({latency_entry("iptables-legacy", 10000, 465'000, {{460'000, 1000}, {470'000, 1000}}),
+           latency_entry("nftables", 10000, 5'000, {{4'900, 1000}, {5'100, 1000}})},
+          {update_entry("nftables", 10000, {0.60, 0.61, 0.62}),
+           update_entry("iptables-legacy", 10000, {1.3, 1.31, 1.32, 1.33, 1.34, 1.35})});
   const Comparison c = compare_runs(a, b, {});
   ASSERT_EQ(c.points.size(), 4u);
   const auto& slower = find(c, "iptables-legacy ipv4 10000 new-flow last");
@@ -101,7 +116,8 @@ TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
   EXPECT_NEAR(six.u->p_value, 2.0 / 924, 1e-9);
   EXPECT_TRUE(c.blocking_differences.empty());
   // The reverse reads the other way round.
-  EXPECT_EQ(find(compare_runs(b, a, {}), "iptables-legacy ipv4 10000 new-flow last").verdict, "B faster");
+  EXPECT_EQ(find(compare_runs(b, a, {}), "iptables-legacy ipv4 10000 new-flow last").verdict,
+            "B faster");
   // What is printed and written says the same.
   const RunNames names{"runs/a", "runs/b"};
   const std::string table = comparison_table(c, names);
@@ -112,7 +128,8 @@ TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
     EXPECT_NE(line.find(cell), std::string::npos) << cell << " not in: " << line;
   EXPECT_NE(table.find("4 points"), std::string::npos);
   EXPECT_EQ(comparison_json(c, names)["points"].size(), 4u);
-  EXPECT_NE(comparison_csv(c).find("latency,iptables-legacy ipv4 10000 new-flow last,p50 latency (ns),177000,465000,"),
+  EXPECT_NE(comparison_csv(c).find(
+                "latency,iptables-legacy ipv4 10000 new-flow last,p50 latency (ns),177000,465000,"),
             std::string::npos);
   EXPECT_NE(comparison_svg(c).find("<rect"), std::string::npos);
   EXPECT_NE(comparison_html(c, names).find("B slower"), std::string::npos);
@@ -120,8 +137,10 @@ TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
 
 TEST(CompareRuns, ASignificantShiftSmallerThanRunsVaryByIsSmall) {
   // 2,000 packets each, B 3% slower: the test sees it; one machine's runs move more than that.
-  const auto a = run({latency_entry("nftables", 10, 3'000, {{2'900, 1000}, {3'100, 1000}})}, nlohmann::json::array());
-  const auto b = run({latency_entry("nftables", 10, 3'090, {{2'990, 1000}, {3'190, 1000}})}, nlohmann::json::array());
+  const auto a = run({latency_entry("nftables", 10, 3'000, {{2'900, 1000}, {3'100, 1000}})},
+                     nlohmann::json::array());
+  const auto b = run({latency_entry("nftables", 10, 3'090, {{2'990, 1000}, {3'190, 1000}})},
+                     nlohmann::json::array());
   const Comparison c = compare_runs(a, b, {});
   EXPECT_LT(c.points.at(0).u->p_value, 0.001);
   EXPECT_EQ(c.points.at(0).verdict, "small");
@@ -142,7 +161,8 @@ TEST(CompareRuns, ContextsThatMakeItMeaninglessAreNamed) {
   EXPECT_EQ(c.blocking_differences[1], "node_kind: netns vs vm");
   ASSERT_EQ(c.other_differences.size(), 2u);
   EXPECT_EQ(c.other_differences[0], "kernel: 6.18 vs 6.1");
-  EXPECT_EQ(c.other_differences[1], "config.kube_proxy: {\"version\":\"current\"} vs {\"version\":\"1.12\"}");
+  EXPECT_EQ(c.other_differences[1],
+            "config.kube_proxy: {\"version\":\"current\"} vs {\"version\":\"1.12\"}");
 }
 
 TEST(CompareRuns, OlderRunsSamplesAreRebuiltAndFamiliesCompareAcross) {
@@ -153,7 +173,8 @@ TEST(CompareRuns, OlderRunsSamplesAreRebuiltAndFamiliesCompareAcross) {
   old_latency["latency_cdf"] = {{1000, 0.5}, {1100, 1.0}};
   nlohmann::json old_update = update_entry("nftables", 10, {0.1, 0.2, 0.3});
   old_update["seconds"].erase("values");
-  const auto a = run({old_latency, latency_entry("nftables", 10, 2000, {{2000, 50}}, "ipv6")}, {old_update});
+  const auto a =
+      run({old_latency, latency_entry("nftables", 10, 2000, {{2000, 50}}, "ipv6")}, {old_update});
   // (A histogram stores each sub-bucket's lowest value: 1,100 ns lies in the one from 1,088.)
   const auto b = run({latency_entry("nftables", 10, 1000, {{1000, 50}, {1088, 50}}),
                       latency_entry("nftables", 10, 1000, {{1000, 50}}, "ipv6")},
@@ -171,15 +192,20 @@ TEST(CompareRuns, OlderRunsSamplesAreRebuiltAndFamiliesCompareAcross) {
   across.family_b = "ipv4";
   const Comparison f = compare_runs(a, b, across);
   EXPECT_EQ(find(f, "nftables 10 new-flow last").verdict, "B faster");
-  EXPECT_EQ(f.only_in_b, std::vector<std::string>{"update nftables 10 add-service"});  // A: IPv4 only
+  EXPECT_EQ(f.only_in_b,
+            std::vector<std::string>{"update nftables 10 add-service"});  // A: IPv4 only
 }
 
 TEST(CompareRuns, CapacityDiffersOnlyWhenTheBoundsDoNotOverlap) {
   auto entry = [](double lower, double upper) {
-    return nlohmann::json{{"mode", "iptables-legacy"}, {"services", 10000}, {"ip_family", "ipv4"},
-                          {"phase", "new-flow"}, {"target", "last"},
-                          {"goals", {{"ndr", {{"lower_pps", lower}, {"upper_pps", upper},
-                                              {"conditional_pps", lower}}}}}};
+    return nlohmann::json{
+        {"mode", "iptables-legacy"},
+        {"services", 10000},
+        {"ip_family", "ipv4"},
+        {"phase", "new-flow"},
+        {"target", "last"},
+        {"goals",
+         {{"ndr", {{"lower_pps", lower}, {"upper_pps", upper}, {"conditional_pps", lower}}}}}};
   };
   auto a = run(nlohmann::json::array(), nlohmann::json::array());
   auto b = a, same = a;
