@@ -10,11 +10,14 @@
 namespace svcbench {
 namespace {
 
-nlohmann::json read_results(const std::string& dir) {
-  const std::string path = dir + "/results.json";
+// A sweep's results directory, or a results.json itself (what `run --out FILE` writes).
+nlohmann::json read_results(const std::string& where) {
+  const std::string path =
+      std::filesystem::is_regular_file(where) ? where : where + "/results.json";
   if (!std::filesystem::is_regular_file(path))
-    throw UsageError(dir +
-                     " holds no results.json: give two results directories (a sweep's --out)");
+    throw UsageError(where +
+                     " holds no results.json: give two results directories (a sweep's --out) or "
+                     "results files (run --out)");
   auto j = nlohmann::json::parse(read_file(path), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("context"))
     throw UsageError(path + " is not an svcbench results.json");
@@ -46,18 +49,19 @@ int compare_command(const std::vector<std::string>& args) {
     std::fputs(CommandLine::usage("svcbench compare A B [--out DIR] [--force]", specs).c_str(),
                stdout);
     std::fputs(
-        "\nA and B are results directories. Every point both measured (mode, family, Services,\n"
-        "phase, target, update operation, capacity goal) is printed with A, B, B/A and a verdict:\n"
-        "latency and updates by a two-sided Mann-Whitney U test over every packet's latency or "
-        "every\n"
-        "update run (as google/benchmark's compare.py), capacity by MLRsearch's bounds. A and B "
-        "may\n"
-        "be the same directory with --family-a ipv4 --family-b ipv6 (a dual-stack run).\n",
+        "\nA and B are results directories, or results.json files as run --out writes them. Every\n"
+        "point both measured (mode, family, Services, phase, target, update operation, capacity\n"
+        "goal) is printed with A, B, B/A and a verdict: latency and updates by a two-sided\n"
+        "Mann-Whitney U test over every packet's latency or every update run (as "
+        "google/benchmark's\n"
+        "compare.py), capacity by MLRsearch's bounds; a significant difference under --min-effect\n"
+        "is 'small'. A and B may be the same directory with --family-a ipv4 --family-b ipv6 (a\n"
+        "dual-stack run).\n",
         stdout);
     return 0;
   }
   if (cl.positional().size() != 2)
-    throw UsageError("give two results directories: svcbench compare A B");
+    throw UsageError("give two results directories (or files): svcbench compare A B");
   CompareOptions options;
   options.alpha = cl.get_number("alpha", 0.05, 1e-9, 0.5);
   options.min_effect = cl.get_number("min-effect", options.min_effect, 0, 10);

@@ -45,9 +45,9 @@ void check_profile(const SearchProfile& p) {
   if (!(p.max_load_pps > 0))
     throw UsageError("the throughput search needs the generator's maximum load; it measured 0 pps");
   if (!(p.min_load_pps > 0) || p.min_load_pps >= p.max_load_pps)
-    throw UsageError("the search's minimum load (" + std::to_string(p.min_load_pps) +
+    throw UsageError("the search's minimum load (" + std::to_string(std::llround(p.min_load_pps)) +
                      " pps) must be positive and below its maximum (" +
-                     std::to_string(p.max_load_pps) + " pps)");
+                     std::to_string(std::llround(p.max_load_pps)) + " pps)");
   for (const auto& g : p.goals) {
     if (g.loss_ratio < 0 || g.loss_ratio >= 1)
       throw UsageError("goal " + g.name + ": the loss ratio must be in [0, 1)");

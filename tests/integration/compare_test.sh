@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # svcbench compare on committed runs, as README shows it: kube-proxy 1.12 against today's (a
-# clear difference), a run against itself (no difference), IPv4 against IPv6 of one dual-stack
-# run, and runs from different nodes (refused in one line, compared with --force). Needs no root.
+# clear difference), a run against itself (no difference), two results.json files, IPv4 against
+# IPv6 of one dual-stack run, and runs from different nodes (refused in one line, compared with
+# --force). Needs no root.
 set -uo pipefail
 svcbench=${SVCBENCH:?path to the svcbench binary}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,6 +31,11 @@ grep -q '<img src="comparison.svg"' "$work/kp/comparison.html" || fail "the page
   || fail "compare a run with itself"
 grep -qE 'B (faster|slower|higher|lower)$' "$work/self.txt" && fail "a run differs from itself: $(grep -E 'B (faster|slower)' "$work/self.txt" | head -3)"
 grep -qE '^[0-9]+ points .*: [0-9]+ same' "$work/self.txt" || fail "no summary line: $(tail -2 "$work/self.txt")"
+
+# Files as well as directories: a run's results.json (what `run --out FILE` writes) compares too.
+"$svcbench" compare "$r/20261204T234859Z-netns/results.json" "$r/20261205T001353Z-netns/results.json" >"$work/files.txt" \
+  || fail "compare two results.json files"
+grep -qE '^latency +nftables ipv4 10000 new-flow last ' "$work/files.txt" || fail "files: $(tail -2 "$work/files.txt")"
 
 # IPv4 against IPv6 of one dual-stack run.
 "$svcbench" compare "$r/20261129T165117Z-netns-dual-stack" "$r/20261129T165117Z-netns-dual-stack" \
