@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <sstream>
 
 #include "atomic_file.h"
 #include "errors.h"
+#include "number_text.h"
 #include "node.h"
 #include "vm_node.h"
 
@@ -64,23 +64,6 @@ std::string CommandLine::get(const std::string& name, const std::string& fallbac
   return it == values_.end() ? fallback : it->second;
 }
 
-namespace {
-
-// A number as people write it in a message: "86,400", "0.5", "1e-09".
-std::string human_number(double v) {
-  if (v == std::floor(v) && std::abs(v) < 1e15) {
-    std::string digits = std::to_string(static_cast<long long>(std::abs(v)));
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-      digits.insert(static_cast<size_t>(i), ",");
-    return (v < 0 ? "-" : "") + digits;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-}  // namespace
-
 uint64_t CommandLine::get_count(const std::string& name, uint64_t fallback, uint64_t max) const {
   if (!has(name)) return fallback;
   const std::string text = get(name);
@@ -90,7 +73,7 @@ uint64_t CommandLine::get_count(const std::string& name, uint64_t fallback, uint
     throw UsageError("--" + name + " must be a whole number, not '" + text + "'");
   if (v > max)
     throw UsageError("--" + name + " " + text + " is absurd; the most is " +
-                     human_number(static_cast<double>(max)));
+                     number_text(static_cast<double>(max)));
   return v;
 }
 
@@ -101,8 +84,8 @@ double CommandLine::get_number(const std::string& name, double fallback, double 
   double v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max)
-    throw UsageError("--" + name + " must be a number from " + human_number(min) + " to " +
-                     human_number(max) + ", not '" + text + "'");
+    throw UsageError("--" + name + " must be a number from " + number_text(min) + " to " +
+                     number_text(max) + ", not '" + text + "'");
   return v;
 }
 

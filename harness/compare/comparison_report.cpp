@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "number_text.h"
+
 namespace svcbench {
 namespace {
 
@@ -13,13 +15,6 @@ std::string printf_string(const char* format, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
-}
-
-std::string thousands(double v) {
-  std::string digits = std::to_string(std::llround(std::abs(v)));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(static_cast<size_t>(i), ",");
-  return (v < 0 ? "-" : "") + digits;
 }
 
 std::string p_text(const ComparedPoint& p) {
@@ -69,7 +64,7 @@ std::string verdict_counts(const Comparison& c) {
 }  // namespace
 
 std::string format_compared_value(const ComparedPoint& p, double v) {
-  if (p.kind == "capacity") return thousands(v) + " pps";
+  if (p.kind == "capacity") return grouped_integer(v) + " pps";
   if (p.kind == "update") return printf_string(v < 10 ? "%.3f s" : "%.1f s", v);
   return printf_string(v < 100'000 ? "%.1f us" : "%.0f us", v / 1000);
 }
