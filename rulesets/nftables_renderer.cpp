@@ -47,6 +47,9 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
   const bool match_all = opt.nodeports_on_every_address();
   auto& objs = rs.table_objects;
   objs.push_back("add table " + table + " { comment \"rules for kube-proxy\" ; }");
+  // nftablesBaseChains: kube-proxy 1.34+ filters pre-DNAT destinations in two chains at
+  // DNAT-10 and the rest at 0 (kubernetes PR #132456); 1.31-1.33 ran every filter chain at
+  // DNAT-10 and the ClusterIP check after DNAT, in filter-output-post-dnat at DNAT+10.
   struct Base {
     const char* name;
     const char* spec;
@@ -61,7 +64,18 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
       {"nat-postrouting", "{ type nat hook postrouting priority 100 ; }"},
       {"nat-prerouting", "{ type nat hook prerouting priority -100 ; }"},
   };
-  for (const auto& b : kBase) {
+  static constexpr Base kBase133[] = {  // in 1.33's nftablesBaseChains order
+      {"filter-prerouting", "{ type filter hook prerouting priority -110 ; }"},
+      {"filter-input", "{ type filter hook input priority -110 ; }"},
+      {"filter-forward", "{ type filter hook forward priority -110 ; }"},
+      {"filter-output", "{ type filter hook output priority -110 ; }"},
+      {"filter-output-post-dnat", "{ type filter hook output priority -90 ; }"},
+      {"nat-prerouting", "{ type nat hook prerouting priority -100 ; }"},
+      {"nat-output", "{ type nat hook output priority -100 ; }"},
+      {"nat-postrouting", "{ type nat hook postrouting priority 100 ; }"},
+  };
+  const bool v1_33 = opt.kube_proxy_version == KubeProxyVersion::k1_33;
+  for (const auto& b : v1_33 ? kBase133 : kBase) {
     objs.push_back(add_chain(b.name) + " " + b.spec);
     rs.base_chains.push_back(b.name);
   }
@@ -87,13 +101,13 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
   fixed.push_back(add_rule("filter-input", "ct state new jump service-endpoints-check"));
   fixed.push_back(add_rule("filter-forward", "ct state new jump service-endpoints-check"));
   fixed.push_back(add_rule("filter-output", "ct state new jump service-endpoints-check"));
-  fixed.push_back(add_rule("filter-prerouting-pre-dnat", "ct state new jump firewall-check"));
-  fixed.push_back(add_rule("filter-output-pre-dnat", "ct state new jump firewall-check"));
+  fixed.push_back(add_rule(v1_33 ? "filter-prerouting" : "filter-prerouting-pre-dnat", "ct state new jump firewall-check"));
+  fixed.push_back(add_rule(v1_33 ? "filter-output" : "filter-output-pre-dnat", "ct state new jump firewall-check"));
   fixed.push_back(add_rule("nat-output", "jump services"));
   fixed.push_back(add_rule("nat-prerouting", "jump services"));
   fixed.push_back(add_rule("nat-postrouting", "jump masquerading"));
   fixed.push_back(add_rule("filter-forward", "ct state new jump cluster-ips-check"));
-  fixed.push_back(add_rule("filter-output", "ct state new jump cluster-ips-check"));
+  fixed.push_back(add_rule(v1_33 ? "filter-output-post-dnat" : "filter-output", "ct state new jump cluster-ips-check"));
   fixed.push_back(add_rule("mark-for-masquerade", "mark set mark or " + opt.masquerade_mark));
   fixed.push_back(add_rule("masquerading", "mark and " + opt.masquerade_mark + " == 0 return"));
   fixed.push_back(add_rule("masquerading", "mark set mark xor " + opt.masquerade_mark));
@@ -228,10 +242,12 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
     if (uses_fw_chain) chain(fw_chain);
 
     if (has_internal) {
+      // 1.33 also matched the port (redundant: the service-ips element already did).
+      const std::string dest = ipx + " daddr " + cip + (v1_33 ? " " + protocol + " dport " + port_text : "");
       if (opt.masquerade_all)
-        so.rules.push_back(add_rule(internal_chain, ipx + " daddr " + cip + " jump mark-for-masquerade"));
+        so.rules.push_back(add_rule(internal_chain, dest + " jump mark-for-masquerade"));
       else if (detector)
-        so.rules.push_back(add_rule(internal_chain, ipx + " daddr " + cip + " " + if_not_local + " jump mark-for-masquerade"));
+        so.rules.push_back(add_rule(internal_chain, dest + " " + if_not_local + " jump mark-for-masquerade"));
     }
     if (uses_ext_chain) {
       if (!external_local) {

@@ -5,13 +5,51 @@
 namespace svcbench {
 
 const char* version_name(KubeProxyVersion version) {
-  return version == KubeProxyVersion::k1_12 ? "1.12" : "current";
+  switch (version) {
+    case KubeProxyVersion::k1_12: return "1.12";
+    case KubeProxyVersion::k1_33: return "1.33";
+    case KubeProxyVersion::kCurrent: break;
+  }
+  return "current";
 }
 
 std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text) {
   if (text == "current") return KubeProxyVersion::kCurrent;
   if (text == "1.12") return KubeProxyVersion::k1_12;
+  if (text == "1.33") return KubeProxyVersion::k1_33;
   return std::nullopt;
+}
+
+namespace {
+
+bool is_iptables_mode(const std::string& mode) {
+  return mode == "iptables" || mode == "iptables-legacy" || mode == "iptables-nft";
+}
+
+}  // namespace
+
+bool version_renders(KubeProxyVersion version, const std::string& mode) {
+  switch (version) {
+    case KubeProxyVersion::k1_12: return is_iptables_mode(mode);
+    case KubeProxyVersion::k1_33: return mode == "nftables";
+    case KubeProxyVersion::kCurrent: break;
+  }
+  return true;
+}
+
+std::string reproduced_release(KubeProxyVersion version, const std::string& mode) {
+  if (!version_renders(version, mode)) return "";
+  if (version == KubeProxyVersion::k1_12)
+    return "kube-proxy 1.12 (pkg/proxy/iptables syncProxyRules and proxier_test.go of release-1.12)";
+  if (version == KubeProxyVersion::k1_33)
+    return "kube-proxy 1.31-1.33 (pkg/proxy/nftables before kubernetes PR #132456; golden: its "
+           "TestTracePacketV6 dump)";
+  if (is_iptables_mode(mode))
+    return "kube-proxy master, 2026 (pkg/proxy/iptables TestOverallIPTablesRules)";
+  if (mode == "nftables")
+    return "kube-proxy 1.34 and later (kubernetes master 030880a5, pkg/proxy/nftables "
+           "TestOverallNFTablesRules)";
+  return "kube-proxy master, 2026 (pkg/proxy/ipvs proxier.go and proxier_test.go)";
 }
 
 std::optional<Cidr> ProxyOptions::local_detector() const {

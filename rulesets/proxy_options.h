@@ -10,11 +10,20 @@
 
 namespace svcbench {
 
-// Which kube-proxy's rules: today's, or release 1.12's (the iptables rules of the article
-// svcbench started from: KUBE-XLB-, KUBE-FW- for every LoadBalancer, KUBE-MARK-DROP, %0.5f).
-enum class KubeProxyVersion { kCurrent, k1_12 };
-const char* version_name(KubeProxyVersion version);                         // "current", "1.12"
+// Which kube-proxy's rules: today's (kubernetes master: for nftables the layout of 1.34 and
+// later), release 1.12's (the iptables rules of the article svcbench started from: KUBE-XLB-,
+// KUBE-FW- for every LoadBalancer, KUBE-MARK-DROP, %0.5f) or 1.33's (the nftables layout of
+// 1.31-1.33, before kubernetes PR #132456: filter chains at -110, filter-output-post-dnat,
+// "tcp dport" in the ClusterIP masquerade rule).
+enum class KubeProxyVersion { kCurrent, k1_12, k1_33 };
+const char* version_name(KubeProxyVersion version);  // "current", "1.12", "1.33"
 std::optional<KubeProxyVersion> parse_kube_proxy_version(const std::string& text);
+// The kube-proxy release a mode's renderer reproduces with `version`, and the tests its golden
+// files come from, in one line (rules --help, results' config.kube_proxy.releases); empty when
+// the mode has no such flavour (require_version_supports refuses it).
+std::string reproduced_release(KubeProxyVersion version, const std::string& mode);
+// The modes a version renders: current all, 1.12 the iptables ones, 1.33 nftables.
+bool version_renders(KubeProxyVersion version, const std::string& mode);
 
 struct ProxyOptions {
   IpFamily ip_family = IpFamily::kIpv4;  // kube-proxy runs one proxier per family

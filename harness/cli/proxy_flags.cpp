@@ -29,8 +29,8 @@ std::vector<OptionSpec> proxy_option_specs() {
                                 "unallocated ClusterIPs)"},
       {"ip-family", "F", "ipv4 (default), ipv6 or (sweep) dual: the family kube-proxy's proxier "
                          "programs (ip6tables, table ip6 kube-proxy) and the traffic sent"},
-      {"kube-proxy-version", "V", "current (default) or 1.12: the iptables rules kube-proxy 1.12 "
-                                  "wrote"},
+      {"kube-proxy-version", "V", "current (default: kube-proxy master; nftables as 1.34+), 1.12 "
+                                  "(its iptables rules) or 1.33 (nftables as 1.31-1.33 wrote it)"},
       {"nfacct", "", "render as on a kernel with xt_nfacct (kube-proxy's counters)"},
       {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
   };
@@ -91,7 +91,7 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
   if (cl.has("kube-proxy-version")) {
     auto v = parse_kube_proxy_version(cl.get("kube-proxy-version"));
     if (!v)
-      throw UsageError("--kube-proxy-version takes current or 1.12, not '" +
+      throw UsageError("--kube-proxy-version takes current, 1.12 or 1.33, not '" +
                        cl.get("kube-proxy-version") + "'");
     o.kube_proxy_version = *v;
     // Flags kube-proxy 1.12 did not have: refused rather than silently ignored.
@@ -126,12 +126,14 @@ void require_family_supported(const std::vector<IpFamily>& families,
 }
 
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes) {
-  if (version == KubeProxyVersion::kCurrent) return;
   for (const auto& m : modes)
-    if (m != "iptables-legacy" && m != "iptables-nft" && m != "iptables")
+    if (!version_renders(version, m))
       throw UsageError("--kube-proxy-version " + std::string(version_name(version)) +
-                       " renders iptables rules only; mode " + m +
-                       " has no such flavour: use --modes iptables-legacy,iptables-nft");
+                       (version == KubeProxyVersion::k1_33
+                            ? " renders nftables rules only; mode " + m +
+                                  " has no such flavour: use --modes nftables"
+                            : " renders iptables rules only; mode " + m +
+                                  " has no such flavour: use --modes iptables-legacy,iptables-nft"));
 }
 
 }  // namespace svcbench

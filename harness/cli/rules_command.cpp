@@ -58,6 +58,11 @@ int rules_command(const std::vector<std::string>& args) {
                    kSpecs)
                    .c_str(),
                stdout);
+    std::puts("\nThe kube-proxy each mode's rules reproduce (--kube-proxy-version):");
+    for (const auto v : {KubeProxyVersion::kCurrent, KubeProxyVersion::k1_12, KubeProxyVersion::k1_33})
+      for (const char* m : {"iptables", "nftables", "ipvs"})
+        if (version_renders(v, m))
+          std::printf("  %-7s %-8s %s\n", version_name(v), m, reproduced_release(v, m).c_str());
     return 0;
   }
   if (!cl.positional().empty())

@@ -163,8 +163,10 @@ int sweep_command(const std::vector<std::string>& args) {
     for (size_t f = 1; f < c.families.size(); ++f)
       c.iptables.more_cluster_cidrs.push_back(AddressPlan::of(c.families[f]).pods);
   }
-  if (c.iptables.kube_proxy_version != KubeProxyVersion::kCurrent && !cl.has("modes"))
-    std::erase_if(c.modes, [](const std::string& m) { return !m.starts_with("iptables"); });
+  if (!cl.has("modes"))  // a release's sweep takes the modes it renders
+    std::erase_if(c.modes, [&](const std::string& m) {
+      return !version_renders(c.iptables.kube_proxy_version, m);
+    });
   const bool ipv6 = c.families.back() == IpFamily::kIpv6;
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
   require_family_supported(c.families, node->kind(), false);

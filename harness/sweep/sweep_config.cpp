@@ -144,10 +144,13 @@ std::vector<std::string> family_names(const std::vector<IpFamily>& families) {
 }
 
 // kube-proxy's flags the sweep ran with, beyond --cluster-cidr (and back, for --resume).
-nlohmann::json kube_proxy_json(const IptablesOptions& o) {
+nlohmann::json kube_proxy_json(const IptablesOptions& o, const std::vector<std::string>& modes) {
   std::vector<std::string> node_ips = {o.node_ip.str()};
   for (const auto& ip : texts(o.more_node_ips)) node_ips.push_back(ip);
+  nlohmann::json releases = nlohmann::json::object();  // what each mode's rules reproduce
+  for (const auto& m : modes) releases[m] = reproduced_release(o.kube_proxy_version, m);
   return {{"version", version_name(o.kube_proxy_version)},
+          {"releases", releases},
           {"masquerade_all", o.masquerade_all},
           {"nodeport_addresses", texts(o.node_port_addresses)},
           {"node_ips", node_ips},
@@ -205,7 +208,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"ip_families", family_names(c.families)},
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
-          {"kube_proxy", kube_proxy_json(c.iptables)},
+          {"kube_proxy", kube_proxy_json(c.iptables, c.modes)},
           {"throughput", throughput_json(c)},
           {"under_load", convergence_json(c)},
           {"ssh_access",

@@ -121,9 +121,11 @@ expect_said 2 "not a valid Kubernetes name" rules --mode nftables --from "$work/
 expect_said 2 "not a valid Kubernetes name" rules --mode ipvs --from "$work/hostile-shell.json"
 [[ -e /tmp/svcb-pwned ]] && { echo "FAIL: a Service name ran a command" >&2; failures=$((failures + 1)); }
 # kube-proxy's flags: known versions, flavours that exist for the mode, node IPs NodePorts can use.
-expect_said 2 "takes current or 1.12" rules --services 10 --kube-proxy-version 1.13
+expect_said 2 "takes current, 1.12 or 1.33" rules --services 10 --kube-proxy-version 1.13
 expect_said 2 "renders iptables rules only" rules --mode nftables --services 10 --kube-proxy-version 1.12
 expect_said 2 "renders iptables rules only" sweep --modes nftables --kube-proxy-version 1.12 --out "$work/out"
+expect_said 2 "renders nftables rules only" rules --mode ipvs --services 10 --kube-proxy-version 1.33
+expect_said 2 "renders nftables rules only" sweep --modes iptables-legacy,nftables --kube-proxy-version 1.33 --out "$work/out"
 expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct
 expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8
 expect_said 2 "is not an IP address" rules --services 10 --node-ip node-a

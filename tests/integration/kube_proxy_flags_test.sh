@@ -61,6 +61,31 @@ jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all and l
 "$svcbench" sweep --quick --services 10,100 --kube-proxy-version 1.12 --out "$work/sweep" 2>"$work/sweep.err" \
   || fail "1.12 sweep: $(tail -3 "$work/sweep.err")"
 jq -e '.config.kube_proxy.version == "1.12" and (.config.modes | all(startswith("iptables")))
+       and (.config.kube_proxy.releases["iptables-legacy"] | startswith("kube-proxy 1.12"))
        and ([.latency[] | .packets_lost == 0] | all) and (.latency | length > 0)' "$work/sweep/results.json" >/dev/null \
   || fail "1.12 sweep results: $(jq -c '.config.kube_proxy, .config.modes' "$work/sweep/results.json")"
+
+# kube-proxy 1.31-1.33's nftables layout (--kube-proxy-version 1.33) loads with nft as docs/kube-proxy.md
+# shows, its base chains are the node's, and every packet to it is DNAT-ed to its Service's endpoints.
+"$svcbench" testbed up 2>/dev/null || fail "testbed up (1.33)"
+"$svcbench" rules --mode nftables --kube-proxy-version 1.33 --services 1000 --cluster-cidr 198.18.128.0/17 \
+  | ip netns exec svcb-node nft -f - || fail "1.33 nftables rules"
+listed=$(ip netns exec svcb-node nft list chain ip kube-proxy filter-output-post-dnat) \
+  || fail "no filter-output-post-dnat chain on the node"
+grep -q 'priority dstnat + 10' <<<"$listed" || grep -q 'priority -90' <<<"$listed" \
+  || fail "filter-output-post-dnat is not at DNAT+10: $listed"
+ip netns exec svcb-node nft list chain ip kube-proxy filter-output-pre-dnat >/dev/null 2>&1 \
+  && fail "1.34's filter-output-pre-dnat is on a 1.33 node"
+"$svcbench" run --mode nftables --target all --phase both --packets 300 --out "$work/run-1.33.json" \
+  || fail "run against 1.33's nftables rules"
+jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all and length == 8' "$work/run-1.33.json" >/dev/null \
+  || fail "1.33 traffic: $(jq -c '[.latency[] | [.target, .phase, .packets_tx, .packets_rx, .misrouted]]' "$work/run-1.33.json")"
+"$svcbench" testbed down 2>/dev/null || fail "testbed down (1.33)"
+# Its sweep takes the nftables mode alone and names the release.
+"$svcbench" sweep --quick --services 10,100 --kube-proxy-version 1.33 --out "$work/sweep-1.33" 2>"$work/sweep-1.33.err" \
+  || fail "1.33 sweep: $(tail -3 "$work/sweep-1.33.err")"
+jq -e '.config.kube_proxy.version == "1.33" and .config.modes == ["nftables"]
+       and (.config.kube_proxy.releases.nftables | startswith("kube-proxy 1.31-1.33"))
+       and ([.latency[] | .packets_lost == 0] | all) and (.latency | length > 0)' "$work/sweep-1.33/results.json" >/dev/null \
+  || fail "1.33 sweep results: $(jq -c '.config.kube_proxy, .config.modes' "$work/sweep-1.33/results.json")"
 echo "kube_proxy_flags: ok"

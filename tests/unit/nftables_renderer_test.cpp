@@ -54,6 +54,41 @@ TEST(NftablesRenderer, MatchesKubeProxyOverallRules) {
 
 // kube-proxy's IPv6 proxier: table ip6 kube-proxy, ip6 matches, ipv6_addr sets, endpoint chain
 // names with the address's colons as dots, dnat to [addr]:port.
+// kube-proxy 1.31-1.33 (--kube-proxy-version 1.33): TestTracePacketV6's whole dump, line for line.
+TEST(NftablesRenderer, MatchesKubeProxy133Ipv6DumpExactly) {
+  auto o = with_proxy_options<NftablesOptions>(testing::ipv6_proxier_options());
+  o.more_node_ips = {testing::ip("2001:db8:1::2")};
+  o.node_port_addresses = {*Cidr::parse("2001:db8::/32")};
+  o.service_cidrs = {*Cidr::parse("fd00:10:96::/112")};
+  o.kube_proxy_version = KubeProxyVersion::k1_33;
+  const auto rs = build_nftables(testing::ipv6_node_port_fixture(), o);
+  const auto got = nftables_dump_lines(rs);
+  const auto want = golden_lines("v1.33-ipv6-node-port.nft");
+  std::vector<std::string> missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  for (const auto& l : missing) ADD_FAILURE() << "missing: " << l;
+  for (const auto& l : extra) ADD_FAILURE() << "extra:   " << l;
+  // The full sync recreates 1.33's eight base chains, as its first setupNFTables does.
+  const std::string full = nftables_full_sync(rs, true);
+  EXPECT_NE(full.find("delete chain ip6 kube-proxy filter-output-post-dnat\n"), std::string::npos);
+  EXPECT_EQ(full.find("pre-dnat"), std::string::npos);
+}
+
+// The same Services with today's kube-proxy and 1.33's differ only where PR #132456 and the
+// masquerade rule changed.
+TEST(NftablesRenderer, Release133DiffersFromCurrentOnlyInBaseChainsAndMasqueradeMatch) {
+  auto o = fake_proxier_options();
+  const auto now = nftables_dump_lines(build_nftables(testing::overall_iptables_fixture(), o));
+  o.kube_proxy_version = KubeProxyVersion::k1_33;
+  const auto old = nftables_dump_lines(build_nftables(testing::overall_iptables_fixture(), o));
+  std::vector<std::string> only_old;
+  std::set_difference(old.begin(), old.end(), now.begin(), now.end(), std::back_inserter(only_old));
+  ASSERT_FALSE(only_old.empty());
+  for (const auto& l : only_old)
+    EXPECT_TRUE(l.find("filter-") != std::string::npos || l.find(" tcp dport ") != std::string::npos) << l;
+}
+
 TEST(NftablesRenderer, MatchesKubeProxysIpv6Expectation) {
   auto o = with_proxy_options<NftablesOptions>(testing::ipv6_proxier_options());
   o.more_node_ips = {testing::ip("2001:db8:1::2")};
