@@ -29,6 +29,58 @@ std::vector<std::string> split_rule_words(std::string_view line) {
   return words;
 }
 
+std::vector<BaseChainJump> base_chain_jumps(std::string_view payload) {
+  std::vector<BaseChainJump> jumps;
+  std::string table;
+  std::vector<std::string> declared, targeted;
+  std::vector<BaseChainJump> rules;
+  auto flush_table = [&] {
+    // Chains no jump leads to, and chains holding rules of their own (1.12's kubelet chains),
+    // are created first.
+    for (const auto& c : declared) {
+      const bool holds_rules = std::any_of(rules.begin(), rules.end(),
+                                           [&](const BaseChainJump& r) { return r.source == c; });
+      if (holds_rules || std::find(targeted.begin(), targeted.end(), c) == targeted.end())
+        jumps.push_back({table, c, "", {}, false});
+    }
+    jumps.insert(jumps.end(), rules.begin(), rules.end());
+    declared.clear();
+    targeted.clear();
+    rules.clear();
+  };
+  size_t start = 0;
+  while (start < payload.size()) {
+    size_t end = payload.find('\n', start);
+    if (end == std::string_view::npos) end = payload.size();
+    const std::string_view line = payload.substr(start, end - start);
+    start = end + 1;
+    if (line.starts_with("*")) {
+      table = std::string(line.substr(1));
+    } else if (line.starts_with(":")) {
+      declared.emplace_back(line.substr(1, line.find(' ') - 1));
+    } else if (line == "COMMIT") {
+      flush_table();
+    } else if (line.starts_with("-I ") || line.starts_with("-A ")) {
+      auto words = split_rule_words(line);
+      BaseChainJump j{table, "", words.at(1), {}, line[1] == 'A'};
+      for (size_t w = 2; w < words.size(); ++w) {
+        std::string word = words[w];
+        if (word.size() >= 2 && word.front() == '"' && word.back() == '"')
+          word = word.substr(1, word.size() - 2);
+        j.rule.push_back(std::move(word));
+      }
+      const auto target = std::find(j.rule.begin(), j.rule.end(), "-j");
+      if (target != j.rule.end() && target + 1 != j.rule.end() &&
+          std::find(declared.begin(), declared.end(), *(target + 1)) != declared.end()) {
+        j.chain = *(target + 1);  // EnsureChain(table, dstChain), once per jump
+        targeted.push_back(j.chain);
+      }
+      rules.push_back(std::move(j));
+    }
+  }
+  return jumps;
+}
+
 namespace {
 
 std::vector<std::string_view> lines_of(std::string_view text) {

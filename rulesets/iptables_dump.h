@@ -15,6 +15,17 @@ namespace svcbench {
 // Splits one rule line into words, honouring double quotes ("a b" is one word, quotes kept).
 std::vector<std::string> split_rule_words(std::string_view line);
 
+// One of kube-proxy's jumps into its chains as its EnsureChain/EnsureRule calls make it, read
+// from a base-jumps restore payload (render_iptables_base_jumps): the chain to create (empty:
+// none), then the rule to check and, when missing, insert (-I) or append (-A) to `source`,
+// its words unquoted as the iptables command takes them (empty: a chain alone).
+struct BaseChainJump {
+  std::string table, chain, source;
+  std::vector<std::string> rule;
+  bool append = false;
+};
+std::vector<BaseChainJump> base_chain_jumps(std::string_view base_jumps_payload);
+
 // kube-proxy proxier_test.go's normalisation: per table, chain declarations with
 // KUBE-NODEPORTS and KUBE-SERVICES first and the rest sorted by name, rules grouped by
 // chain in that order (relative order within a chain kept), counters zeroed.

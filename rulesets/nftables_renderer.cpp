@@ -337,6 +337,37 @@ std::string nftables_full_sync(const NftablesRuleset& rs, bool first) {
   return tx;
 }
 
+std::vector<std::string> nftables_split_load(const NftablesRuleset& rs, size_t max_operations) {
+  const size_t limit = std::max<size_t>(max_operations, 1);
+  std::vector<std::string> txs;
+  // The fixed part: what nftables_full_sync writes before the first Service.
+  NftablesRuleset fixed = rs;
+  fixed.services.clear();
+  fixed.elements.clear();
+  txs.push_back(nftables_full_sync(fixed, true));
+  std::string tx;
+  size_t ops = 0;
+  auto cut = [&] {
+    if (!tx.empty()) txs.push_back(std::move(tx));
+    tx.clear();
+    ops = 0;
+  };
+  for (const auto& so : rs.services) {
+    std::string one;
+    append_service(one, rs.table, so);
+    ops += static_cast<size_t>(std::count(one.begin(), one.end(), '\n'));
+    tx += one;
+    if (ops >= limit) cut();
+  }
+  cut();
+  for (const auto& e : rs.elements) {
+    tx += element_line(rs.table, "add", e, true) + "\n";
+    if (++ops >= limit) cut();
+  }
+  cut();
+  return txs;
+}
+
 std::string nftables_partial_sync(const NftablesRuleset& before, const NftablesRuleset& after,
                                   const std::set<std::string>& changed,
                                   std::vector<std::string>* stale_chains) {

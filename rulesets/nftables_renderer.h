@@ -56,6 +56,11 @@ std::string nftables_name_base(const std::string& name);
 // kube-proxy's first (or forced full) sync on a node: table, base chains (recreated when
 // `first`), every map flushed and refilled, every Service chain added, flushed and filled.
 std::string nftables_full_sync(const NftablesRuleset& ruleset, bool first);
+// The first full sync split into transactions of about `max_operations` lines each (cut
+// between Services): the table and its fixed objects first, then each Service's affinity
+// sets, chains and rules, then the set and map elements that lead into them. Applied in
+// order, they leave what nftables_full_sync(ruleset, true) does.
+std::vector<std::string> nftables_split_load(const NftablesRuleset& ruleset, size_t max_operations);
 
 // A partial sync from `before` (what is loaded) to `after`: element adds/deletes, the
 // changed Services' chains, and flushes of chains no longer used. `stale_chains` receives

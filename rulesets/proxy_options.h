@@ -37,6 +37,13 @@ struct ProxyOptions {
   std::vector<Cidr> node_port_addresses;   // --nodeport-addresses; empty: every local address
   std::vector<Cidr> service_cidrs;         // --service-cidr (nftables: cluster-ips-check)
   KubeProxyVersion kube_proxy_version = KubeProxyVersion::kCurrent;
+  // Variants of the nftables sync under discussion upstream, measured rather than argued:
+  // list the table's chains and sets on every sync (the releases) or on full syncs only
+  // (kubernetes PR #139878); the cold start as one transaction (0, the releases) or split
+  // into transactions of about this many operations, chains before the map elements that
+  // lead to them (kubernetes issue #139328).
+  bool nft_list_every_sync = true;
+  size_t nft_cold_start_split = 0;
 
   // The cluster CIDR of this proxier's family (kube-proxy's detector per family).
   std::optional<Cidr> local_detector() const;

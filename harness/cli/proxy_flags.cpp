@@ -32,6 +32,11 @@ std::vector<OptionSpec> proxy_option_specs() {
       {"kube-proxy-version", "V", "current (default: kube-proxy master; nftables as 1.34+), 1.12 "
                                   "(its iptables rules) or 1.33 (nftables as 1.31-1.33 wrote it)"},
       {"nfacct", "", "render as on a kernel with xt_nfacct (kube-proxy's counters)"},
+      {"nft-list", "WHEN", "nftables syncs list the table's chains and sets on every-sync (default, "
+                           "as the releases) or on full-syncs only (kubernetes PR #139878)"},
+      {"nft-split-cold-start", "N", "nftables: the initial load in transactions of about N "
+                                    "operations, chains first (kubernetes issue #139328); 0: one "
+                                    "transaction (default)"},
       {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
   };
 }
@@ -102,6 +107,11 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
                            "setting: drop it or --kube-proxy-version");
   }
   o.nfacct = cl.has("nfacct");
+  const std::string listing = cl.get("nft-list", "every-sync");
+  if (listing != "every-sync" && listing != "full-syncs")
+    throw UsageError("--nft-list takes every-sync or full-syncs, not '" + listing + "'");
+  o.nft_list_every_sync = listing == "every-sync";
+  o.nft_cold_start_split = cl.get_count("nft-split-cold-start", 0, 100'000'000);
   o.random_fully = !cl.has("no-random-fully");
   return o;
 }
@@ -123,6 +133,13 @@ void require_family_supported(const std::vector<IpFamily>& families,
   if (!traffic_node_kind.empty() && traffic_node_kind != "netns" && traffic_node_kind != "vm")
     throw UsageError("--ip-family ipv6: the " + traffic_node_kind +
                      " node carries IPv4 only so far; use --node netns or vm (dual-stack)");
+}
+
+void require_nftables_for_variants(const CommandLine& cl, const std::vector<std::string>& modes) {
+  for (const char* flag : {"nft-list", "nft-split-cold-start"})
+    if (cl.has(flag) && std::find(modes.begin(), modes.end(), "nftables") == modes.end())
+      throw UsageError("--" + std::string(flag) + " changes the nftables mode's syncs; add nftables "
+                       "to --modes (or drop it)");
 }
 
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes) {

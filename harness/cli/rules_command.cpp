@@ -74,6 +74,10 @@ int rules_command(const std::vector<std::string>& args) {
   const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
   IptablesOptions options = iptables_options_from(cl);
   require_version_supports(options.kube_proxy_version, {mode.name});
+  for (const char* flag : {"nft-list", "nft-split-cold-start"})
+    if (cl.has(flag))
+      throw UsageError("--" + std::string(flag) + " changes how a sync runs, not the rules: use it "
+                       "with run --during or sweep");
   require_family_supported(ip_families_from(cl), "", true);
   if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");

@@ -120,6 +120,7 @@ int run_command_line(const std::vector<std::string>& args) {
   SyntheticSpec spec;
   ServiceSet services;
   IptablesOptions iptables = iptables_options_from(cl);
+  require_nftables_for_variants(cl, {mode_name});
   // The family of the rules loaded on the node, of the traffic and of the baseline.
   const AddressPlan plan = AddressPlan::of(iptables.ip_family);
   request.plan = plan;

@@ -169,6 +169,7 @@ int sweep_command(const std::vector<std::string>& args) {
     });
   const bool ipv6 = c.families.back() == IpFamily::kIpv6;
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
+  require_nftables_for_variants(cl, c.modes);
   require_family_supported(c.families, node->kind(), false);
   if (ipv6 && !c.from_file.empty())
     throw UsageError("--from imports a cluster's IPv4 Services; drop --ip-family or --from");

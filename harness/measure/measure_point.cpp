@@ -114,8 +114,10 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
         time_updates(mode, *request.load, request.spec, request.plan, request.update_repeats);
     for (const auto& op : update_operations()) {
       auto it = timings.seconds.find(op);
-      if (it != timings.seconds.end())
-        point.updates.push_back({mode.name(), services, op, it->second});
+      if (it == timings.seconds.end()) continue;
+      UpdateEntry entry{mode.name(), services, op, it->second};
+      if (auto st = timings.steps.find(op); st != timings.steps.end()) entry.steps = st->second;
+      point.updates.push_back(std::move(entry));
     }
   }
   const auto dispatch = mode.loaded_dispatch();

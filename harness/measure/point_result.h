@@ -11,6 +11,7 @@
 
 #include "convergence_analysis.h"
 #include "replay.h"
+#include "sync_steps.h"
 #include "throughput_search.h"
 
 namespace svcbench {
@@ -35,8 +36,9 @@ struct UpdateEntry {
   std::string mode;
   size_t services = 0;
   std::string operation;        // one of update_operations()
-  std::vector<double> seconds;  // one per run, on the node's clock
+  std::vector<double> seconds;  // one per run, on the node's clock: the writing tool alone
   IpFamily ip_family = IpFamily::kIpv4;
+  std::vector<SyncSteps> steps;  // one per run: every tool of that sync (sync_steps.h)
 };
 
 // The generator's maximum on a link: frames per second delivered (stamped, sent, received

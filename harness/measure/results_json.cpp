@@ -52,6 +52,48 @@ nlohmann::json to_json(const LatencyEntry& e) {
   return j;
 }
 
+namespace {
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Per step (in the order the syncs ran them): the median over the runs that had it of its
+// wall seconds and its user and kernel CPU seconds (null where the node could not say).
+nlohmann::json steps_json(const std::vector<SyncSteps>& runs) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const SyncStep*>> by_name;
+  for (const auto& run : runs)
+    for (const auto& step : run) {
+      if (!by_name.contains(step.name)) order.push_back(step.name);
+      by_name[step.name].push_back(&step);
+    }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& name : order) {
+    std::vector<double> wall, user, system;
+    int invocations = 0;
+    bool cpu_known = true;
+    for (const SyncStep* st : by_name[name]) {
+      wall.push_back(st->seconds);
+      cpu_known = cpu_known && st->user_seconds >= 0 && st->system_seconds >= 0;
+      user.push_back(st->user_seconds);
+      system.push_back(st->system_seconds);
+      invocations = std::max(invocations, st->invocations);
+    }
+    nlohmann::json j = {{"name", name},
+                        {"seconds", median_of(wall)},
+                        {"user_seconds", cpu_known ? nlohmann::json(median_of(user)) : nlohmann::json()},
+                        {"system_seconds", cpu_known ? nlohmann::json(median_of(system)) : nlohmann::json()},
+                        {"invocations", invocations},
+                        {"runs", wall.size()}};
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const UpdateEntry& e) {
   nlohmann::json seconds = {{"median", nullptr}, {"min", nullptr}, {"max", nullptr}, {"runs", 0}};
   if (!e.seconds.empty()) {
@@ -62,11 +104,22 @@ nlohmann::json to_json(const UpdateEntry& e) {
     seconds = {{"median", median}, {"min", v.front()}, {"max", v.back()}, {"runs", v.size()},
                {"values", e.seconds}};  // in the order they ran
   }
-  return {{"mode", e.mode},
-          {"services", e.services},
-          {"ip_family", family_name(e.ip_family)},
-          {"operation", e.operation},
-          {"seconds", seconds}};
+  nlohmann::json j = {{"mode", e.mode},
+                      {"services", e.services},
+                      {"ip_family", family_name(e.ip_family)},
+                      {"operation", e.operation},
+                      {"seconds", seconds}};
+  if (!e.steps.empty()) {
+    // The sync as kube-proxy waits for it: every step's seconds, per run.
+    std::vector<double> totals;
+    for (const auto& run : e.steps) totals.push_back(sync_seconds(run));
+    j["sync_seconds"] = {{"median", median_of(totals)},
+                         {"min", *std::min_element(totals.begin(), totals.end())},
+                         {"max", *std::max_element(totals.begin(), totals.end())},
+                         {"values", totals}};
+    j["steps"] = steps_json(e.steps);
+  }
+  return j;
 }
 
 nlohmann::json to_json(const ThroughputEntry& e) {

@@ -11,6 +11,7 @@
 #include "node.h"
 #include "service_dispatch.h"
 #include "service_model.h"
+#include "sync_steps.h"
 
 namespace svcbench {
 
@@ -35,6 +36,11 @@ class DataplaneMode {
   double partial_sync(const ServiceSet& before, const ServiceSet& after) {
     return prepare_partial_sync(before, after)();
   }
+
+  // Every step of the sync the mode last ran (initial_load or an Apply), in order: each tool
+  // kube-proxy's proxier runs for it, timed on the node with its CPU time. The timed calls'
+  // seconds are the writing tool's alone; the steps add what kube-proxy runs around it.
+  virtual const SyncSteps& last_sync_steps() const = 0;
 
   // What the node has loaded, in the tool's own dump format.
   virtual std::string loaded_ruleset() = 0;

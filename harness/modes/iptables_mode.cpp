@@ -25,12 +25,66 @@ std::string IptablesMode::tool(const char* suffix) const {
 }
 
 double IptablesMode::restore(const std::string& payload, const std::string& what) {
-  // kube-proxy: iptables-restore --noflush --counters (NoFlushTables, RestoreCounters).
-  auto r = node_.run({tool("-restore"), "--noflush", "--counters"}, payload);
+  // kube-proxy's RestoreAll: iptables-restore -w 5 -W 100000 --noflush --counters (the xtables
+  // lock waited for up to 5 s, polled every 100 ms; NoFlushTables, RestoreCounters).
+  auto r = sync_.run(node_, "iptables-restore",
+                     {tool("-restore"), "-w", "5", "-W", "100000", "--noflush", "--counters"},
+                     payload);
   if (!r.ok())
     throw SetupError(name() + " " + what + ": the kernel rejected the ruleset " +
                      tool_failure(tool("-restore"), r));
   return r.seconds;
+}
+
+void IptablesMode::ensure_jumps() {
+  // For every jump into kube-proxy's chains (iptablesJumpChains and the kubelet's), as its
+  // EnsureChain and EnsureRule do: iptables -N DST -t TABLE (exit 1 when it exists), then
+  // iptables -C SRC -t TABLE ARGS and, when the rule is missing, -I (or -A) it.
+  const std::string iptables = tool("");
+  const std::vector<std::string> wait = {"-w", "5", "-W", "100000"};
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {iptables};
+    argv.insert(argv.end(), wait.begin(), wait.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return sync_.run(node_, "ensure-jumps", argv);
+  };
+  for (const auto& jump : base_chain_jumps(render_iptables_base_jumps(options_.kube_proxy_version))) {
+    if (!jump.chain.empty()) {
+      auto r = run({"-N", jump.chain, "-t", jump.table});
+      if (!r.ok() && r.exit_code != 1)
+        throw SetupError(name() + ": creating chain " + jump.chain + " " + tool_failure(iptables, r));
+    }
+    if (jump.rule.empty()) continue;
+    std::vector<std::string> check = {"-C", jump.source, "-t", jump.table};
+    check.insert(check.end(), jump.rule.begin(), jump.rule.end());
+    if (run(check).ok()) continue;
+    check[0] = jump.append ? "-A" : "-I";
+    auto r = run(check);
+    if (!r.ok())
+      throw SetupError(name() + ": the jump from " + jump.source + " to " + jump.chain + " " +
+                       tool_failure(iptables, r));
+  }
+}
+
+double IptablesMode::sync(const std::string& payload, bool full, size_t endpoints,
+                          const std::string& what) {
+  sync_.start();
+  // kube-proxy 1.12 ensured its jumps and read both tables back on every sync; today's
+  // ensures on full syncs only and reads nat back unless large-cluster mode read it lately.
+  const bool v1_12 = options_.kube_proxy_version == KubeProxyVersion::k1_12;
+  if (full || v1_12) ensure_jumps();
+  const auto now = std::chrono::steady_clock::now();
+  const bool save_due = v1_12 || endpoints <= kLargeClusterEndpoints || !last_save_ ||
+                        std::chrono::duration<double>(now - *last_save_).count() > kSyncPeriodSeconds;
+  if (save_due) {
+    for (const char* table : v1_12 ? std::vector<const char*>{"filter", "nat"}
+                                   : std::vector<const char*>{"nat"}) {
+      auto r = sync_.run(node_, std::string("iptables-save -t ") + table, {tool("-save"), "-t", table});
+      if (!r.ok()) throw SetupError(name() + " " + what + ": " + tool_failure(tool("-save"), r));
+    }
+    last_save_ = now;
+  }
+  return restore(payload, what);
 }
 
 void IptablesMode::reset() {
@@ -52,21 +106,26 @@ void IptablesMode::ensure_nfacct_counters() {
 
 double IptablesMode::initial_load(const ServiceSet& services) {
   reset();
+  last_save_.reset();  // a restarted kube-proxy has read nothing back yet
   if (options_.nfacct) ensure_nfacct_counters();
-  restore(render_iptables_base_jumps(options_.kube_proxy_version), "base-chain jumps");
-  return restore(render_iptables(services, options_).text, "initial load");
+  return sync(render_iptables(services, options_).text, true, services.endpoint_count(),
+              "initial load");
 }
 
 DataplaneMode::Apply IptablesMode::prepare_full_resync(const ServiceSet& services) {
-  return [this, payload = render_iptables(services, options_).text] {
-    return restore(payload, "full resync");
+  return [this, payload = render_iptables(services, options_).text,
+          endpoints = services.endpoint_count()] {
+    return sync(payload, true, endpoints, "full resync");
   };
 }
 
 DataplaneMode::Apply IptablesMode::prepare_partial_sync(const ServiceSet& before,
                                                         const ServiceSet& after) {
-  return [this, payload = plan_partial_sync(before, after, options_).text] {
-    return restore(payload, "partial sync");
+  // kube-proxy 1.12 has no partial syncs: plan_partial_sync gives its full payload.
+  return [this, payload = plan_partial_sync(before, after, options_).text,
+          endpoints = after.endpoint_count(),
+          full = options_.kube_proxy_version == KubeProxyVersion::k1_12] {
+    return sync(payload, full, endpoints, "partial sync");
   };
 }
 

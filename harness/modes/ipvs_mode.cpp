@@ -43,18 +43,25 @@ IpvsMode::Steps IpvsMode::steps(const IpvsProgramme& to, const IpvsProgramme* fr
           ipvs_ipvsadm_restore(to, from, options_.scheduler), to.iptables};
 }
 
+double IpvsMode::step(const std::string& name, const std::vector<std::string>& argv,
+                      const std::string& input, const std::string& what) {
+  auto r = sync_.run(node_, name, argv, input);
+  if (!r.ok()) throw SetupError("ipvs " + what + " (" + name + ") failed " + tool_failure(argv[0], r));
+  return r.seconds;
+}
+
 double IpvsMode::apply(const Steps& s, const std::string& what) {
+  sync_.start();
   double seconds = 0;
   auto timed = [&](const std::vector<std::string>& argv, const std::string& input,
-                   const char* step) {
-    if (input.empty()) return;
-    seconds += node_.run_checked(argv, "ipvs " + what + " (" + step + ")", input).seconds;
+                   const char* name) {
+    if (!input.empty()) seconds += step(name, argv, input, what);
   };
   timed({"ipset", "restore"}, s.ipsets, "ipset restore");
-  timed({"/usr/bin/ip", "-batch", "-"}, s.addresses, "binding addresses");
+  timed({"/usr/bin/ip", "-batch", "-"}, s.addresses, "ip -batch (kube-ipvs0 addresses)");
   // One netlink request per virtual/real server, as kube-proxy issues them.
-  timed({netlink_tool_}, s.servers, "virtual servers");
-  timed({iptables_tool("-restore"), "--noflush", "--counters"}, s.iptables, "iptables rules");
+  timed({netlink_tool_}, s.servers, "ipvs netlink (virtual/real servers)");
+  timed({iptables_tool("-restore"), "--noflush", "--counters"}, s.iptables, "iptables-restore");
   return seconds;
 }
 
@@ -98,18 +105,14 @@ DataplaneMode::Apply IpvsMode::prepare_full_resync(const ServiceSet& services) {
   // re-asserts every set entry and the iptables rules; nothing changes, nothing is re-added.
   const auto p = build_ipvs(services, options_);
   return [this, ipsets = ipvs_ipset_restore(p, nullptr), iptables = p.iptables] {
-    double seconds = node_.run_checked({"ipvsadm", "-Ln"}, "ipvs list").seconds;
-    seconds += node_
-                   .run_checked({"/usr/bin/ip", "-o", "addr", "show", "dev", "kube-ipvs0"},
-                                "ipvs addresses")
-                   .seconds;
-    seconds += node_
-                   .run_checked({"ipset", "restore"}, "ipvs resync (ipset)", ipsets)
-                   .seconds;
-    seconds += node_
-                   .run_checked({iptables_tool("-restore"), "--noflush", "--counters"},
-                                "ipvs resync (iptables)", iptables)
-                   .seconds;
+    sync_.start();
+    const std::string what = "full resync";
+    double seconds = step("ipvsadm -Ln (virtual servers)", {"ipvsadm", "-Ln"}, "", what);
+    seconds += step("ip addr show (kube-ipvs0)",
+                    {"/usr/bin/ip", "-o", "addr", "show", "dev", "kube-ipvs0"}, "", what);
+    seconds += step("ipset restore", {"ipset", "restore"}, ipsets, what);
+    seconds += step("iptables-restore", {iptables_tool("-restore"), "--noflush", "--counters"},
+                    iptables, what);
     return seconds;
   };
 }

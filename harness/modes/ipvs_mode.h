@@ -10,6 +10,7 @@
 #include "dataplane_mode.h"
 #include "iptables_renderer.h"
 #include "ipvs_renderer.h"
+#include "sync_steps.h"
 
 namespace svcbench {
 
@@ -23,6 +24,7 @@ class IpvsMode : public DataplaneMode {
   Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) override;
   std::string loaded_ruleset() override;
   std::vector<ServiceDispatch> loaded_dispatch() override;
+  const SyncSteps& last_sync_steps() const override { return sync_.steps(); }
 
  private:
   // What a sync writes, rendered ahead of the tools: the ipset restore, the addresses to bind,
@@ -32,6 +34,10 @@ class IpvsMode : public DataplaneMode {
   };
   Steps steps(const IpvsProgramme& to, const IpvsProgramme* from) const;
   double apply(const Steps& steps, const std::string& what);
+  // Runs one of the sync's tools as step `name` of it; a failure throws naming `what`.
+  double step(const std::string& name, const std::vector<std::string>& argv,
+              const std::string& input, const std::string& what);
+  SyncRecorder sync_;
   std::string iptables_tool(const char* suffix) const;  // "iptables-legacy" or ip6tables'
   Node& node_;
   IpvsOptions options_;

@@ -13,7 +13,8 @@ NftablesMode::NftablesMode(Node& node, NftablesOptions options)
 }
 
 double NftablesMode::run(const std::string& transaction, const std::string& what) {
-  auto r = node_.run({"nft", "-f", "-"}, transaction);
+  auto r = sync_.run(node_, what == "stale chain deletion" ? "nft -f (stale chains)" : "nft -f",
+                     {"nft", "-f", "-"}, transaction);
   if (!r.ok())
     throw SetupError("nftables " + what + ": the kernel rejected the transaction " +
                      tool_failure("nft", r));
@@ -25,16 +26,43 @@ void NftablesMode::reset() {
   const std::string table = nftables_table(options_.ip_family);
   run("add table " + table + "\ndelete table " + table + "\n", "reset");
   stale_chains_.clear();
+  sync_.start();
+}
+
+double NftablesMode::sync(const std::vector<std::string>& transactions, bool full,
+                          const std::string& what) {
+  sync_.start();
+  double seconds = 0;
+  // Chains an earlier sync flushed: kube-proxy deletes them at the start of its next sync
+  // (those older than a second), in a transaction before the sync's own.
+  if (!stale_chains_.empty()) {
+    seconds += run(nftables_delete_chains(options_.ip_family, stale_chains_), "stale chain deletion");
+    stale_chains_.clear();
+  }
+  // Which chains and sets exist (to find stale ones), read before the transaction is run.
+  if (full || options_.nft_list_every_sync) {
+    const std::string family = options_.ip_family == IpFamily::kIpv6 ? "ip6" : "ip";
+    for (const char* type : {"chains", "sets"}) {
+      auto r = sync_.run(node_, std::string("nft list ") + type, {"nft", "-j", "list", type, family});
+      if (!r.ok())
+        throw SetupError("nftables " + what + ": listing " + type + " " + tool_failure("nft", r));
+    }
+  }
+  for (const auto& tx : transactions) seconds += run(tx, what);
+  return seconds;
 }
 
 double NftablesMode::initial_load(const ServiceSet& services) {
   reset();
-  return run(nftables_full_sync(build_nftables(services, options_), true), "initial load");
+  const auto rs = build_nftables(services, options_);
+  if (options_.nft_cold_start_split > 0)
+    return sync(nftables_split_load(rs, options_.nft_cold_start_split), true, "initial load");
+  return sync({nftables_full_sync(rs, true)}, true, "initial load");
 }
 
 DataplaneMode::Apply NftablesMode::prepare_full_resync(const ServiceSet& services) {
   return [this, tx = nftables_full_sync(build_nftables(services, options_), false)] {
-    return run(tx, "full resync");
+    return sync({tx}, true, "full resync");
   };
 }
 
@@ -45,12 +73,7 @@ DataplaneMode::Apply NftablesMode::prepare_partial_sync(const ServiceSet& before
       nftables_partial_sync(build_nftables(before, options_), build_nftables(after, options_),
                             changed_services(before, after), &stale);
   return [this, tx = std::move(tx), stale = std::move(stale)] {
-    double seconds = 0;
-    if (!stale_chains_.empty()) {
-      seconds += run(nftables_delete_chains(options_.ip_family, stale_chains_), "stale chain deletion");
-      stale_chains_.clear();
-    }
-    seconds += run(tx, "partial sync");
+    const double seconds = sync({tx}, false, "partial sync");
     stale_chains_ = stale;
     return seconds;
   };

@@ -8,6 +8,7 @@
 #include "dataplane_mode.h"
 #include "iptables_renderer.h"
 #include "nftables_renderer.h"
+#include "sync_steps.h"
 
 namespace svcbench {
 
@@ -21,9 +22,16 @@ class NftablesMode : public DataplaneMode {
   Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) override;
   std::string loaded_ruleset() override;
   std::vector<ServiceDispatch> loaded_dispatch() override;
+  const SyncSteps& last_sync_steps() const override { return sync_.steps(); }
 
  private:
+  // One sync as kube-proxy's syncProxyRules runs it (pkg/proxy/nftables with knftables):
+  // stale chains of an earlier sync deleted in a transaction of their own, the family's
+  // chains and sets listed (knftables' List: nft -j list chains|sets FAMILY), then the
+  // sync's transaction(s). Returns the transactions' seconds (stale deletion included).
+  double sync(const std::vector<std::string>& transactions, bool full, const std::string& what);
   double run(const std::string& transaction, const std::string& what);
+  SyncRecorder sync_;
   Node& node_;
   NftablesOptions options_;
   // Chains a previous partial sync flushed; kube-proxy deletes them on its next sync.

@@ -46,22 +46,26 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
                            const AddressPlan& plan, int repeats) {
   UpdateTimings t;
   auto& s = t.seconds;
-  while (another_run(s["initial-load"], repeats))
-    s["initial-load"].push_back(mode.initial_load(base));
-  while (another_run(s["full-resync"], repeats)) s["full-resync"].push_back(mode.full_resync(base));
+  // Each timed run's seconds and the steps of the sync it was.
+  auto timed = [&](const std::string& op, double seconds) {
+    s[op].push_back(seconds);
+    t.steps[op].push_back(mode.last_sync_steps());
+  };
+  while (another_run(s["initial-load"], repeats)) timed("initial-load", mode.initial_load(base));
+  while (another_run(s["full-resync"], repeats)) timed("full-resync", mode.full_resync(base));
 
   ServiceSet grown = base;
   grown.services.push_back(extra_service(base, spec, plan));
   // A partial sync is a full one where the flavour has none (kube-proxy 1.12): the same budget.
   while (another_run(s["add-service"], repeats) && another_run(s["remove-service"], repeats)) {
-    s["add-service"].push_back(mode.partial_sync(base, grown));
-    s["remove-service"].push_back(mode.partial_sync(grown, base));
+    timed("add-service", mode.partial_sync(base, grown));
+    timed("remove-service", mode.partial_sync(grown, base));
   }
   if (!base.services.empty()) {
     // One Service's endpoints move to other pods (a rolling update), and back.
     const ServiceSet moved = with_moved_endpoints(base, base.services.size() / 2, plan);
     while (another_run(s["change-endpoints"], repeats)) {
-      s["change-endpoints"].push_back(mode.partial_sync(base, moved));
+      timed("change-endpoints", mode.partial_sync(base, moved));
       mode.partial_sync(moved, base);
     }
   }

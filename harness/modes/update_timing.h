@@ -13,6 +13,7 @@ namespace svcbench {
 
 struct UpdateTimings {
   std::map<std::string, std::vector<double>> seconds;  // operation -> runs, in seconds
+  std::map<std::string, std::vector<SyncSteps>> steps;  // operation -> each run's sync steps
 };
 
 const std::vector<std::string>& update_operations();

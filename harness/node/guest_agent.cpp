@@ -142,6 +142,11 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
   CommandResult r;
   std::istringstream done(read_if_present(base + ".done"));
   done >> r.exit_code >> r.seconds;
+  double user = -1, system = -1;  // an agent from before rusage writes neither
+  if (done >> user >> system) {
+    r.user_seconds = user;
+    r.system_seconds = system;
+  }
   r.out = read_if_present(base + ".out");
   r.err = read_if_present(base + ".err");
   for (const char* ext : {".done", ".out", ".err"}) fs::remove(base + ext);

@@ -10,6 +10,9 @@ namespace svcbench {
 struct CommandResult {
   int exit_code = -1;    // the tool's exit code; 128+N when killed by signal N
   double seconds = 0.0;  // wall time from spawn to exit (monotonic clock)
+  // The tool's own CPU time in user space and in the kernel on its behalf (its rusage, from
+  // wait4); -1 where the node cannot say (the ssh node, an older guest agent).
+  double user_seconds = -1, system_seconds = -1;
   std::string out;       // stdout
   std::string err;       // stderr
   bool ok() const { return exit_code == 0; }

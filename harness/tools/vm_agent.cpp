@@ -4,12 +4,13 @@
 //
 // Protocol (DIR is the 9p share): the host writes DIR/<id>.in (stdin, optional) and then
 // DIR/<id>.req (argv, NUL-separated) by rename. The agent runs it and leaves DIR/<id>.out,
-// DIR/<id>.err and, last, DIR/<id>.done = "<exit code> <seconds>\n".
+// DIR/<id>.err and, last, DIR/<id>.done = "<exit code> <seconds> <user s> <system s>\n" (the tool's rusage).
 // DIR/agent.alive holds a counter the agent advances every second, also while a command runs:
 // the host tells a slow command (a 10,000-Service nft transaction under TCG takes many
 // minutes) from a guest that stopped answering.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,7 +64,7 @@ void run(const std::string& dir, const std::string& id) {
   }
   unlink((base + ".req").c_str());
   int code = 127;
-  double seconds = 0;
+  double seconds = 0, user = -1, system = -1;
   if (!args.empty()) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -82,8 +83,11 @@ void run(const std::string& dir, const std::string& id) {
       _exit(127);
     }
     int status = 0;
-    waitpid(pid, &status, 0);
+    struct rusage usage {};
+    wait4(pid, &status, 0, &usage);
     seconds = now() - t0;
+    user = static_cast<double>(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec / 1e6;
+    system = static_cast<double>(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec / 1e6;
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   rename((base + ".out.tmp").c_str(), (base + ".out").c_str());
@@ -91,7 +95,7 @@ void run(const std::string& dir, const std::string& id) {
   unlink((base + ".in").c_str());
   {
     std::ofstream done(base + ".done.tmp");
-    done << code << " " << seconds << "\n";
+    done << code << " " << seconds << " " << user << " " << system << "\n";
   }
   rename((base + ".done.tmp").c_str(), (base + ".done").c_str());
 }

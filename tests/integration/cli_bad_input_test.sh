@@ -126,6 +126,9 @@ expect_said 2 "renders iptables rules only" rules --mode nftables --services 10 
 expect_said 2 "renders iptables rules only" sweep --modes nftables --kube-proxy-version 1.12 --out "$work/out"
 expect_said 2 "renders nftables rules only" rules --mode ipvs --services 10 --kube-proxy-version 1.33
 expect_said 2 "renders nftables rules only" sweep --modes iptables-legacy,nftables --kube-proxy-version 1.33 --out "$work/out"
+expect_said 2 "takes every-sync or full-syncs" sweep --nft-list sometimes --out "$work/out"
+expect_said 2 "add nftables to --modes" sweep --modes iptables-legacy --nft-split-cold-start 500 --out "$work/out"
+expect_said 2 "not the rules" rules --mode nftables --services 10 --nft-list full-syncs
 expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct
 expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8
 expect_said 2 "is not an IP address" rules --services 10 --node-ip node-a

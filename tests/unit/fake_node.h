@@ -6,6 +6,7 @@
 // tests/integration.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -64,6 +65,43 @@ class FakeIptables {
         std::erase(t.order, chain);
       }
     }
+  }
+  // The iptables command (-N, -C, -I, -A; -w/-W skipped) as kube-proxy's EnsureChain and
+  // EnsureRule run it: the exit code iptables gives (1: the chain exists, the rule is missing).
+  int command(const std::vector<std::string>& argv) {
+    std::string op, chain, table = "filter";
+    std::vector<std::string> rule;
+    for (size_t i = 1; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if ((a == "-w" || a == "-W") && i + 1 < argv.size()) {
+        ++i;
+      } else if (a == "-t" && i + 1 < argv.size()) {
+        table = argv[++i];
+      } else if (op.empty() && (a == "-N" || a == "-C" || a == "-I" || a == "-A") && i + 1 < argv.size()) {
+        op = a;
+        chain = argv[++i];
+      } else {
+        rule.push_back(a.find(' ') != std::string::npos ? "\"" + a + "\"" : a);
+      }
+    }
+    auto& t = tables_[table];
+    if (op == "-N") {
+      if (t.rules.contains(chain)) return 1;
+      t.order.push_back(chain);
+      t.rules[chain];
+      return 0;
+    }
+    std::string line = "-A " + chain;
+    for (const auto& w : rule) line += " " + w;
+    const bool builtin = chain == "INPUT" || chain == "OUTPUT" || chain == "FORWARD" ||
+                         chain == "PREROUTING" || chain == "POSTROUTING";
+    if (!t.rules.contains(chain) && !builtin) return 1;  // "No chain/target/match by that name"
+    auto& rules = t.rules[chain];
+    if (!std::count(t.order.begin(), t.order.end(), chain)) t.order.push_back(chain);
+    if (op == "-C") return std::count(rules.begin(), rules.end(), line) ? 0 : 1;
+    if (op == "-I") rules.insert(rules.begin(), line);
+    if (op == "-A") rules.push_back(line);
+    return 0;
   }
   // iptables-save of one table (or all when empty).
   std::string save(const std::string& only = "") const {
@@ -124,7 +162,9 @@ class FakeNode : public Node {
     std::unique_lock<std::mutex> hold;
     if (tables_guard) hold = std::unique_lock<std::mutex>(*tables_guard);
     const bool iptables_tool = tool.starts_with("iptables") || tool.starts_with("ip6tables");
-    if (tool.ends_with("-restore") && iptables_tool) {
+    if (iptables_tool && !tool.ends_with("-restore") && !tool.ends_with("-save")) {
+      r.exit_code = iptables[tool].command(argv);
+    } else if (tool.ends_with("-restore") && iptables_tool) {
       iptables[tool.substr(0, tool.size() - 8)].restore(input, has("--noflush"));
     } else if (tool.ends_with("-save") && iptables_tool) {
       r.out = iptables[tool.substr(0, tool.size() - 5)].save(has("-t") ? argv.back() : "");

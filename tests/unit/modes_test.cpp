@@ -4,6 +4,7 @@
 // tables the fake keeps — partial syncs that leave exactly what a full sync would.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "errors.h"
@@ -67,14 +68,88 @@ TEST_P(IptablesModes, InitialLoadRestoresTheRenderedPayloadWithoutFlushing) {
   node.seconds_per_tool[std::string(GetParam()) + "-restore"] = 0.25;
   auto mode = make_dataplane_mode(GetParam(), node, options());
   const auto base = services(20);
-  EXPECT_DOUBLE_EQ(mode->initial_load(base), 0.25);  // the node's clock, around the last restore
+  EXPECT_DOUBLE_EQ(mode->initial_load(base), 0.25);  // the node's clock, around the restore
   const auto restores = node.of(std::string(GetParam()) + "-restore");
-  ASSERT_EQ(restores.size(), 2u);  // an empty node needs no reset: base-chain jumps, the ruleset
-  EXPECT_EQ(restores[0].input, render_iptables_base_jumps());
-  EXPECT_EQ(restores[1].argv, (std::vector<std::string>{std::string(GetParam()) + "-restore",
-                                                        "--noflush", "--counters"}));
-  EXPECT_EQ(restores[1].input, render_iptables(base, options()).text);
+  ASSERT_EQ(restores.size(), 1u);  // an empty node needs no reset; the jumps are ensured
+  EXPECT_EQ(restores[0].argv, (std::vector<std::string>{std::string(GetParam()) + "-restore", "-w", "5",
+                                                        "-W", "100000", "--noflush", "--counters"}));
+  EXPECT_EQ(restores[0].input, render_iptables(base, options()).text);
   EXPECT_EQ(mode->loaded_dispatch().size(), 20u);
+  // The jumps into kube-proxy's chains are what the base-jumps payload would have put there.
+  FakeIptables by_restore;
+  by_restore.restore(render_iptables_base_jumps(), true);
+  for (const char* table : {"filter", "nat"})
+    for (const char* chain : {"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"}) {
+      auto rules_of = [&](const std::string& saved) {
+        std::string out;
+        std::istringstream in(saved);
+        for (std::string line; std::getline(in, line);)
+          if (line.starts_with(std::string("-A ") + chain + " ")) out += line + "\n";
+        return out;
+      };
+      EXPECT_EQ(rules_of(node.iptables[GetParam()].save(table)), rules_of(by_restore.save(table)))
+          << table << " " << chain;
+    }
+}
+
+// kube-proxy's iptables sync, step by step (pkg/proxy/iptables syncProxyRules): a full sync
+// ensures its jumps (iptables -N, -C, -I for each), reads the nat table back (iptables-save -t
+// nat: stale chains) and restores; a partial sync skips the ensuring; above 1,000 endpoints
+// (large-cluster mode) the read-back happens at most once per sync period.
+TEST_P(IptablesModes, EachSyncRunsKubeProxysStepsInItsOrder) {
+  FakeNode node;
+  auto mode = make_dataplane_mode(GetParam(), node, options());
+  const std::string ipt = GetParam();
+  auto names = [&] {
+    std::vector<std::string> n;
+    for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
+    return n;
+  };
+  const auto base = services(20);
+  mode->initial_load(base);
+  EXPECT_EQ(names(), (std::vector<std::string>{"ensure-jumps", "iptables-save -t nat", "iptables-restore"}));
+  const SyncStep& ensure = mode->last_sync_steps().front();
+  const size_t jumps = base_chain_jumps(render_iptables_base_jumps()).size();
+  EXPECT_GE(ensure.invocations, static_cast<int>(jumps) + 1);  // -N and -C per jump, -I when missing
+  const auto ensure_commands = node.of(ipt);
+  ASSERT_FALSE(ensure_commands.empty());
+  EXPECT_EQ(ensure_commands[0].argv,
+            (std::vector<std::string>{ipt, "-w", "5", "-W", "100000", "-N", "KUBE-EXTERNAL-SERVICES", "-t", "filter"}));  // iptablesJumpChains[0]
+  EXPECT_EQ(node.of(ipt + "-save").back().argv, (std::vector<std::string>{ipt + "-save", "-t", "nat"}));
+  // A second full sync finds every jump in place: -N answers "exists", -C finds the rule.
+  const size_t before = node.of(ipt).size();
+  mode->full_resync(base);
+  for (size_t i = before; i < node.of(ipt).size(); ++i)
+    EXPECT_NE(node.of(ipt)[i].argv[5], "-I") << "re-inserted a jump";
+  // Partial syncs: no ensuring; below 1,000 endpoints the nat table is read back every time.
+  mode->partial_sync(base, grown(base));
+  EXPECT_EQ(names(), (std::vector<std::string>{"iptables-save -t nat", "iptables-restore"}));
+  for (const auto& st : mode->last_sync_steps()) {
+    EXPECT_EQ(st.invocations, 1);
+    EXPECT_GE(st.seconds, 0.0);
+  }
+  // Large-cluster mode: 600 Services x 2 endpoints read nat back on the first sync only.
+  const auto big = services(600);
+  mode->initial_load(big);
+  EXPECT_EQ(names().size(), 3u);
+  mode->partial_sync(big, grown(big));
+  EXPECT_EQ(names(), (std::vector<std::string>{"iptables-restore"}));
+}
+
+// kube-proxy 1.12 ensured its jumps and read filter and nat back on every sync.
+TEST_P(IptablesModes, Release112EnsuresAndReadsBothTablesOnEverySync) {
+  FakeNode node;
+  auto o = options();
+  o.kube_proxy_version = KubeProxyVersion::k1_12;
+  auto mode = make_dataplane_mode(GetParam(), node, o);
+  const auto base = services(600);
+  mode->initial_load(base);
+  mode->partial_sync(base, grown(base));
+  std::vector<std::string> n;
+  for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
+  EXPECT_EQ(n, (std::vector<std::string>{"ensure-jumps", "iptables-save -t filter", "iptables-save -t nat",
+                                         "iptables-restore"}));
+  EXPECT_EQ(mode->loaded_dispatch().size(), 601u);
 }
 
 // The rules and user chains of a saved table set (built-in chains always exist in a kernel).
@@ -142,8 +217,14 @@ TEST(NftablesMode, TransactionsAreTheRenderedOnesAndStaleChainsGoOnTheNextSync) 
   const auto base = services(20);
   const auto more = grown(base);
   const auto nft_options = with_proxy_options<NftablesOptions>(options());
+  auto transactions = [&] {
+    std::vector<RecordedCommand> tx;
+    for (const auto& c : node.of("nft"))
+      if (c.argv.size() == 3 && c.argv[1] == "-f") tx.push_back(c);
+    return tx;
+  };
   EXPECT_DOUBLE_EQ(mode->initial_load(base), 0.5);
-  auto tx = node.of("nft");
+  auto tx = transactions();
   ASSERT_EQ(tx.size(), 2u);  // reset, then the first full sync
   EXPECT_EQ(tx[1].argv, (std::vector<std::string>{"nft", "-f", "-"}));
   EXPECT_EQ(tx[1].input, nftables_full_sync(build_nftables(base, nft_options), true));
@@ -151,12 +232,76 @@ TEST(NftablesMode, TransactionsAreTheRenderedOnesAndStaleChainsGoOnTheNextSync) 
   EXPECT_DOUBLE_EQ(mode->partial_sync(more, base), 0.5);  // flushes the removed Service's chains
   // The next sync deletes them first, in a transaction of its own, and both count.
   EXPECT_DOUBLE_EQ(mode->partial_sync(base, base), 1.0);
-  tx = node.of("nft");
+  tx = transactions();
   ASSERT_EQ(tx.size(), 6u);
   EXPECT_NE(tx[4].input.find("delete chain"), std::string::npos) << tx[4].input;
   EXPECT_DOUBLE_EQ(mode->full_resync(base), 0.5);
-  EXPECT_EQ(node.of("nft").back().input,
-            nftables_full_sync(build_nftables(base, nft_options), false));
+  EXPECT_EQ(transactions().back().input, nftables_full_sync(build_nftables(base, nft_options), false));
+}
+
+// kube-proxy's nftables sync, step by step (pkg/proxy/nftables syncProxyRules with knftables):
+// stale chains deleted in their own transaction, the family's chains and sets listed
+// (nft -j list chains|sets ip), then the sync's transaction.
+TEST(NftablesMode, EachSyncRunsKubeProxysStepsInItsOrder) {
+  FakeNode node;
+  auto mode = make_dataplane_mode("nftables", node, options());
+  auto names = [&] {
+    std::vector<std::string> n;
+    for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
+    return n;
+  };
+  const auto base = services(20);
+  mode->initial_load(base);
+  const std::vector<std::string> listed_then_run = {"nft list chains", "nft list sets", "nft -f"};
+  EXPECT_EQ(names(), listed_then_run);
+  const auto nft = node.of("nft");
+  EXPECT_EQ(nft[nft.size() - 3].argv, (std::vector<std::string>{"nft", "-j", "list", "chains", "ip"}));
+  EXPECT_EQ(nft[nft.size() - 2].argv, (std::vector<std::string>{"nft", "-j", "list", "sets", "ip"}));
+  mode->partial_sync(base, grown(base));
+  EXPECT_EQ(names(), listed_then_run);
+  mode->partial_sync(grown(base), base);
+  mode->partial_sync(base, grown(base));
+  EXPECT_EQ(names(), (std::vector<std::string>{"nft -f (stale chains)", "nft list chains", "nft list sets", "nft -f"}));
+  mode->full_resync(base);
+  EXPECT_EQ(names(), listed_then_run);
+}
+
+// The upstream variants: listing on full syncs only (kubernetes PR #139878), and the cold start
+// split into transactions of about N operations (kubernetes issue #139328).
+TEST(NftablesMode, VariantsSkipThePartialSyncsListingAndSplitTheColdStart) {
+  FakeNode node;
+  auto o = options();
+  o.nft_list_every_sync = false;
+  o.nft_cold_start_split = 100;
+  auto mode = make_dataplane_mode("nftables", node, o);
+  const auto base = services(200);
+  const size_t before = node.of("nft").size();
+  mode->initial_load(base);
+  std::vector<std::string> txs;
+  for (size_t i = before; i < node.of("nft").size(); ++i)
+    if (node.of("nft")[i].argv[1] == "-f") txs.push_back(node.of("nft")[i].input);
+  ASSERT_GT(txs.size(), 3u);  // reset, the fixed objects, Services, elements
+  const SyncStep& run = mode->last_sync_steps().back();
+  EXPECT_EQ(run.name, "nft -f");
+  EXPECT_EQ(run.invocations, static_cast<int>(txs.size()) - 1);
+  // Together they hold every line of the one-transaction load, and nothing else.
+  auto lines = [](const std::string& text) {
+    std::multiset<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) out.insert(l);
+    return out;
+  };
+  std::string joined;
+  for (size_t i = 1; i < txs.size(); ++i) joined += txs[i];
+  EXPECT_EQ(lines(joined), lines(nftables_full_sync(build_nftables(base, with_proxy_options<NftablesOptions>(o)), true)));
+  // Every element comes after the chains it leads to: the last transactions hold only elements.
+  EXPECT_EQ(txs.back().find("add chain"), std::string::npos);
+  mode->partial_sync(base, grown(base));
+  std::vector<std::string> n;
+  for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
+  EXPECT_EQ(n, (std::vector<std::string>{"nft -f"}));
+  mode->full_resync(base);
+  EXPECT_EQ(mode->last_sync_steps().size(), 3u);  // a full sync still lists
 }
 
 TEST(IpvsMode, EachUpdateIsTheSumOfItsToolsOnTheNode) {

@@ -234,14 +234,27 @@ TEST_F(SweepTest, KubeProxyFlavourAndFlagsReachTheNodeAndResume) {
   ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
   EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
   bool drop_chain = false, masquerade_in_services = false;
+  for (const auto& c : node.of("iptables-legacy"))  // 1.12's kubelet chain, ensured as kube-proxy did
+    drop_chain |= c.argv == std::vector<std::string>{"iptables-legacy", "-w", "5", "-W", "100000", "-A",
+                                                     "KUBE-MARK-DROP", "-t", "nat", "-j", "MARK",
+                                                     "--set-xmark", "0x00008000/0x00008000"};
   for (const auto& c : node.of("iptables-legacy-restore")) {
-    drop_chain |= c.input.find("-A KUBE-MARK-DROP -j MARK --set-xmark 0x00008000/0x00008000") != std::string::npos;
     masquerade_in_services |= c.input.find("-A KUBE-SERVICES -m comment --comment \"ns-0/svc-0:") != std::string::npos &&
                               c.input.find("--dport 53 -j KUBE-MARK-MASQ") != std::string::npos;
   }
   EXPECT_TRUE(drop_chain);
   EXPECT_TRUE(masquerade_in_services);
   EXPECT_EQ(doc.json()["config"]["kube_proxy"]["version"], "1.12");
+  EXPECT_EQ(doc.json()["config"]["kube_proxy"]["releases"]["iptables-legacy"],
+            reproduced_release(KubeProxyVersion::k1_12, "iptables-legacy"));
+  // Every update entry carries its sync's steps: 1.12 ensured its jumps and read both tables.
+  const auto& update = doc.json()["updates"].at(0);
+  ASSERT_TRUE(update.contains("steps")) << update.dump();
+  std::vector<std::string> step_names;
+  for (const auto& st : update["steps"]) step_names.push_back(st["name"]);
+  EXPECT_EQ(step_names, (std::vector<std::string>{"ensure-jumps", "iptables-save -t filter",
+                                                  "iptables-save -t nat", "iptables-restore"}));
+  EXPECT_GE(update["sync_seconds"]["median"].get<double>(), update["seconds"]["median"].get<double>());
   const SweepConfig resumed = sweep_config_from_results(dir_.string());
   EXPECT_EQ(resumed.iptables.kube_proxy_version, KubeProxyVersion::k1_12);
   EXPECT_TRUE(resumed.iptables.masquerade_all);
