@@ -253,6 +253,115 @@ def plot_updates(doc, out):
     save(fig, out, "update_time_vs_services", doc)
 
 
+def step_rows(doc):
+    """(mode, operation) -> [(services, update entry)] for entries that carry sync steps."""
+    rows = {}
+    for e in doc["updates"]:
+        if e.get("steps"):
+            rows.setdefault((e["mode"], e["operation"]), []).append((e["services"], e))
+    return {k: sorted(v, key=lambda x: x[0]) for k, v in rows.items()}
+
+
+def plot_sync_anatomy(doc, out):
+    """Each sync's steps stacked, as shares of the sync, per mode x operation and size."""
+    rows = step_rows(doc)
+    modes = [m for m in modes_of(doc) if any(k[0] == m for k in rows)]
+    if not modes:
+        return
+    fig, axes = plt.subplots(len(modes), len(OPERATIONS), figsize=(18, 3.2 * len(modes)), squeeze=False)
+    cmap = plt.get_cmap("tab10")
+    step_colors = {}
+    for r, mode in enumerate(modes):
+        for c, op in enumerate(OPERATIONS):
+            ax = axes[r][c]
+            entries = rows.get((mode, op), [])
+            if not entries:
+                ax.axis("off")
+                continue
+            xs = list(range(len(entries)))
+            bottoms = [0.0] * len(entries)
+            names = []
+            for _, e in entries:
+                for st in e["steps"]:
+                    if st["name"] not in names:
+                        names.append(st["name"])
+            for name in names:
+                color = step_colors.setdefault(name, cmap(len(step_colors) % 10))
+                shares = []
+                for _, e in entries:
+                    total = sum(st["seconds"] for st in e["steps"]) or 1
+                    shares.append(100 * sum(st["seconds"] for st in e["steps"] if st["name"] == name) / total)
+                ax.bar(xs, shares, bottom=bottoms, color=color, label=name)
+                bottoms = [b + h for b, h in zip(bottoms, shares)]
+            for x, (_, e) in zip(xs, entries):
+                total = e.get("sync_seconds", {}).get("median")
+                if total is not None:
+                    ax.text(x, 101, f"{total:.2g} s", ha="center", va="bottom", fontsize=7)
+            ax.set_xticks(xs)
+            ax.set_xticklabels([f"{n:,}" for n, _ in entries], fontsize=7, rotation=45)
+            ax.set_ylim(0, 115)
+            ax.set_title(f"{mode}: {op}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel("share of the sync (%)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in step_colors.values()]
+    fig.legend(handles, list(step_colors), loc="lower center", ncol=min(len(step_colors), 6), fontsize=8,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle("kube-proxy's syncs step by step (bar: share of each step; label: the sync's median seconds)"
+                 + run_note(doc), y=1.0)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.98))
+    save(fig, out, "sync_anatomy", doc)
+
+
+def loglog_fit(points):
+    """Least-squares slope and R^2 of log(seconds) over log(Services)."""
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(v) for _, v in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return None, None
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    ss_res = sum((y - (my + slope * (x - mx))) ** 2 for x, y in zip(xs, ys))
+    return slope, (1 - ss_res / ss_tot) if ss_tot > 0 else 1.0
+
+
+def step_growth(doc):
+    """Per mode, operation and step: the growth exponent over the sizes of 1,000 Services and
+    more when there are three such sizes (below that a sync is mostly fixed cost), else over
+    every size; with the step's seconds and CPU split at the largest size."""
+    out = []
+    for (mode, op), entries in sorted(step_rows(doc).items()):
+        names = []
+        for _, e in entries:
+            for st in e["steps"]:
+                if st["name"] not in names:
+                    names.append(st["name"])
+        for name in names + ["(sync)"]:
+            pts = []
+            for n, e in entries:
+                if name == "(sync)":
+                    v = e.get("sync_seconds", {}).get("median")
+                    pts.append((n, v, None, None))
+                    continue
+                for st in e["steps"]:
+                    if st["name"] == name:
+                        pts.append((n, st["seconds"], st.get("user_seconds"), st.get("system_seconds")))
+            pts = [p for p in pts if p[1] and p[1] > 0 and p[0] > 0]
+            large = [p for p in pts if p[0] >= 1000]
+            used = large if len(large) >= 3 else pts
+            if len(used) < 3:
+                continue
+            slope, r2 = loglog_fit([(p[0], p[1]) for p in used])
+            if slope is None:
+                continue
+            last = pts[-1]
+            out.append({"mode": mode, "operation": op, "step": name, "exponent": slope, "r2": r2,
+                        "sizes": [p[0] for p in used], "services": last[0], "seconds": last[1],
+                        "user_seconds": last[2], "system_seconds": last[3]})
+    return out
+
+
 def plot_cdf(doc, out):
     largest = max((e["services"] for e in doc["latency"]), default=None)
     if largest is None:
@@ -540,7 +649,26 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
     failed = doc["progress"].get("failed", [])
     fail_text = "".join(f"<li>{html.escape(f['point'])}: {html.escape(f['error'])}</li>" for f in failed) or "<li>none</li>"
     emulated = "<p><b>Emulated node: compare ratios within this run only.</b></p>" if ctx.get("emulated") else ""
-    plots = (("families_vs_services", "latency_vs_services", "update_time_vs_services", "latency_cdf",
+    growth = step_growth(doc)
+    grows = []
+    for g in growth:
+        cpu = ""
+        if g["user_seconds"] is not None and g["system_seconds"] is not None:
+            cpu = f"{g['user_seconds']:.3g}</td><td>{g['system_seconds']:.3g}"
+        else:
+            cpu = "</td><td>"
+        grows.append(f"<tr><td>{html.escape(g['mode'])}</td><td>{g['operation']}</td><td>{html.escape(g['step'])}</td>"
+                     f"<td>{g['exponent']:.2f}</td><td>{g['r2']:.3f}</td><td>{g['sizes'][0]:,}–{g['sizes'][-1]:,} ({len(g['sizes'])})</td>"
+                     f"<td>{g['services']:,}</td><td>{g['seconds']:.3g}</td><td>{cpu}</td></tr>")
+    growth_html = ("<h2>Sync steps: growth with Services</h2><p>Each step kube-proxy runs for a sync (its "
+                   "proxier's external tools), the exponent b of seconds ∝ Services<sup>b</sup> fitted on "
+                   "log-log axes (least squares, R²) over the sizes of 1,000 and more when three were "
+                   "measured, else all; then the step's median seconds and its user and kernel CPU time "
+                   "(the tool's rusage) at the largest size. (sync): all steps together.</p>"
+                   "<table><tr><th>mode</th><th>operation</th><th>step</th><th>exponent</th><th>R²</th>"
+                   "<th>sizes fitted</th><th>largest</th><th>seconds</th><th>user s</th><th>kernel s</th></tr>"
+                   + "".join(grows) + "</table>") if grows else ""
+    plots = (("families_vs_services", "latency_vs_services", "update_time_vs_services", "sync_anatomy", "latency_cdf",
               "throughput_vs_services", "cpu_per_packet_vs_services", "latency_vs_load", "convergence_vs_services")
              + tuple(f"timeline_{m}" for m in modes_of(doc)))
     suffixes = [""] + [f"_{f}" for f in families_of(doc)]
@@ -557,6 +685,7 @@ endpoints per Service: {html.escape((doc.get('config', {}).get('endpoints_profil
 <h2>Latency (µs)</h2><p>"saturated": the node fell behind the sent rate (packets lost, or delivered
 more than 10% slower than sent); its percentiles measure the node's queue, and min approximates the
 per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>family</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
+{growth_html}
 <h2>Rule updates (ms)</h2><table><tr><th>mode</th><th>family</th><th>Services</th><th>operation</th><th>median</th><th>min</th><th>max</th><th>runs</th></tr>{''.join(urows)}</table>
 <h2>Failed points</h2><ul>{fail_text}</ul>
 <h2>Context</h2><pre>{html.escape(json.dumps(ctx, indent=1))}</pre>
@@ -629,6 +758,7 @@ def main():
             plot_latency(view, out)
         if view["updates"]:
             plot_updates(view, out)
+            plot_sync_anatomy(view, out)
         largest = plot_cdf(view, out) or largest
         plot_throughput(view, out)
         plot_convergence(view, out)
