@@ -64,11 +64,15 @@ double median_of(std::vector<double> v) {
 nlohmann::json steps_json(const std::vector<SyncSteps>& runs) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<const SyncStep*>> by_name;
-  for (const auto& run : runs)
+  for (const auto& run : runs) {
+    // A step only some runs had (a stale-chain transaction) goes where its run had it.
+    auto at = order.begin();
     for (const auto& step : run) {
-      if (!by_name.contains(step.name)) order.push_back(step.name);
+      auto found = std::find(order.begin(), order.end(), step.name);
+      at = found != order.end() ? found + 1 : order.insert(at, step.name) + 1;
       by_name[step.name].push_back(&step);
     }
+  }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& name : order) {
     std::vector<double> wall, user, system;

@@ -39,14 +39,15 @@ double NftablesMode::sync(const std::vector<std::string>& transactions, bool ful
     seconds += run(nftables_delete_chains(options_.ip_family, stale_chains_), "stale chain deletion");
     stale_chains_.clear();
   }
-  // Which chains and sets exist (to find stale ones), read before the transaction is run.
+  // What the table holds (its chains and sets: stale ones), read before the transaction runs:
+  // knftables' ListAll, nft --json --terse list table (kubernetes PR #130119, kube-proxy 1.33
+  // and later). On a cold start there is no table yet: nft says so, as kube-proxy expects.
   if (full || options_.nft_list_every_sync) {
-    const std::string family = options_.ip_family == IpFamily::kIpv6 ? "ip6" : "ip";
-    for (const char* type : {"chains", "sets"}) {
-      auto r = sync_.run(node_, std::string("nft list ") + type, {"nft", "-j", "list", type, family});
-      if (!r.ok())
-        throw SetupError("nftables " + what + ": listing " + type + " " + tool_failure("nft", r));
-    }
+    const bool v6 = options_.ip_family == IpFamily::kIpv6;
+    auto r = sync_.run(node_, "nft list table",
+                       {"nft", "--json", "--terse", "list", "table", v6 ? "ip6" : "ip", "kube-proxy"});
+    if (!r.ok() && !cold_start_)
+      throw SetupError("nftables " + what + ": listing the table " + tool_failure("nft", r));
   }
   for (const auto& tx : transactions) seconds += run(tx, what);
   return seconds;
@@ -55,9 +56,13 @@ double NftablesMode::sync(const std::vector<std::string>& transactions, bool ful
 double NftablesMode::initial_load(const ServiceSet& services) {
   reset();
   const auto rs = build_nftables(services, options_);
-  if (options_.nft_cold_start_split > 0)
-    return sync(nftables_split_load(rs, options_.nft_cold_start_split), true, "initial load");
-  return sync({nftables_full_sync(rs, true)}, true, "initial load");
+  cold_start_ = true;  // the table does not exist yet
+  const double seconds =
+      options_.nft_cold_start_split > 0
+          ? sync(nftables_split_load(rs, options_.nft_cold_start_split), true, "initial load")
+          : sync({nftables_full_sync(rs, true)}, true, "initial load");
+  cold_start_ = false;
+  return seconds;
 }
 
 DataplaneMode::Apply NftablesMode::prepare_full_resync(const ServiceSet& services) {

@@ -26,12 +26,13 @@ class NftablesMode : public DataplaneMode {
 
  private:
   // One sync as kube-proxy's syncProxyRules runs it (pkg/proxy/nftables with knftables):
-  // stale chains of an earlier sync deleted in a transaction of their own, the family's
-  // chains and sets listed (knftables' List: nft -j list chains|sets FAMILY), then the
-  // sync's transaction(s). Returns the transactions' seconds (stale deletion included).
+  // stale chains of an earlier sync deleted in a transaction of their own, the table listed
+  // (knftables' ListAll: nft --json --terse list table FAMILY kube-proxy), then the sync's
+  // transaction(s). Returns the transactions' seconds (stale deletion included).
   double sync(const std::vector<std::string>& transactions, bool full, const std::string& what);
   double run(const std::string& transaction, const std::string& what);
   SyncRecorder sync_;
+  bool cold_start_ = false;  // initial_load's sync: listing a table that is not there yet
   Node& node_;
   NftablesOptions options_;
   // Chains a previous partial sync flushed; kube-proxy deletes them on its next sync.

@@ -240,8 +240,8 @@ TEST(NftablesMode, TransactionsAreTheRenderedOnesAndStaleChainsGoOnTheNextSync) 
 }
 
 // kube-proxy's nftables sync, step by step (pkg/proxy/nftables syncProxyRules with knftables):
-// stale chains deleted in their own transaction, the family's chains and sets listed
-// (nft -j list chains|sets ip), then the sync's transaction.
+// stale chains deleted in their own transaction, the table listed (ListAll: nft --json --terse
+// list table ip kube-proxy, kubernetes PR #139878's account), then the sync's transaction.
 TEST(NftablesMode, EachSyncRunsKubeProxysStepsInItsOrder) {
   FakeNode node;
   auto mode = make_dataplane_mode("nftables", node, options());
@@ -252,16 +252,16 @@ TEST(NftablesMode, EachSyncRunsKubeProxysStepsInItsOrder) {
   };
   const auto base = services(20);
   mode->initial_load(base);
-  const std::vector<std::string> listed_then_run = {"nft list chains", "nft list sets", "nft -f"};
+  const std::vector<std::string> listed_then_run = {"nft list table", "nft -f"};
   EXPECT_EQ(names(), listed_then_run);
   const auto nft = node.of("nft");
-  EXPECT_EQ(nft[nft.size() - 3].argv, (std::vector<std::string>{"nft", "-j", "list", "chains", "ip"}));
-  EXPECT_EQ(nft[nft.size() - 2].argv, (std::vector<std::string>{"nft", "-j", "list", "sets", "ip"}));
+  EXPECT_EQ(nft[nft.size() - 2].argv,
+            (std::vector<std::string>{"nft", "--json", "--terse", "list", "table", "ip", "kube-proxy"}));
   mode->partial_sync(base, grown(base));
   EXPECT_EQ(names(), listed_then_run);
   mode->partial_sync(grown(base), base);
   mode->partial_sync(base, grown(base));
-  EXPECT_EQ(names(), (std::vector<std::string>{"nft -f (stale chains)", "nft list chains", "nft list sets", "nft -f"}));
+  EXPECT_EQ(names(), (std::vector<std::string>{"nft -f (stale chains)", "nft list table", "nft -f"}));
   mode->full_resync(base);
   EXPECT_EQ(names(), listed_then_run);
 }
@@ -300,8 +300,14 @@ TEST(NftablesMode, VariantsSkipThePartialSyncsListingAndSplitTheColdStart) {
   std::vector<std::string> n;
   for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
   EXPECT_EQ(n, (std::vector<std::string>{"nft -f"}));
+  // A listing that fails on a loaded node (not the cold start's missing table) stops the sync.
+  node.reject = [](const RecordedCommand& c) {
+    return c.argv.size() > 3 && c.argv[3] == "list" ? std::string("Error: no permission") : std::string();
+  };
+  EXPECT_THROW(mode->full_resync(base), SetupError);
+  node.reject = nullptr;
   mode->full_resync(base);
-  EXPECT_EQ(mode->last_sync_steps().size(), 3u);  // a full sync still lists
+  EXPECT_EQ(mode->last_sync_steps().size(), 2u);  // a full sync still lists
 }
 
 TEST(IpvsMode, EachUpdateIsTheSumOfItsToolsOnTheNode) {
