@@ -296,10 +296,10 @@ def plot_sync_anatomy(doc, out):
             for x, (_, e) in zip(xs, entries):
                 total = e.get("sync_seconds", {}).get("median")
                 if total is not None:
-                    ax.text(x, 101, f"{total:.2g} s", ha="center", va="bottom", fontsize=7)
+                    ax.text(x, 102, f"{total:.2g} s", ha="center", va="bottom", fontsize=6, rotation=90)
             ax.set_xticks(xs)
             ax.set_xticklabels([f"{n:,}" for n, _ in entries], fontsize=7, rotation=45)
-            ax.set_ylim(0, 115)
+            ax.set_ylim(0, 130)
             ax.set_title(f"{mode}: {op}", fontsize=9)
             if c == 0:
                 ax.set_ylabel("share of the sync (%)")
@@ -342,7 +342,10 @@ def step_growth(doc):
             for n, e in entries:
                 if name == "(sync)":
                     v = e.get("sync_seconds", {}).get("median")
-                    pts.append((n, v, None, None))
+                    cpu = [(st.get("user_seconds"), st.get("system_seconds")) for st in e["steps"]]
+                    known = all(u is not None and k is not None for u, k in cpu)
+                    pts.append((n, v, sum(u for u, _ in cpu) if known else None,
+                                sum(k for _, k in cpu) if known else None))
                     continue
                 for st in e["steps"]:
                     if st["name"] == name:

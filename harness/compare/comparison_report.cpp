@@ -65,7 +65,7 @@ std::string verdict_counts(const Comparison& c) {
 
 std::string format_compared_value(const ComparedPoint& p, double v) {
   if (p.kind == "capacity") return grouped_integer(v) + " pps";
-  if (p.kind == "update") return printf_string(v < 10 ? "%.3f s" : "%.1f s", v);
+  if (p.kind == "update" || p.kind == "sync") return printf_string(v < 10 ? "%.3f s" : "%.1f s", v);
   return printf_string(v < 100'000 ? "%.1f us" : "%.0f us", v / 1000);
 }
 

@@ -152,6 +152,12 @@ std::vector<std::pair<std::string, ComparedPoint>> points_of(const Json& doc,
         e.value("mode", "") + family_part(e, o) + " " + std::to_string(e.value("services", 0)) +
             " " + e.value("operation", ""),
         "median (s)", true, e, update_samples(e["seconds"]));
+    // The sync as kube-proxy waits for it (every step), where both runs timed the steps.
+    if (e.contains("sync_seconds") && e["sync_seconds"].contains("values"))
+      add("sync",
+          e.value("mode", "") + family_part(e, o) + " " + std::to_string(e.value("services", 0)) +
+              " " + e.value("operation", ""),
+          "median (s)", true, e, update_samples(e["sync_seconds"]));
   }
   for (const auto& e : doc.value("throughput", Json::array())) {
     if (!in_family(e, family)) continue;
@@ -204,9 +210,10 @@ Comparison compare_runs(const Json& a, const Json& b, const CompareOptions& o) {
       else
         p.verdict = "same";
     } else {
-      if (p.kind == "update")
-        set_values(p, sa.entry["seconds"]["median"].get<double>(),
-                   sb.entry["seconds"]["median"].get<double>());
+      if (p.kind == "update" || p.kind == "sync") {
+        const char* field = p.kind == "update" ? "seconds" : "sync_seconds";
+        set_values(p, sa.entry[field]["median"].get<double>(), sb.entry[field]["median"].get<double>());
+      }
       else
         set_values(p, latency_p50(sa.entry), latency_p50(sb.entry));
       tested(p, sa.samples, sb.samples, o.alpha, o.min_effect);

@@ -178,6 +178,13 @@ bool all_scalars(const nlohmann::json& a) {
   return true;
 }
 
+// Rows of scalars ([ns, count] histogram buckets, CDF points): a whole array of them on one line.
+bool all_scalar_rows(const nlohmann::json& a) {
+  for (const auto& v : a)
+    if (!v.is_array() || !all_scalars(v)) return false;
+  return true;
+}
+
 void write_json(const nlohmann::json& j, int depth, std::string& out) {
   const std::string pad(static_cast<size_t>(depth) + 1, ' ');
   if (j.is_object() && !j.empty()) {
@@ -189,7 +196,7 @@ void write_json(const nlohmann::json& j, int depth, std::string& out) {
       out += i + 1 < j.size() ? ",\n" : "\n";
     }
     out += std::string(static_cast<size_t>(depth), ' ') + "}";
-  } else if (j.is_array() && !j.empty() && !all_scalars(j)) {
+  } else if (j.is_array() && !j.empty() && !all_scalars(j) && !all_scalar_rows(j)) {
     out += "[\n";
     for (size_t i = 0; i < j.size(); ++i) {
       out += pad;
@@ -198,7 +205,7 @@ void write_json(const nlohmann::json& j, int depth, std::string& out) {
     }
     out += std::string(static_cast<size_t>(depth), ' ') + "]";
   } else {
-    out += j.dump();  // scalars and arrays of scalars, on one line
+    out += j.dump();  // scalars, arrays of scalars and of scalar rows, on one line
   }
 }
 }  // namespace

@@ -37,6 +37,17 @@ grep -qE '^[0-9]+ points .*: [0-9]+ same' "$work/self.txt" || fail "no summary l
   || fail "compare two results.json files"
 grep -qE '^latency +nftables ipv4 10000 new-flow last ' "$work/files.txt" || fail "files: $(tail -2 "$work/files.txt")"
 
+# The nftables sync variants against the releases' sync (results/comparisons/nftables-sync-variants):
+# the sync rows carry the listing's removal, the writing tool's rows do not.
+"$svcbench" compare "$r/20261205T030555Z-netns-sync-steps" "$r/20261205T032226Z-netns-nftables-variants" \
+  >"$work/variants.txt" || fail "compare the nftables variants"
+grep -qE '^sync +nftables ipv4 10000 add-service .* B faster$' "$work/variants.txt" \
+  || fail "listing on full syncs only is not faster: $(grep '10000 add-service' "$work/variants.txt")"
+grep -qE '^update +nftables ipv4 10000 add-service .* (same|small)$' "$work/variants.txt" \
+  || fail "the transaction itself changed: $(grep '10000 add-service' "$work/variants.txt")"
+grep -qE '^update +nftables ipv4 5000 initial-load .* B faster$' "$work/variants.txt" \
+  || fail "the split cold start is not faster: $(grep '5000 initial-load' "$work/variants.txt")"
+
 # IPv4 against IPv6 of one dual-stack run.
 "$svcbench" compare "$r/20261129T165117Z-netns-dual-stack" "$r/20261129T165117Z-netns-dual-stack" \
   --family-a ipv4 --family-b ipv6 >"$work/family.txt" || fail "compare IPv4 with IPv6"

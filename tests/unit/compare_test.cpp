@@ -135,6 +135,32 @@ TEST(CompareRuns, AClearDifferenceNoDifferenceAndTooFewRuns) {
   EXPECT_NE(comparison_html(c, names).find("B slower"), std::string::npos);
 }
 
+// Where both runs timed each sync's steps, the sync as kube-proxy waits for it is compared too:
+// a variant that only drops a listing leaves the writing tool's time alone.
+TEST(CompareRuns, SyncsAreComparedWhereBothRunsTimedTheirSteps) {
+  auto with_sync = [](nlohmann::json e, std::vector<double> sync) {
+    std::vector<double> sorted = sync;
+    std::sort(sorted.begin(), sorted.end());
+    e["sync_seconds"] = {{"median", sorted[sorted.size() / 2]}, {"min", sorted.front()},
+                         {"max", sorted.back()}, {"values", sync}};
+    return e;
+  };
+  const double tool[] = {0.14, 0.15, 0.13, 0.14, 0.15};
+  const auto a = run({}, {with_sync(update_entry("nftables", 10000, {tool, tool + 5}), {4.4, 4.5, 4.6, 4.5, 4.4})});
+  const auto b = run({}, {with_sync(update_entry("nftables", 10000, {tool, tool + 5}), {0.26, 0.27, 0.25, 0.26, 0.28})});
+  const Comparison c = compare_runs(a, b, {});
+  ASSERT_EQ(c.points.size(), 2u);
+  EXPECT_EQ(c.points[0].kind, "update");
+  EXPECT_EQ(c.points[0].verdict, "same");
+  EXPECT_EQ(c.points[1].kind, "sync");
+  EXPECT_EQ(c.points[1].verdict, "B faster");
+  EXPECT_NEAR(c.points[1].ratio, 0.26 / 4.5, 1e-9);
+  EXPECT_NE(comparison_table(c, {"a", "b"}).find("sync      nftables ipv4 10000 add-service"), std::string::npos)
+      << comparison_table(c, {"a", "b"});
+  // An older run without steps has no sync point to match.
+  EXPECT_EQ(compare_runs(run({}, {update_entry("nftables", 10000, {tool, tool + 5})}), b, {}).points.size(), 1u);
+}
+
 TEST(CompareRuns, ASignificantShiftSmallerThanRunsVaryByIsSmall) {
   // 2,000 packets each, B 3% slower: the test sees it; one machine's runs move more than that.
   const auto a = run({latency_entry("nftables", 10, 3'000, {{2'900, 1000}, {3'100, 1000}})},

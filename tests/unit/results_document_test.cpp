@@ -79,6 +79,18 @@ TEST_F(ResultsDocumentTest, SavedDocumentLoadsForResume) {
     EXPECT_EQ(f.path().string().find("partial"), std::string::npos) << f.path();
 }
 
+// Objects one key per line; scalars, arrays of scalars and arrays of scalar rows (histogram
+// buckets) on one line each, so a run's thousands of [ns, count] pairs do not take a line each.
+TEST_F(ResultsDocumentTest, HistogramRowsStayOnOneLine) {
+  ResultsDocument doc(dir_, {{"node_kind", "netns"}},
+                      {{"modes", {"nftables"}}, {"rows", {{640, 1}, {648, 4}}}, {"mixed", {{1, 2}, {{"a", 1}}}}});
+  const std::string text = doc.text();
+  EXPECT_NE(text.find("\"rows\": [[640,1],[648,4]]"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"modes\": [\"nftables\"]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"mixed\": [["), std::string::npos) << text;  // not all rows: one per line
+  EXPECT_EQ(nlohmann::json::parse(text)["config"]["rows"], doc.json()["config"]["rows"]);
+}
+
 TEST_F(ResultsDocumentTest, TimelinesLiveBesideResultsJsonAndLoadBack) {
   ResultsDocument doc(dir_, {{"node_kind", "netns"}}, {{"modes", {"nftables"}}});
   PointResult p;
