@@ -35,6 +35,13 @@ SyntheticSpec spec_of(size_t n) {
 
 ServiceSet services(size_t n) { return make_synthetic_services(spec_of(n), AddressPlan{}); }
 
+// The names of the steps of the sync `mode` ran last, in order.
+std::vector<std::string> step_names(const DataplaneMode& mode) {
+  std::vector<std::string> n;
+  for (const auto& st : mode.last_sync_steps()) n.push_back(st.name);
+  return n;
+}
+
 ServiceSet grown(const ServiceSet& base) {
   ServiceSet g = base;
   g.services.push_back(make_synthetic_service(900000, spec_of(1), AddressPlan{}));
@@ -100,11 +107,7 @@ TEST_P(IptablesModes, EachSyncRunsKubeProxysStepsInItsOrder) {
   FakeNode node;
   auto mode = make_dataplane_mode(GetParam(), node, options());
   const std::string ipt = GetParam();
-  auto names = [&] {
-    std::vector<std::string> n;
-    for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
-    return n;
-  };
+  auto names = [&] { return step_names(*mode); };
   const auto base = services(20);
   mode->initial_load(base);
   EXPECT_EQ(names(), (std::vector<std::string>{"ensure-jumps", "iptables-save -t nat", "iptables-restore"}));
@@ -145,9 +148,7 @@ TEST_P(IptablesModes, Release112EnsuresAndReadsBothTablesOnEverySync) {
   const auto base = services(600);
   mode->initial_load(base);
   mode->partial_sync(base, grown(base));
-  std::vector<std::string> n;
-  for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
-  EXPECT_EQ(n, (std::vector<std::string>{"ensure-jumps", "iptables-save -t filter", "iptables-save -t nat",
+  EXPECT_EQ(step_names(*mode), (std::vector<std::string>{"ensure-jumps", "iptables-save -t filter", "iptables-save -t nat",
                                          "iptables-restore"}));
   EXPECT_EQ(mode->loaded_dispatch().size(), 601u);
 }
@@ -245,11 +246,7 @@ TEST(NftablesMode, TransactionsAreTheRenderedOnesAndStaleChainsGoOnTheNextSync) 
 TEST(NftablesMode, EachSyncRunsKubeProxysStepsInItsOrder) {
   FakeNode node;
   auto mode = make_dataplane_mode("nftables", node, options());
-  auto names = [&] {
-    std::vector<std::string> n;
-    for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
-    return n;
-  };
+  auto names = [&] { return step_names(*mode); };
   const auto base = services(20);
   mode->initial_load(base);
   const std::vector<std::string> listed_then_run = {"nft list table", "nft -f"};
@@ -297,9 +294,7 @@ TEST(NftablesMode, VariantsSkipThePartialSyncsListingAndSplitTheColdStart) {
   // Every element comes after the chains it leads to: the last transactions hold only elements.
   EXPECT_EQ(txs.back().find("add chain"), std::string::npos);
   mode->partial_sync(base, grown(base));
-  std::vector<std::string> n;
-  for (const auto& st : mode->last_sync_steps()) n.push_back(st.name);
-  EXPECT_EQ(n, (std::vector<std::string>{"nft -f"}));
+  EXPECT_EQ(step_names(*mode), (std::vector<std::string>{"nft -f"}));
   // A listing that fails on a loaded node (not the cold start's missing table) stops the sync.
   node.reject = [](const RecordedCommand& c) {
     return c.argv.size() > 3 && c.argv[3] == "list" ? std::string("Error: no permission") : std::string();
