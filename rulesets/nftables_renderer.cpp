@@ -284,6 +284,12 @@ NftablesRuleset build_nftables(const ServiceSet& set, const NftablesOptions& opt
           const std::string b = endpoint_base(e);
           so.rules.push_back(add_rule(c, ipx + " saddr @affinity-" + b + " goto endpoint-" + b));
         }
+      if (eps.size() == 1 && opt.nft_single_endpoint_goto) {
+        // No one-element anonymous map: the kernel creates (and names, scanning every set of
+        // the table) one per such rule.
+        so.rules.push_back(add_rule(c, "goto endpoint-" + endpoint_base(eps.front())));
+        return;
+      }
       std::string vmap;
       for (size_t i = 0; i < eps.size(); ++i)
         vmap += (i ? " , " : "") + std::to_string(i) + " : goto endpoint-" + endpoint_base(eps[i]);

@@ -44,6 +44,11 @@ struct ProxyOptions {
   // lead to them (kubernetes issue #139328).
   bool nft_list_every_sync = true;
   size_t nft_cold_start_split = 0;
+  // A Service port with one endpoint goes straight to its endpoint chain instead of through
+  // a one-element `numgen random mod 1 vmap`: kubernetes PR #140723's saving (one anonymous
+  // map fewer per such Service, which closed issue #139513), applied to the layout rendered
+  // here (PR #140723 itself changed 1.37's dnat-to-map layout).
+  bool nft_single_endpoint_goto = false;
 
   // The cluster CIDR of this proxier's family (kube-proxy's detector per family).
   std::optional<Cidr> local_detector() const;

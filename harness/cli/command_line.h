@@ -93,7 +93,7 @@ void require_family_supported(const std::vector<IpFamily>& families,
                               const std::string& traffic_node_kind, bool one_family);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
-// --nft-list and --nft-split-cold-start go with the nftables mode (and a command that syncs).
+// --nft-list, --nft-split-cold-start and --nft-single-endpoint-goto go with the nftables mode.
 void require_nftables_for_variants(const CommandLine& cl, const std::vector<std::string>& modes);
 
 // How many endpoints synthetic Services get (--endpoints, --endpoints-profile), shared by

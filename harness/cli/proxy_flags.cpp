@@ -37,6 +37,9 @@ std::vector<OptionSpec> proxy_option_specs() {
       {"nft-split-cold-start", "N", "nftables: the initial load in transactions of about N "
                                     "operations, chains first (kubernetes issue #139328); 0: one "
                                     "transaction (default)"},
+      {"nft-single-endpoint-goto", "", "nftables: a one-endpoint Service port jumps straight to its "
+                                       "endpoint chain, no one-element map (kubernetes PR #140723's "
+                                       "saving)"},
       {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
   };
 }
@@ -112,6 +115,7 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
     throw UsageError("--nft-list takes every-sync or full-syncs, not '" + listing + "'");
   o.nft_list_every_sync = listing == "every-sync";
   o.nft_cold_start_split = cl.get_count("nft-split-cold-start", 0, 100'000'000);
+  o.nft_single_endpoint_goto = cl.has("nft-single-endpoint-goto");
   o.random_fully = !cl.has("no-random-fully");
   return o;
 }
@@ -136,7 +140,7 @@ void require_family_supported(const std::vector<IpFamily>& families,
 }
 
 void require_nftables_for_variants(const CommandLine& cl, const std::vector<std::string>& modes) {
-  for (const char* flag : {"nft-list", "nft-split-cold-start"})
+  for (const char* flag : {"nft-list", "nft-split-cold-start", "nft-single-endpoint-goto"})
     if (cl.has(flag) && std::find(modes.begin(), modes.end(), "nftables") == modes.end())
       throw UsageError("--" + std::string(flag) + " changes the nftables mode's syncs; add nftables "
                        "to --modes (or drop it)");

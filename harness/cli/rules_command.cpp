@@ -74,6 +74,8 @@ int rules_command(const std::vector<std::string>& args) {
   const ModeDescription& mode = find_mode(name == kIptablesAlias ? "iptables-legacy" : name);
   IptablesOptions options = iptables_options_from(cl);
   require_version_supports(options.kube_proxy_version, {mode.name});
+  if (cl.has("nft-single-endpoint-goto") && mode.name != "nftables")
+    throw UsageError("--nft-single-endpoint-goto changes the nftables rules: use it with --mode nftables");
   for (const char* flag : {"nft-list", "nft-split-cold-start"})
     if (cl.has(flag))
       throw UsageError("--" + std::string(flag) + " changes how a sync runs, not the rules: use it "

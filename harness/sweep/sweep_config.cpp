@@ -153,6 +153,7 @@ nlohmann::json kube_proxy_json(const IptablesOptions& o, const std::vector<std::
           {"releases", releases},
           {"nft_list", o.nft_list_every_sync ? "every-sync" : "full-syncs"},
           {"nft_split_cold_start", o.nft_cold_start_split},
+          {"nft_single_endpoint_goto", o.nft_single_endpoint_goto},
           {"masquerade_all", o.masquerade_all},
           {"nodeport_addresses", texts(o.node_port_addresses)},
           {"node_ips", node_ips},
@@ -166,6 +167,7 @@ void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
   o.masquerade_all = j.value("masquerade_all", false);
   o.nft_list_every_sync = j.value("nft_list", std::string("every-sync")) == "every-sync";
   o.nft_cold_start_split = j.value("nft_split_cold_start", size_t{0});
+  o.nft_single_endpoint_goto = j.value("nft_single_endpoint_goto", false);
   for (const auto& t : j.value("nodeport_addresses", std::vector<std::string>{}))
     if (auto c = Cidr::parse(t)) o.node_port_addresses.push_back(*c);
   const auto ips = j.value("node_ips", std::vector<std::string>{});

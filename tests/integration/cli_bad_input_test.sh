@@ -128,6 +128,7 @@ expect_said 2 "renders nftables rules only" rules --mode ipvs --services 10 --ku
 expect_said 2 "renders nftables rules only" sweep --modes iptables-legacy,nftables --kube-proxy-version 1.33 --out "$work/out"
 expect_said 2 "takes every-sync or full-syncs" sweep --nft-list sometimes --out "$work/out"
 expect_said 2 "add nftables to --modes" sweep --modes iptables-legacy --nft-split-cold-start 500 --out "$work/out"
+expect_said 2 "use it with --mode nftables" rules --services 10 --nft-single-endpoint-goto
 expect_said 2 "not the rules" rules --mode nftables --services 10 --nft-list full-syncs
 expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct
 expect_said 2 "holds none of the node's IPs" rules --services 10 --nodeport-addresses 10.0.0.0/8

@@ -38,11 +38,13 @@ jq -e '.config.kube_proxy.nft_list == "every-sync" and .config.kube_proxy.nft_sp
   || fail "the releases' sync not recorded: $(jq -c .config.kube_proxy "$r")"
 
 # The upstream variants on the nftables mode.
-"$svcbench" sweep --quick --modes nftables --services 10,300 --nft-list full-syncs \
-  --nft-split-cold-start 200 --out "$work/variants" 2>"$work/variants.log" \
+# Services of 1 and 2 endpoints: --nft-single-endpoint-goto rewrites the first kind's dispatch only.
+"$svcbench" sweep --quick --modes nftables --services 10,300 --endpoints 1-2 --nft-list full-syncs \
+  --nft-split-cold-start 200 --nft-single-endpoint-goto --out "$work/variants" 2>"$work/variants.log" \
   || fail "variant sweep: $(tail -3 "$work/variants.log")"
 v="$work/variants/results.json"
-jq -e '.config.kube_proxy.nft_list == "full-syncs" and .config.kube_proxy.nft_split_cold_start == 200' "$v" >/dev/null \
+jq -e '.config.kube_proxy.nft_list == "full-syncs" and .config.kube_proxy.nft_split_cold_start == 200
+       and .config.kube_proxy.nft_single_endpoint_goto' "$v" >/dev/null \
   || fail "variants not recorded: $(jq -c .config.kube_proxy "$v")"
 jq -e '[.updates[] | select(.operation == "add-service" or .operation == "remove-service") | .steps[].name]
        | (index("nft list table") == null) and (index("nft -f") != null)' "$v" >/dev/null \

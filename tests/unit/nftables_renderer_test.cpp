@@ -54,6 +54,48 @@ TEST(NftablesRenderer, MatchesKubeProxyOverallRules) {
 
 // kube-proxy's IPv6 proxier: table ip6 kube-proxy, ip6 matches, ipv6_addr sets, endpoint chain
 // names with the address's colons as dots, dnat to [addr]:port.
+// --nft-single-endpoint-goto: a one-endpoint Service port goes straight to its endpoint chain
+// (no one-element anonymous map); more endpoints keep numgen's map; nothing else changes.
+TEST(NftablesRenderer, SingleEndpointGotoDropsOnlyTheOneElementMaps) {
+  auto o = fake_proxier_options();
+  const auto before = nftables_dump_lines(build_nftables(testing::overall_iptables_fixture(), o));
+  o.nft_single_endpoint_goto = true;
+  const auto after = nftables_dump_lines(build_nftables(testing::overall_iptables_fixture(), o));
+  std::vector<std::string> gone, added;
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(gone));
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
+  ASSERT_FALSE(gone.empty());
+  ASSERT_EQ(gone.size(), added.size());
+  for (const auto& l : gone) EXPECT_NE(l.find("numgen random mod 1 vmap { 0 : goto endpoint-"), std::string::npos) << l;
+  for (const auto& l : added) EXPECT_NE(l.find(" goto endpoint-"), std::string::npos) << l;
+  EXPECT_TRUE(std::binary_search(
+      added.begin(), added.end(),
+      std::string("add rule ip kube-proxy service-ULMVA6XW-ns1/svc1/tcp/p80 goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80")));
+  for (const auto& l : after) {  // svc4's two endpoints keep the map
+    if (l.find("service-LAUZTJTB") != std::string::npos && l.find("numgen") != std::string::npos) {
+      EXPECT_NE(l.find("mod 2"), std::string::npos) << l;
+    }
+  }
+  // The dispatch read back from such a listing still reaches the endpoint.
+  const char* listing = R"(table ip kube-proxy {
+	map service-ips {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		elements = { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80 }
+	}
+	chain service-ULMVA6XW-ns1/svc1/tcp/p80 {
+		goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80
+	}
+	chain endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 {
+		ip saddr 10.180.0.1 jump mark-for-masquerade
+		meta l4proto tcp dnat to 10.180.0.1:80
+	}
+})";
+  const auto dispatch = read_nftables_dispatch(listing);
+  ASSERT_EQ(dispatch.size(), 1u);
+  ASSERT_EQ(dispatch[0].endpoints.size(), 1u);
+  EXPECT_EQ(dispatch[0].endpoints[0].address.str(), "10.180.0.1");
+}
+
 // kube-proxy 1.31-1.33 (--kube-proxy-version 1.33): TestTracePacketV6's whole dump, line for line.
 TEST(NftablesRenderer, MatchesKubeProxy133Ipv6DumpExactly) {
   auto o = with_proxy_options<NftablesOptions>(testing::ipv6_proxier_options());
