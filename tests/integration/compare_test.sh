@@ -48,6 +48,12 @@ grep -qE '^update +nftables ipv4 10000 add-service .* (same|small)$' "$work/vari
 grep -qE '^update +nftables ipv4 5000 initial-load .* B faster$' "$work/variants.txt" \
   || fail "the split cold start is not faster: $(grep '5000 initial-load' "$work/variants.txt")"
 
+# One-endpoint Services without their one-element maps (results/comparisons/nftables-single-endpoint-goto).
+"$svcbench" compare "$r/20261205T040709Z-netns-nftables-1-endpoint" "$r/20261205T041405Z-netns-nftables-1-endpoint-goto" \
+  >"$work/goto.txt" || fail "compare the single-endpoint goto"
+grep -qE '^sync +nftables ipv4 3000 full-resync .* B faster$' "$work/goto.txt" \
+  || fail "the one-element maps cost nothing: $(grep '3000 full-resync' "$work/goto.txt")"
+
 # IPv4 against IPv6 of one dual-stack run.
 "$svcbench" compare "$r/20261129T165117Z-netns-dual-stack" "$r/20261129T165117Z-netns-dual-stack" \
   --family-a ipv4 --family-b ipv6 >"$work/family.txt" || fail "compare IPv4 with IPv6"
