@@ -263,6 +263,21 @@ TEST(NftablesMode, EachSyncRunsKubeProxysStepsInItsOrder) {
   EXPECT_EQ(names(), listed_then_run);
 }
 
+// kube-proxy 1.33 syncs as today's does (ListAll, then the transaction); its first transaction
+// recreates 1.33's base chains.
+TEST(NftablesMode, Release133SyncsWithItsOwnBaseChains) {
+  FakeNode node;
+  auto o = options();
+  o.kube_proxy_version = KubeProxyVersion::k1_33;
+  auto mode = make_dataplane_mode("nftables", node, o);
+  mode->initial_load(services(20));
+  EXPECT_EQ(step_names(*mode), (std::vector<std::string>{"nft list table", "nft -f"}));
+  const std::string& tx = node.of("nft").back().input;
+  EXPECT_NE(tx.find("add chain ip kube-proxy filter-output-post-dnat { type filter hook output priority -90 ; }"),
+            std::string::npos);
+  EXPECT_EQ(tx.find("pre-dnat"), std::string::npos);
+}
+
 // The upstream variants: listing on full syncs only (kubernetes PR #139878), and the cold start
 // split into transactions of about N operations (kubernetes issue #139328).
 TEST(NftablesMode, VariantsSkipThePartialSyncsListingAndSplitTheColdStart) {
