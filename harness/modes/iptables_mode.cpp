@@ -11,6 +11,7 @@ IptablesMode::IptablesMode(IptablesBackend backend, Node& node, IptablesOptions 
     : backend_(backend), node_(node), options_(std::move(options)) {
   node_.require_tool(tool("-restore"), "iptables");
   node_.require_tool(tool("-save"), "iptables");
+  node_.require_tool(tool(""), "iptables");  // ensure-jumps: kube-proxy's iptables -N/-C/-I
   if (options_.nfacct) node_.require_tool("nfacct", "nfacct");
 }
 
