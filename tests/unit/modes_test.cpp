@@ -272,7 +272,7 @@ TEST(NftablesMode, Release133SyncsWithItsOwnBaseChains) {
   auto mode = make_dataplane_mode("nftables", node, o);
   mode->initial_load(services(20));
   EXPECT_EQ(step_names(*mode), (std::vector<std::string>{"nft list table", "nft -f"}));
-  const std::string& tx = node.of("nft").back().input;
+  const std::string tx = node.of("nft").back().input;
   EXPECT_NE(tx.find("add chain ip kube-proxy filter-output-post-dnat { type filter hook output priority -90 ; }"),
             std::string::npos);
   EXPECT_EQ(tx.find("pre-dnat"), std::string::npos);
