@@ -13,7 +13,7 @@
 namespace svcbench {
 
 struct SyncStep {
-  std::string name;     // e.g. "iptables-restore", "nft list chains", "ensure-jumps"
+  std::string name;     // e.g. "iptables-restore", "nft list table", "ensure-jumps"
   double seconds = 0;   // wall, summed over the step's invocations
   double user_seconds = -1, system_seconds = -1;  // summed rusage; -1: the node cannot say
   int invocations = 0;  // tool runs in the step (ensure-jumps: one per -N/-C/-I)
