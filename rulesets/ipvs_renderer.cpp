@@ -1,6 +1,7 @@
 #include "ipvs_renderer.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "endpoint_categories.h"
 
@@ -263,6 +264,71 @@ std::string ipvs_address_batch(const IpvsProgramme& to, const IpvsProgramme* fro
     for (const auto& a : from->bound_addresses)
       if (!to.bound_addresses.contains(a)) out += "address del " + a + host + " dev kube-ipvs0\n";
   return out;
+}
+
+IpvsSyncCalls ipvs_sync_calls(const IpvsProgramme& to, const IpvsProgramme* from,
+                              const std::string& scheduler) {
+  IpvsSyncCalls calls;
+  std::istringstream restore(ipvs_ipset_restore(to, nullptr));
+  for (std::string line; std::getline(restore, line);) {
+    if (!line.starts_with("create ")) continue;
+    calls.ipset_create.push_back("ipset " + line);
+    const std::string set = line.substr(7, line.find(' ', 7) - 7);
+    calls.ipset_list.push_back("ipset list " + set);
+  }
+  static const std::set<std::string> kNone;
+  for (const auto& s : kSets) {
+    const std::string set = ipvs_set_name(s.name, to.family);
+    auto entries = [&](const IpvsProgramme* p) -> const std::set<std::string>& {
+      if (!p) return kNone;
+      auto it = p->ipset_entries.find(s.name);
+      return it == p->ipset_entries.end() ? kNone : it->second;
+    };
+    const auto& now = entries(&to);
+    const auto& before = entries(from);
+    for (const auto& e : before)
+      if (!now.contains(e)) calls.ipset_change.push_back("ipset del " + set + " " + e);
+    for (const auto& e : now)
+      if (!before.contains(e)) calls.ipset_change.push_back("ipset add " + set + " " + e + " -exist");
+  }
+
+  std::string& sync = calls.netlink_sync;
+  sync = "dummy kube-ipvs0\naddrs\naddrs\n";  // GetLocalAddresses, GetAllLocalAddressesExcept
+  for (const auto& [key, vs] : to.virtual_servers) {
+    const IpvsVirtualServer* old = nullptr;
+    if (from) {
+      auto it = from->virtual_servers.find(key);
+      if (it != from->virtual_servers.end()) old = &it->second;
+    }
+    sync += "-G " + key + "\n";
+    if (!old || old->persistence_seconds != vs.persistence_seconds) {
+      sync += std::string(old ? "-E " : "-A ") + key + " -s " + scheduler;
+      if (vs.persistence_seconds) sync += " -p " + std::to_string(vs.persistence_seconds);
+      sync += "\n";
+    }
+    const std::string address = vs.address.str();
+    if (to.bound_addresses.contains(address) && (!from || !from->bound_addresses.contains(address)))
+      sync += "bind " + address + " kube-ipvs0\n";
+    sync += "-G " + key + "\n-L " + key + "\n";
+    auto has = [](const IpvsVirtualServer* v, const Endpoint& e) {
+      return v && std::find(v->real_servers.begin(), v->real_servers.end(), e) != v->real_servers.end();
+    };
+    for (const auto& e : vs.real_servers)
+      if (!has(old, e)) sync += "-a " + key + " -r " + e.str() + " -m -w 1\n";
+    if (old)
+      for (const auto& e : old->real_servers)
+        if (!has(&vs, e)) sync += "-d " + key + " -r " + e.str() + "\n";
+  }
+
+  std::string& cleanup = calls.netlink_cleanup;
+  if (from)
+    for (const auto& a : from->bound_addresses)
+      if (!to.bound_addresses.contains(a)) cleanup += "unbind " + a + " kube-ipvs0\n";
+  cleanup += "-S\n";
+  if (from)
+    for (const auto& [key, vs] : from->virtual_servers)
+      if (!to.virtual_servers.contains(key)) cleanup += "-D " + key + "\n";
+  return calls;
 }
 
 std::string ipvs_ipvsadm_restore(const IpvsProgramme& to, const IpvsProgramme* from, const std::string& scheduler) {

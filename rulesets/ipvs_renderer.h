@@ -53,6 +53,26 @@ std::string ipvs_address_batch(const IpvsProgramme& to, const IpvsProgramme* fro
 std::string ipvs_ipvsadm_restore(const IpvsProgramme& to, const IpvsProgramme* from,
                                  const std::string& scheduler);
 
+// What kube-proxy's IPVS proxier calls in one sync (syncProxyRules: every sync walks every
+// Service; nothing is batched), from the node holding `from` (nullptr: nothing) to `to`:
+struct IpvsSyncCalls {
+  // One `ipset` process per call (pkg/util/ipset execs the tool): `ipset create SET ... -exist`
+  // for every set (ensureIPSet), `ipset list SET` for every set (syncIPSetEntries), then per
+  // set `ipset del SET ENTRY` for entries to drop and `ipset add SET ENTRY -exist` for new ones.
+  std::vector<std::string> ipset_create, ipset_list, ipset_change;
+  // svcb-ipvs-netlink input for the in-process netlink calls, in kube-proxy's order: the dummy
+  // link, the address listings, then per virtual server GetVirtualServer, Add/Update when
+  // missing or changed, EnsureAddressBind for Service addresses not bound when the sync
+  // started, GetVirtualServer and GetRealServers again (syncEndpoint), AddRealServer for
+  // missing destinations, DeleteRealServer for stale ones.
+  std::string netlink_sync;
+  // After iptables-restore: UnbindAddress for superfluous addresses, GetVirtualServers, and
+  // DeleteVirtualServer for this family's services no Service has any more (cleanLegacyService).
+  std::string netlink_cleanup;
+};
+IpvsSyncCalls ipvs_sync_calls(const IpvsProgramme& to, const IpvsProgramme* from,
+                              const std::string& scheduler);
+
 // The whole programme, readable and appliable by hand: ipset, ip, ipvsadm and iptables
 // sections, each introduced by a "# <tool invocation>" line.
 std::string render_ipvs(const ServiceSet& services, const IpvsOptions& options);

@@ -49,6 +49,11 @@ struct ProxyOptions {
   // map fewer per such Service, which closed issue #139513), applied to the layout rendered
   // here (PR #140723 itself changed 1.37's dnat-to-map layout).
   bool nft_single_endpoint_goto = false;
+  // IPVS syncs as kube-proxy runs them (true: one `ipset` process per set and per entry,
+  // netlink gets and dumps per virtual server, ensure-jumps on every sync) or batched as
+  // svcbench applied them before (false: one `ipset restore`, one `ip -batch`, the writes
+  // alone): what kube-proxy's design costs against what batching would.
+  bool ipvs_kube_proxy_sync = true;
 
   // The cluster CIDR of this proxier's family (kube-proxy's detector per family).
   std::optional<Cidr> local_detector() const;

@@ -7,6 +7,7 @@
 
 #include "atomic_file.h"
 #include "errors.h"
+#include "mode_registry.h"
 #include "number_text.h"
 #include "node.h"
 #include "vm_node.h"
@@ -118,6 +119,12 @@ std::vector<OptionSpec> node_option_specs() {
        "netns (default), uml (user-mode Linux guest: IPVS at near-native cost), vm (qemu guest, "
        "all four modes, emulated) or ssh (another machine)"},
       {"vm-image", "DIR", "with --node vm: kernel + initramfs (default build/vm)"},
+      {"accept-host-risk", "",
+       "with --node netns: allow nftables/iptables-nft above 10,000 Services in this machine's own "
+       "kernel (it stalls for minutes there: soft lockups, RCU stalls)"},
+      {"uml-kernel", "K",
+       "with --node uml: 6.12 (default) or 6.1 (scripts/build-uml-kernel: every mode), debian "
+       "(the user-mode-linux package: iptables-legacy, ipvs) or a UML kernel's path"},
       {"vm-silence", "S",
        "with --node uml or vm: give up on a guest silent this long (default 120 s)"},
       {"ssh-target", "USER@HOST", "with --node ssh: the machine under test (key auth, BatchMode)"},
@@ -241,11 +248,28 @@ std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl
   return r;
 }
 
+void require_host_kernel_safe(const CommandLine& cl, const std::string& node_kind,
+                              const std::vector<std::string>& modes, size_t services) {
+  if (node_kind != "netns" || services <= kHostNfTablesServiceLimit || cl.has("accept-host-risk"))
+    return;
+  for (const auto& m : modes) {
+    const auto& needs = find_mode(m).needs;
+    if (std::find(needs.begin(), needs.end(), KernelFeature::kNfTablesIpv4) == needs.end()) continue;
+    throw UsageError(std::to_string(services) + " Services in " + m + " on the netns node load "
+                     "this machine's own kernel, which stalls for minutes above " +
+                     std::to_string(kHostNfTablesServiceLimit) + " (soft lockups, RCU stalls): use "
+                     "--node uml or --node ssh, or pass --accept-host-risk");
+  }
+}
+
 NodeOptions node_options_from(const CommandLine& cl) {
   NodeOptions o;
   o.vm_image_dir = cl.get("vm-image", default_vm_image_dir());
   o.vm_silence_seconds =
       cl.get_number("vm-silence", NodeOptions::kDefaultVmSilenceSeconds, 2, 86400);
+  o.uml_kernel = cl.get("uml-kernel", NodeOptions::kDefaultUmlKernel);
+  if (o.uml_kernel.empty())
+    throw UsageError("--uml-kernel takes 6.12, 6.1, debian or a UML kernel's path");
   o.ssh.target = cl.get("ssh-target");
   o.ssh.identity = cl.get("ssh-identity");
   for (const auto& opt : cl.get_all("ssh-option")) {

@@ -57,6 +57,12 @@ void write_output(const CommandLine& cl, const std::string& text);
 std::vector<OptionSpec> node_option_specs();
 // NodeOptions from them (--vm-image, --vm-silence, --ssh-*, --node-links); UsageError on nonsense.
 NodeOptions node_options_from(const CommandLine& cl);
+// The netns node runs on this machine's own kernel: nf_tables-backed modes (nftables,
+// iptables-nft) above this many Services are refused there (UsageError naming the uml and ssh
+// nodes) unless --accept-host-risk.
+constexpr size_t kHostNfTablesServiceLimit = 10'000;
+void require_host_kernel_safe(const CommandLine& cl, const std::string& node_kind,
+                              const std::vector<std::string>& modes, size_t services);
 
 // The capacity search's options (--throughput, --search-profile, --goals, ...), shared by
 // `run` and `sweep`.
@@ -93,7 +99,8 @@ void require_family_supported(const std::vector<IpFamily>& families,
                               const std::string& traffic_node_kind, bool one_family);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
-// --nft-list, --nft-split-cold-start and --nft-single-endpoint-goto go with the nftables mode.
+// --nft-list, --nft-split-cold-start and --nft-single-endpoint-goto go with the nftables mode,
+// --ipvs-sync with the ipvs mode.
 void require_nftables_for_variants(const CommandLine& cl, const std::vector<std::string>& modes);
 
 // How many endpoints synthetic Services get (--endpoints, --endpoints-profile), shared by

@@ -40,6 +40,9 @@ std::vector<OptionSpec> proxy_option_specs() {
       {"nft-single-endpoint-goto", "", "nftables: a one-endpoint Service port jumps straight to its "
                                        "endpoint chain, no one-element map (kubernetes PR #140723's "
                                        "saving)"},
+      {"ipvs-sync", "HOW", "ipvs: kube-proxy (default: one ipset process per set and entry, netlink "
+                           "gets per virtual server, as its proxier) or batched (ipset restore, "
+                           "ip -batch: the writes alone)"},
       {"no-random-fully", "", "MASQUERADE without --random-fully (iptables < 1.6.2)"},
   };
 }
@@ -116,6 +119,10 @@ IptablesOptions iptables_options_from(const CommandLine& cl) {
   o.nft_list_every_sync = listing == "every-sync";
   o.nft_cold_start_split = cl.get_count("nft-split-cold-start", 0, 100'000'000);
   o.nft_single_endpoint_goto = cl.has("nft-single-endpoint-goto");
+  const std::string ipvs_sync = cl.get("ipvs-sync", "kube-proxy");
+  if (ipvs_sync != "kube-proxy" && ipvs_sync != "batched")
+    throw UsageError("--ipvs-sync takes kube-proxy or batched, not '" + ipvs_sync + "'");
+  o.ipvs_kube_proxy_sync = ipvs_sync == "kube-proxy";
   o.random_fully = !cl.has("no-random-fully");
   return o;
 }
@@ -144,6 +151,8 @@ void require_nftables_for_variants(const CommandLine& cl, const std::vector<std:
     if (cl.has(flag) && std::find(modes.begin(), modes.end(), "nftables") == modes.end())
       throw UsageError("--" + std::string(flag) + " changes the nftables mode's syncs; add nftables "
                        "to --modes (or drop it)");
+  if (cl.has("ipvs-sync") && std::find(modes.begin(), modes.end(), "ipvs") == modes.end())
+    throw UsageError("--ipvs-sync changes the ipvs mode's syncs; add ipvs to --modes (or drop it)");
 }
 
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes) {

@@ -76,7 +76,7 @@ int rules_command(const std::vector<std::string>& args) {
   require_version_supports(options.kube_proxy_version, {mode.name});
   if (cl.has("nft-single-endpoint-goto") && mode.name != "nftables")
     throw UsageError("--nft-single-endpoint-goto changes the nftables rules: use it with --mode nftables");
-  for (const char* flag : {"nft-list", "nft-split-cold-start"})
+  for (const char* flag : {"nft-list", "nft-split-cold-start", "ipvs-sync"})
     if (cl.has(flag))
       throw UsageError("--" + std::string(flag) + " changes how a sync runs, not the rules: use it "
                        "with run --during or sweep");

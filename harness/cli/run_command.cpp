@@ -162,6 +162,7 @@ int run_command_line(const std::vector<std::string>& args) {
   install_interrupt_handlers();
 
   require_family_supported(ip_families_from(cl), baseline ? "" : recorded_node_kind(), true);
+  if (convergence) require_host_kernel_safe(cl, recorded_node_kind(), {mode_name}, spec.services);
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
   const bool custom_eal = cl.has_passthrough();
   std::unique_ptr<Node> node;

@@ -33,6 +33,9 @@ int sweep_command(const std::vector<std::string>& args) {
       {"udp-share", "F", "fraction of UDP Services (default 0.5)"},
       {"from", "FILE", "sweep a cluster's kubectl JSON (remapped into 198.18.0.0/15)"},
       {"packets", "N", "measured packets per phase x target (default 2000)"},
+      {"op-limit", "SECONDS", "stop a rule update still running after this long, record its point "
+                              "as limit_reached and go on; skip points predicted past 3x it "
+                              "(default 1800; 0: none)"},
       {"rate", "PPS", "generator rate (default: the node's, 5000 netns, 1000 uml, 250 vm)"},
       {"repeats", "N", "runs per update operation (default 5: the fewest whose comparison can be significant is 4)"},
       {"tx-port", "NAME", "with EAL arguments: DPDK port towards the node (e.g. 0000:3b:00.0)"},
@@ -155,6 +158,7 @@ int sweep_command(const std::vector<std::string>& args) {
   // Paced below what the node forwards, so latency is the path's and not a queue's.
   c.rate_pps = cl.get_count("rate", node->default_rate_pps(), 100'000'000);
   c.repeats = static_cast<int>(cl.get_count("repeats", static_cast<uint64_t>(c.repeats), 1000));
+  c.op_limit_seconds = cl.get_number("op-limit", SweepConfig::kDefaultOpLimitSeconds, 0, 7 * 86'400);
   if (c.repeats == 0) throw UsageError("--repeats must be at least 1");
   c.iptables = iptables_options_from(cl);
   c.families = ip_families_from(cl);
@@ -171,6 +175,10 @@ int sweep_command(const std::vector<std::string>& args) {
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
   require_nftables_for_variants(cl, c.modes);
   require_family_supported(c.families, node->kind(), false);
+  require_host_kernel_safe(cl, node->kind(), c.modes,
+                           c.from_file.empty()
+                               ? *std::max_element(c.service_counts.begin(), c.service_counts.end())
+                               : imported_services(c).services.size());
   if (ipv6 && !c.from_file.empty())
     throw UsageError("--from imports a cluster's IPv4 Services; drop --ip-family or --from");
   if (cl.has("throughput-targets") && !cl.has("throughput"))

@@ -110,14 +110,27 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
   if (request.load) {
     services = request.load->services.size();
     say(request, "rule updates");
-    const auto timings =
-        time_updates(mode, *request.load, request.spec, request.plan, request.update_repeats);
+    const auto timings = time_updates(mode, *request.load, request.spec, request.plan,
+                                      request.update_repeats, request.op_limit_seconds);
     for (const auto& op : update_operations()) {
       auto it = timings.seconds.find(op);
       if (it == timings.seconds.end()) continue;
       UpdateEntry entry{mode.name(), services, op, it->second};
       if (auto st = timings.steps.find(op); st != timings.steps.end()) entry.steps = st->second;
       point.updates.push_back(std::move(entry));
+    }
+    if (const auto& lr = timings.limit_reached) {
+      // The node holds what the stopped tool left: no traffic is measured through it.
+      char reason[200];
+      std::snprintf(reason, sizeof reason, "%s ran past --op-limit %g s (%s stopped)",
+                    lr->operation.c_str(), lr->limit_seconds, lr->stopped_tool.c_str());
+      point.limit_reached = LimitReachedEntry{mode.name(), services,      IpFamily::kIpv4,
+                                              "stopped",   lr->operation, lr->limit_seconds,
+                                              lr->elapsed_seconds,        lr->stopped_tool,
+                                              lr->steps_done,             -1,
+                                              reason};
+      say(request, reason);
+      return point;
     }
   }
   const auto dispatch = mode.loaded_dispatch();

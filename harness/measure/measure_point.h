@@ -26,6 +26,9 @@ struct PointRequest {
   const ServiceSet* load =
       nullptr;             // load these and time the updates; null: measure what is loaded
   int update_repeats = 3;  // runs per update operation (with `load`)
+  // --op-limit: an update operation still running after this many seconds is stopped, and the
+  // point ends there with `limit_reached` (0: no limit).
+  double op_limit_seconds = 0;
   SyntheticSpec spec;      // how update timing makes the Service it adds and removes
   AddressPlan plan;
   std::vector<Phase> phases = {Phase::kNewFlow, Phase::kEstablished};

@@ -109,12 +109,31 @@ struct KernelWarningsEntry {
   std::vector<std::string> lines;
 };
 
+// A point --op-limit cut short (outcome "stopped": its operation's tool was stopped; the
+// point's later operations and its traffic did not run) or skipped before it started
+// (outcome "skipped": predicted far past the limit from smaller sizes, or a smaller size
+// already reached it, or the netns node's kernel logged warnings at a smaller size).
+struct LimitReachedEntry {
+  std::string mode;
+  size_t services = 0;
+  IpFamily ip_family = IpFamily::kIpv4;
+  std::string outcome;           // "stopped" | "skipped"
+  std::string operation;         // the operation stopped, or predicted the longest
+  double limit_seconds = 0;      // --op-limit
+  double elapsed_seconds = -1;   // stopped: from the operation's start to the stop
+  std::string stopped_tool;      // stopped: the tool that was running
+  SyncSteps steps_done;          // stopped: the sync's steps that had finished
+  double predicted_seconds = -1; // the prediction from smaller sizes (-1: none)
+  std::string reason;            // one line: why
+};
+
 struct PointResult {
   std::vector<UpdateEntry> updates;
   std::vector<LatencyEntry> latency;
   std::vector<ThroughputEntry> throughput;
   std::vector<ConvergenceEntry> convergence;
   std::optional<KernelWarningsEntry> kernel_warnings;  // none logged: absent
+  std::optional<LimitReachedEntry> limit_reached;      // the point ran to its end: absent
 
   // Every entry's ip_family: a point measures one family's proxier.
   void set_ip_family(IpFamily family) {
@@ -123,6 +142,7 @@ struct PointResult {
     for (auto& e : throughput) e.ip_family = family;
     for (auto& e : convergence) e.ip_family = family;
     if (kernel_warnings) kernel_warnings->ip_family = family;
+    if (limit_reached) limit_reached->ip_family = family;
   }
 };
 

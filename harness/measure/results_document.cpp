@@ -105,6 +105,7 @@ void ResultsDocument::add(const PointResult& point) {
   for (const auto& t : point.throughput) doc_["throughput"].push_back(to_json(t));
   for (const auto& c : point.convergence) doc_["convergence"].push_back(to_json(c));
   if (point.kernel_warnings) doc_["kernel_warnings"].push_back(to_json(*point.kernel_warnings));
+  if (point.limit_reached) doc_["limit_reached"].push_back(to_json(*point.limit_reached));
 }
 
 void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
@@ -150,7 +151,8 @@ void ResultsDocument::forget_point(const std::string& mode, IpFamily family, siz
     return e.value("mode", "") == mode && e.value("services", size_t{0}) == services &&
            e.value("ip_family", "ipv4") == family_name(family);
   };
-  for (const char* list : {"latency", "updates", "throughput", "convergence", "kernel_warnings"}) {
+  for (const char* list :
+       {"latency", "updates", "throughput", "convergence", "kernel_warnings", "limit_reached"}) {
     if (!doc_.contains(list)) continue;
     auto& entries = doc_[list];
     nlohmann::json kept = nlohmann::json::array();

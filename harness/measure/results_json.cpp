@@ -191,6 +191,21 @@ nlohmann::json generator_json(const DpdkEnvironment& env) {
   return {{"lcores", env.lcores()}, {"ports", ports}, {"tsc_hz", env.tsc_hz()}};
 }
 
+nlohmann::json to_json(const LimitReachedEntry& e) {
+  nlohmann::json j = {{"mode", e.mode},
+                      {"services", e.services},
+                      {"ip_family", family_name(e.ip_family)},
+                      {"outcome", e.outcome},
+                      {"operation", e.operation},
+                      {"limit_s", e.limit_seconds},
+                      {"reason", e.reason}};
+  if (e.elapsed_seconds >= 0) j["elapsed_s"] = e.elapsed_seconds;
+  if (!e.stopped_tool.empty()) j["stopped_tool"] = e.stopped_tool;
+  if (e.outcome == "stopped") j["steps_done"] = steps_json({e.steps_done});
+  if (e.predicted_seconds >= 0) j["predicted_s"] = e.predicted_seconds;
+  return j;
+}
+
 nlohmann::json to_json(const KernelWarningsEntry& e) {
   return {{"mode", e.mode},
           {"services", e.services},

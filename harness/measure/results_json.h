@@ -25,6 +25,7 @@ nlohmann::json to_json(const UpdateEntry& entry);
 nlohmann::json to_json(const ThroughputEntry& entry);
 // {"mode", "services", "ip_family", "lines": [...]}
 nlohmann::json to_json(const KernelWarningsEntry& entry);
+nlohmann::json to_json(const LimitReachedEntry& entry);
 // {"stable", "seconds", "window_packets", "window_p50_ns": [...]}
 nlohmann::json to_json(const WarmupResult& warmup);
 // {"p50","p99","max","runs"} of values (nearest rank), null when there are none.

@@ -1,6 +1,7 @@
 #include "iptables_mode.h"
 
 #include "command_runner.h"
+#include "ensure_jumps.h"
 #include "errors.h"
 #include "iptables_dump.h"
 #include "sync_plan.h"
@@ -38,33 +39,10 @@ double IptablesMode::restore(const std::string& payload, const std::string& what
 }
 
 void IptablesMode::ensure_jumps() {
-  // For every jump into kube-proxy's chains (iptablesJumpChains and the kubelet's), as its
-  // EnsureChain and EnsureRule do: iptables -N DST -t TABLE (exit 1 when it exists), then
-  // iptables -C SRC -t TABLE ARGS and, when the rule is missing, -I (or -A) it.
-  const std::string iptables = tool("");
-  const std::vector<std::string> wait = {"-w", "5", "-W", "100000"};
-  auto run = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {iptables};
-    argv.insert(argv.end(), wait.begin(), wait.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return sync_.run(node_, "ensure-jumps", argv);
-  };
-  for (const auto& jump : base_chain_jumps(render_iptables_base_jumps(options_.kube_proxy_version))) {
-    if (!jump.chain.empty()) {
-      auto r = run({"-N", jump.chain, "-t", jump.table});
-      if (!r.ok() && r.exit_code != 1)
-        throw SetupError(name() + ": creating chain " + jump.chain + " " + tool_failure(iptables, r));
-    }
-    if (jump.rule.empty()) continue;
-    std::vector<std::string> check = {"-C", jump.source, "-t", jump.table};
-    check.insert(check.end(), jump.rule.begin(), jump.rule.end());
-    if (run(check).ok()) continue;
-    check[0] = jump.append ? "-A" : "-I";
-    auto r = run(check);
-    if (!r.ok())
-      throw SetupError(name() + ": the jump from " + jump.source + " to " + jump.chain + " " +
-                       tool_failure(iptables, r));
-  }
+  // Every jump into kube-proxy's chains (iptablesJumpChains and the kubelet's).
+  svcbench::ensure_jumps(sync_, node_, tool(""),
+                         base_chain_jumps(render_iptables_base_jumps(options_.kube_proxy_version)),
+                         name());
 }
 
 double IptablesMode::sync(const std::string& payload, bool full, size_t endpoints,

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "command_runner.h"
+#include "ensure_jumps.h"
 #include "errors.h"
 #include "iptables_dump.h"
 #include "ipvs_listing.h"
@@ -10,14 +11,16 @@
 namespace svcbench {
 namespace {
 
-// The chains kube-proxy's IPVS mode links from the base chains (iptablesJumpChain).
+// The chains kube-proxy's IPVS mode ensures on every sync (iptablesChains) and the jumps to
+// them from the base chains (iptablesJumpChain).
 constexpr const char* kBaseJumps =
-    "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n"
+    "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-NODE-PORT - [0:0]\n"
+    ":KUBE-LOAD-BALANCER - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n"
     "-I OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
     "-I PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
     "-I POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING\n"
     "COMMIT\n*filter\n:KUBE-FORWARD - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-PROXY-FIREWALL - "
-    "[0:0]\n"
+    "[0:0]\n:KUBE-SOURCE-RANGES-FIREWALL - [0:0]\n"
     ":KUBE-IPVS-FILTER - [0:0]\n:KUBE-IPVS-OUT-FILTER - [0:0]\n"
     "-I FORWARD -m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD\n"
     "-I INPUT -m comment --comment \"kubernetes health check rules\" -j KUBE-NODE-PORT\n"
@@ -31,11 +34,44 @@ constexpr const char* kBaseJumps =
 
 IpvsMode::IpvsMode(Node& node, IpvsOptions options) : node_(node), options_(std::move(options)) {
   netlink_tool_ = node_.svcbench_tool("svcb-ipvs-netlink");
+  if (options_.ipvs_kube_proxy_sync)  // ensure-jumps: kube-proxy's iptables -N/-C/-I
+    node_.require_tool(iptables_tool(""), "iptables");
   auto probe = node_.run({"cat", "/proc/net/ip_vs"});
   if (!probe.ok())
     throw SetupError(
         "mode ipvs: the " + node_.kind() +
         " node has no /proc/net/ip_vs (IP_VS not loaded): " + tool_failure("cat", probe));
+}
+
+// Runs kube-proxy's one-process-per-call lines (`ipset ...`) as one shell script on the node:
+// each a fork and exec as kube-proxy's exec.Command makes them, the step's time and CPU theirs.
+double IpvsMode::calls(const std::string& name, const std::vector<std::string>& lines,
+                       const std::string& what) {
+  if (lines.empty()) return 0;
+  std::string script = "set -e\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n";
+  for (const auto& l : lines) script += l + " >/dev/null\n";
+  auto r = node_.run({"sh", "-s"}, script);
+  sync_.record(name, r, static_cast<int>(lines.size()));
+  if (!r.ok()) throw SetupError("ipvs " + what + " (" + name + ") failed " + tool_failure("sh", r));
+  return r.seconds;
+}
+
+double IpvsMode::kube_proxy_sync(const IpvsProgramme& to, const IpvsProgramme* from,
+                                 const std::string& what) {
+  // syncProxyRules' order: chains and jumps, the sets, the per-Service netlink calls, the sets'
+  // entries, the iptables rules, then what is left over from Services gone.
+  sync_.start();
+  const IpvsSyncCalls c = ipvs_sync_calls(to, from, options_.scheduler);
+  ensure_jumps(sync_, node_, iptables_tool(""), base_chain_jumps(kBaseJumps), "ipvs " + what);
+  calls("ipset create", c.ipset_create, what);
+  step("netlink (services, real servers, addresses)", {netlink_tool_}, c.netlink_sync, what);
+  calls("ipset list", c.ipset_list, what);
+  calls("ipset add/del", c.ipset_change, what);
+  step("iptables-restore",
+       {iptables_tool("-restore"), "-w", "5", "-W", "100000", "--noflush", "--counters"},
+       to.iptables, what);
+  step("netlink (stale addresses, services)", {netlink_tool_}, c.netlink_cleanup, what);
+  return sync_seconds(sync_.steps());
 }
 
 IpvsMode::Steps IpvsMode::steps(const IpvsProgramme& to, const IpvsProgramme* from) const {
@@ -50,7 +86,7 @@ double IpvsMode::step(const std::string& name, const std::vector<std::string>& a
   return r.seconds;
 }
 
-double IpvsMode::apply(const Steps& s, const std::string& what) {
+double IpvsMode::apply_batched(const Steps& s, const std::string& what) {
   sync_.start();
   double seconds = 0;
   auto timed = [&](const std::vector<std::string>& argv, const std::string& input,
@@ -91,19 +127,24 @@ void IpvsMode::reset() {
 
 double IpvsMode::initial_load(const ServiceSet& services) {
   reset();
-  node_.run_checked({"/usr/bin/ip", "link", "add", "kube-ipvs0", "type", "dummy"},
-                    "creating kube-ipvs0");
+  // What kube-proxy sets once when it starts, before its first sync.
   for (const char* s : {"net.ipv4.vs.conntrack=1", "net.ipv4.vs.expire_nodest_conn=1",
                         "net.ipv4.vs.expire_quiescent_template=1"})
     node_.run_checked({"sysctl", "-w", s}, "ipvs sysctl");
+  const auto to = build_ipvs(services, options_);
+  if (options_.ipvs_kube_proxy_sync) return kube_proxy_sync(to, nullptr, "initial load");
+  node_.run_checked({"/usr/bin/ip", "link", "add", "kube-ipvs0", "type", "dummy"},
+                    "creating kube-ipvs0");
   node_.run_checked({iptables_tool("-restore"), "--noflush"}, "ipvs base-chain jumps", kBaseJumps);
-  return apply(steps(build_ipvs(services, options_), nullptr), "initial load");
+  return apply_batched(steps(to, nullptr), "initial load");
 }
 
 DataplaneMode::Apply IpvsMode::prepare_full_resync(const ServiceSet& services) {
   // A full sync re-reads the kernel's state (virtual servers, bound addresses) and
   // re-asserts every set entry and the iptables rules; nothing changes, nothing is re-added.
-  const auto p = build_ipvs(services, options_);
+  auto p = build_ipvs(services, options_);
+  if (options_.ipvs_kube_proxy_sync)  // every IPVS sync is this walk; here nothing changed
+    return [this, p = std::move(p)] { return kube_proxy_sync(p, &p, "full resync"); };
   return [this, ipsets = ipvs_ipset_restore(p, nullptr), iptables = p.iptables] {
     sync_.start();
     const std::string what = "full resync";
@@ -119,8 +160,13 @@ DataplaneMode::Apply IpvsMode::prepare_full_resync(const ServiceSet& services) {
 
 DataplaneMode::Apply IpvsMode::prepare_partial_sync(const ServiceSet& before,
                                                     const ServiceSet& after) {
-  const auto from = build_ipvs(before, options_);
-  return [this, s = steps(build_ipvs(after, options_), &from)] { return apply(s, "partial sync"); };
+  auto from = build_ipvs(before, options_);
+  auto to = build_ipvs(after, options_);
+  if (options_.ipvs_kube_proxy_sync)
+    return [this, from = std::move(from), to = std::move(to)] {
+      return kube_proxy_sync(to, &from, "partial sync");
+    };
+  return [this, s = steps(to, &from)] { return apply_batched(s, "partial sync"); };
 }
 
 std::string IpvsMode::loaded_ruleset() {

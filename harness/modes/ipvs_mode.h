@@ -1,8 +1,11 @@
-// kube-proxy's IPVS mode on a node whose kernel has IP_VS (the vm node here): ipsets with
-// `ipset restore`, Service addresses on kube-ipvs0 with `ip -batch`, virtual and real servers
-// over generic netlink one request each (svcb-ipvs-netlink, as kube-proxy does), and the
-// constant-size iptables rules with iptables-restore. Each update is the sum of those tools'
-// times on the node.
+// kube-proxy's IPVS mode on a node whose kernel has IP_VS (the uml and vm nodes here). Every
+// sync runs what its proxier runs (--ipvs-sync kube-proxy, the default): ensure-jumps, one
+// `ipset create` per set, its in-process netlink calls (per virtual server a get, add or edit,
+// the address bind, a get and a real-server dump, real servers added or deleted) through
+// svcb-ipvs-netlink, one `ipset list` per set, one `ipset add/del` per changed entry,
+// iptables-restore, then unbinding and deleting what Services left. --ipvs-sync batched
+// applies the same changes as svcbench did before: `ipset restore`, `ip -batch`, the netlink
+// writes alone, iptables-restore. Each update is the sum of the steps' times on the node.
 #pragma once
 
 #include <memory>
@@ -33,7 +36,11 @@ class IpvsMode : public DataplaneMode {
     std::string ipsets, addresses, servers, iptables;
   };
   Steps steps(const IpvsProgramme& to, const IpvsProgramme* from) const;
-  double apply(const Steps& steps, const std::string& what);
+  double apply_batched(const Steps& steps, const std::string& what);
+  // One sync as kube-proxy runs it, from the node holding `from` (nullptr: nothing) to `to`.
+  double kube_proxy_sync(const IpvsProgramme& to, const IpvsProgramme* from, const std::string& what);
+  // kube-proxy's one-process-per-call lines run as one step (invocations: the lines).
+  double calls(const std::string& name, const std::vector<std::string>& lines, const std::string& what);
   // Runs one of the sync's tools as step `name` of it; a failure throws naming `what`.
   double step(const std::string& name, const std::vector<std::string>& argv,
               const std::string& input, const std::string& what);

@@ -15,7 +15,7 @@ CommandResult SyncRecorder::run(Node& node, const std::string& step,
   return r;
 }
 
-void SyncRecorder::record(const std::string& step, const CommandResult& r) {
+void SyncRecorder::record(const std::string& step, const CommandResult& r, int invocations) {
   if (steps_.empty() || steps_.back().name != step) steps_.push_back({step, 0, 0, 0, 0});
   SyncStep& s = steps_.back();
   s.seconds += r.seconds;
@@ -23,7 +23,7 @@ void SyncRecorder::record(const std::string& step, const CommandResult& r) {
   const bool known = r.user_seconds >= 0 && r.system_seconds >= 0 && s.user_seconds >= 0;
   s.user_seconds = known ? s.user_seconds + r.user_seconds : -1;
   s.system_seconds = known ? s.system_seconds + r.system_seconds : -1;
-  ++s.invocations;
+  s.invocations += invocations;
 }
 
 }  // namespace svcbench

@@ -31,7 +31,8 @@ class SyncRecorder {
   // the same name).
   CommandResult run(Node& node, const std::string& step, const std::vector<std::string>& argv,
                     const std::string& input = "");
-  void record(const std::string& step, const CommandResult& result);
+  // `invocations`: the tool runs `result` stands for (a script of kube-proxy's calls: its lines).
+  void record(const std::string& step, const CommandResult& result, int invocations = 1);
   const SyncSteps& steps() const { return steps_; }
 
  private:

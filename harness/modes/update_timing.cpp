@@ -1,6 +1,10 @@
 #include "update_timing.h"
 
+#include <chrono>
+#include <functional>
+
 #include "interruption.h"
+#include "operation_limit.h"
 
 namespace svcbench {
 
@@ -43,30 +47,46 @@ ServiceSet with_moved_endpoints(const ServiceSet& base, size_t index, const Addr
 }
 
 UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const SyntheticSpec& spec,
-                           const AddressPlan& plan, int repeats) {
+                           const AddressPlan& plan, int repeats, double op_limit_seconds) {
   UpdateTimings t;
   auto& s = t.seconds;
-  // Each timed run's seconds and the steps of the sync it was.
-  auto timed = [&](const std::string& op, double seconds) {
-    s[op].push_back(seconds);
-    t.steps[op].push_back(mode.last_sync_steps());
+  // Each timed run's seconds and the steps of the sync it was; false once --op-limit stopped
+  // one (`op` empty: an untimed sync, limited all the same).
+  auto timed = [&](const std::string& op, const std::function<double()>& sync) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      OperationLimit limit(op_limit_seconds);
+      const double seconds = sync();
+      if (op.empty()) return true;
+      s[op].push_back(seconds);
+      t.steps[op].push_back(mode.last_sync_steps());
+      return true;
+    } catch (const OperationLimitReached& e) {
+      t.limit_reached = LimitReached{
+          op.empty() ? "change-endpoints" : op, e.limit_seconds,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), e.tool,
+          mode.last_sync_steps()};
+      return false;
+    }
   };
-  while (another_run(s["initial-load"], repeats)) timed("initial-load", mode.initial_load(base));
-  while (another_run(s["full-resync"], repeats)) timed("full-resync", mode.full_resync(base));
+  while (another_run(s["initial-load"], repeats))
+    if (!timed("initial-load", [&] { return mode.initial_load(base); })) return t;
+  while (another_run(s["full-resync"], repeats))
+    if (!timed("full-resync", [&] { return mode.full_resync(base); })) return t;
 
   ServiceSet grown = base;
   grown.services.push_back(extra_service(base, spec, plan));
   // A partial sync is a full one where the flavour has none (kube-proxy 1.12): the same budget.
   while (another_run(s["add-service"], repeats) && another_run(s["remove-service"], repeats)) {
-    timed("add-service", mode.partial_sync(base, grown));
-    timed("remove-service", mode.partial_sync(grown, base));
+    if (!timed("add-service", [&] { return mode.partial_sync(base, grown); })) return t;
+    if (!timed("remove-service", [&] { return mode.partial_sync(grown, base); })) return t;
   }
   if (!base.services.empty()) {
     // One Service's endpoints move to other pods (a rolling update), and back.
     const ServiceSet moved = with_moved_endpoints(base, base.services.size() / 2, plan);
     while (another_run(s["change-endpoints"], repeats)) {
-      timed("change-endpoints", mode.partial_sync(base, moved));
-      mode.partial_sync(moved, base);
+      if (!timed("change-endpoints", [&] { return mode.partial_sync(base, moved); })) return t;
+      if (!timed("", [&] { return mode.partial_sync(moved, base); })) return t;
     }
   }
   return t;

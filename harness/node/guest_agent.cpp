@@ -16,6 +16,7 @@
 #include "atomic_file.h"
 #include "errors.h"
 #include "interruption.h"
+#include "operation_limit.h"
 
 namespace svcbench {
 
@@ -123,8 +124,13 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
   // Alive while the heartbeat moves; a command may take as long as it needs.
   std::string beat = read_if_present(share + "/agent.alive");
   auto last_beat = std::chrono::steady_clock::now();
+  bool cancelled = false;  // --op-limit passed: the agent kills the tool and answers
   for (int spin = 0; !fs::exists(base + ".done"); ++spin) {
     if (interrupted()) throw Interrupted();
+    if (const auto left = operation_seconds_left(); left && *left <= 0 && !cancelled) {
+      write_file_atomically(base + ".cancel", "");
+      cancelled = true;
+    }
     if (spin % 250 == 0) {
       const auto now = std::chrono::steady_clock::now();
       std::string current = read_if_present(share + "/agent.alive");
@@ -149,7 +155,8 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
   }
   r.out = read_if_present(base + ".out");
   r.err = read_if_present(base + ".err");
-  for (const char* ext : {".done", ".out", ".err"}) fs::remove(base + ext);
+  for (const char* ext : {".done", ".out", ".err", ".cancel"}) fs::remove(base + ext);
+  if (cancelled) throw OperationLimitReached(argv[0], operation_limit_seconds(), r.seconds);
   return r;
 }
 

@@ -54,6 +54,10 @@ struct NodeOptions {
   // answering; a command itself may run as long as it takes while the guest is alive.
   static constexpr double kDefaultVmSilenceSeconds = 120;
   double vm_silence_seconds = kDefaultVmSilenceSeconds;
+  // The uml node's kernel: "6.12" or "6.1" (built by scripts/build-uml-kernel, every mode),
+  // "debian" (the user-mode-linux package's 6.1: iptables-legacy and ipvs) or a kernel's path.
+  static constexpr const char* kDefaultUmlKernel = "6.12";
+  std::string uml_kernel = kDefaultUmlKernel;
 };
 
 class Node {

@@ -1,5 +1,6 @@
 #include "uml_node.h"
 
+#include <cpuid.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,8 @@ constexpr const char* kModulesDir = "/usr/lib/uml/modules";
 constexpr const char* kUmid = "svcb-uml";  // in linux.uml's command line: how stop_guest knows it
 constexpr int kAgentPollMs = 20;
 
+constexpr const char* kBuiltKernels = "/var/cache/svcbench/uml-kernel";  // scripts/build-uml-kernel
+
 // The modules of the packaged kernel: /usr/lib/uml/modules/<release>.
 std::string module_release() {
   std::error_code ec;
@@ -32,9 +35,27 @@ std::string module_release() {
                    ": install user-mode-linux (scripts/install-deps)");
 }
 
+// The size of this CPU's whole XSAVE area (CPUID 0xD.0 ECX); 0 when the CPU cannot say.
+unsigned host_xsave_bytes() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(0xd, 0, &a, &b, &c, &d) ? c : 0;
+}
+
 // PID 1 of the guest: mounts, the modules svcbench's modes use (IPVS, ipset, iptables'
-// matches), then the agent over the share. The share is mounted before /run gets a tmpfs.
-std::string init_script(const std::string& agent) {
+// matches) when the kernel has modules, then the agent over the share. The share is mounted
+// before /run gets a tmpfs.
+std::string init_script(const std::string& agent, bool load_modules) {
+  const std::string modules =
+      "echo /mnt/modprobe >/proc/sys/kernel/modprobe\n"
+      "for m in nf_conntrack nf_nat ip_tables iptable_nat iptable_filter x_tables xt_conntrack "
+      "xt_comment \\\n"
+      "         xt_mark xt_statistic xt_addrtype xt_MASQUERADE xt_nat xt_tcpudp xt_recent "
+      "ipt_REJECT ip_set \\\n"
+      "         ip_set_hash_ip ip_set_hash_ipport ip_set_hash_ipportip ip_set_hash_ipportnet "
+      "ip_set_hash_net \\\n"
+      "         ip_set_bitmap_port xt_set ip_vs ip_vs_rr dummy; do\n"
+      "  /mnt/modprobe \"$m\" 2>/dev/null\n"
+      "done\n";
   return "#!/bin/sh\n"
          "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
          "mount -t proc proc /proc\n"
@@ -44,17 +65,8 @@ std::string init_script(const std::string& agent) {
          " none /mnt\n"
          "mount -t tmpfs tmpfs /run\n"
          "mount -t tmpfs tmpfs /tmp\n"
-         "mount -t devtmpfs dev /dev 2>/dev/null\n"
-         "echo /mnt/modprobe >/proc/sys/kernel/modprobe\n"
-         "for m in nf_conntrack nf_nat ip_tables iptable_nat iptable_filter x_tables xt_conntrack "
-         "xt_comment \\\n"
-         "         xt_mark xt_statistic xt_addrtype xt_MASQUERADE xt_nat xt_tcpudp xt_recent "
-         "ipt_REJECT ip_set \\\n"
-         "         ip_set_hash_ip ip_set_hash_ipport ip_set_hash_ipportip ip_set_hash_ipportnet "
-         "ip_set_hash_net \\\n"
-         "         ip_set_bitmap_port xt_set ip_vs ip_vs_rr dummy; do\n"
-         "  /mnt/modprobe \"$m\" 2>/dev/null\n"
-         "done\n"
+         "mount -t devtmpfs dev /dev 2>/dev/null\n" +
+         (load_modules ? modules : "") +  // a built kernel has everything built in
          "echo \"svcb: guest up, kernel $(uname -r)\"\n"
          "exec " +
          agent + " /mnt " + std::to_string(kAgentPollMs) + "\n";
@@ -71,6 +83,24 @@ std::string last_words(std::string log) {
 
 }  // namespace
 
+std::string uml_kernel_path(const std::string& choice) {
+  if (choice == "debian") return "linux.uml";
+  if (choice == "6.12" || choice == "6.1") return std::string(kBuiltKernels) + "/" + choice + "/linux";
+  return choice;
+}
+
+std::string uml_kernel_config(const std::string& choice) {
+  if (choice == "debian") return "";
+  return read_if_present((fs::path(uml_kernel_path(choice)).parent_path() / "config").string());
+}
+
+bool UmlNode::kernel_has(KernelFeature feature) const {
+  if (options_.uml_kernel == "debian") return feature == KernelFeature::kIpVs;
+  const std::string config = uml_kernel_config(options_.uml_kernel);
+  if (config.empty()) return true;  // a kernel of unknown make: each mode finds out on it
+  return config.find("\n" + std::string(config_option(feature)) + "=y\n") != std::string::npos;
+}
+
 // svcbench's node-side tools are copied into the share: the build may live under a path the
 // guest's own mounts hide (/tmp, /run), the share is mounted first.
 std::string UmlNode::svcbench_tool(const std::string& name) const { return "/mnt/" + name; }
@@ -78,7 +108,14 @@ std::string UmlNode::svcbench_tool(const std::string& name) const { return "/mnt
 void UmlNode::up() {
   down();
   try {
-    const std::string release = module_release();
+    const bool packaged = options_.uml_kernel == "debian";
+    const std::string kernel = uml_kernel_path(options_.uml_kernel);
+    if (!packaged && access(kernel.c_str(), X_OK) != 0)
+      throw SetupError(options_.uml_kernel == "6.12" || options_.uml_kernel == "6.1"
+                           ? "no uml kernel " + options_.uml_kernel + " at " + kernel +
+                                 ": build it with scripts/build-uml-kernel " + options_.uml_kernel
+                           : "--uml-kernel " + kernel + ": no executable kernel there");
+    const std::string release = packaged ? module_release() : "";
     std::error_code ec;
     const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path();
     for (const char* tool : {"svcb-vm-agent", "svcb-ipvs-netlink"})
@@ -87,17 +124,21 @@ void UmlNode::up() {
     create_generator_namespace();
     create_node_namespace(kUmlNs, kTxLink, kGuestIngressLink, kRxLink, kGuestEgressLink);
     write_testbed_record(kind(), {N::kGeneratorNs, kUmlNs});
-    // The share: the agent's folder, a modprobe that finds the package's modules, and them.
-    fs::create_directories(kShare + "/modules/lib/modules");
+    // The share: the agent's folder, and for the packaged kernel a modprobe that finds its
+    // modules, and them.
+    fs::create_directories(kShare);
     for (const char* tool : {"svcb-vm-agent", "svcb-ipvs-netlink"})
       fs::copy_file(build / tool, kShare + "/" + tool, fs::copy_options::overwrite_existing);
-    fs::create_symlink(std::string(kModulesDir) + "/" + release,
-                       kShare + "/modules/lib/modules/" + release);
-    write_file_atomically(kShare + "/modprobe",
-                          "#!/bin/sh\nexec /usr/sbin/modprobe -d /mnt/modules \"$@\"\n");
-    fs::permissions(kShare + "/modprobe",
-                    fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-    write_file_atomically(kInit, init_script(svcbench_tool("svcb-vm-agent")));
+    if (packaged) {
+      fs::create_directories(kShare + "/modules/lib/modules");
+      fs::create_symlink(std::string(kModulesDir) + "/" + release,
+                         kShare + "/modules/lib/modules/" + release);
+      write_file_atomically(kShare + "/modprobe",
+                            "#!/bin/sh\nexec /usr/sbin/modprobe -d /mnt/modules \"$@\"\n");
+      fs::permissions(kShare + "/modprobe",
+                      fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    }
+    write_file_atomically(kInit, init_script(svcbench_tool("svcb-vm-agent"), packaged));
     fs::permissions(kInit, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
     start_guest();
   } catch (...) {
@@ -109,24 +150,27 @@ void UmlNode::up() {
 void UmlNode::start_guest() {
   const std::string raw = ",depth=128,mac=";
   const pid_t pid = svcbench::start_guest(
-      {{"linux.uml", "mem=512M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+      {{uml_kernel_path(options_.uml_kernel), "mem=512M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
         "init=" + kInit, "con=null", "con0=null,fd:1", std::string("umid=") + kUmid,
         std::string("uml_dir=") + kDir,
         std::string("vec0:transport=raw,ifname=") + kGuestIngressLink + raw + kGuestIngressMac,
         std::string("vec1:transport=raw,ifname=") + kGuestEgressLink + raw + kGuestEgressMac},
-       "user-mode-linux",
+       options_.uml_kernel == "debian" ? "user-mode-linux" : "scripts/build-uml-kernel",
        kUmlNs,
        kLogFile,
        kPidFile});
   if (!wait_for_agent(kShare, pid, 60)) {
     const std::string console = read_if_present(kLogFile);
-    // Debian 12's user-mode Linux (6.1) sizes the FP state it hands ptrace for CPUs without
-    // AMX; on hosts with AMX (Sapphire Rapids and later) every guest process dies at once.
+    // UML 6.1 and 6.12 compile in a 2,696-byte XSAVE area for their processes' FP registers;
+    // the host's ptrace takes only its own whole area (11,008 bytes with AMX's tile data), so
+    // on such CPUs every guest process dies at once (EFAULT). scripts/build-uml-kernel compiles
+    // in the host's size.
     if (console.find("ptrace set fp regs failed") != std::string::npos)
       throw SetupError(
-          "the uml guest cannot run on this CPU: user-mode Linux fails to set its FP registers "
-          "(its console says \"ptrace set fp regs failed\", as on hosts with AMX); use --node vm "
-          "here, or a host without AMX");
+          "the uml guest cannot run on this CPU: its kernel hands ptrace a 2,696-byte FP state "
+          "and this CPU's XSAVE area is " + std::to_string(host_xsave_bytes()) +
+          " bytes (\"ptrace set fp regs failed, errno = 14\"); use --uml-kernel 6.12 built "
+          "here by scripts/build-uml-kernel, or --node vm");
     throw SetupError("the uml guest did not start (no agent after 60 s); its console said: " +
                      last_words(console));
   }
@@ -199,6 +243,16 @@ nlohmann::json UmlNode::context() {
   c.update(tool_versions());
   const std::string release = run({"uname", "-r"}).out;
   c["guest_kernel"] = release.substr(0, release.find('\n'));
+  nlohmann::json kernel = {{"choice", options_.uml_kernel},
+                           {"path", uml_kernel_path(options_.uml_kernel)}};
+  if (options_.uml_kernel != "debian") {
+    // What scripts/build-uml-kernel recorded: source package, fragment, compiler, FP size.
+    const std::string info = read_if_present(
+        (fs::path(uml_kernel_path(options_.uml_kernel)).parent_path() / "build-info.json").string());
+    kernel["build"] = nlohmann::json::parse(info, nullptr, false);
+    if (kernel["build"].is_discarded()) kernel["build"] = nullptr;
+  }
+  c["uml_kernel"] = kernel;
   c["note"] =
       "user-mode Linux guest: netfilter/IPVS code runs natively, but every guest syscall costs "
       "~100x native: "

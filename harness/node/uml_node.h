@@ -1,10 +1,11 @@
-// The uml node: a user-mode Linux guest (Debian's user-mode-linux package) — a Linux 6.1 kernel
+// The uml node: a user-mode Linux guest — a Linux kernel (6.12 or 6.1 built from Debian's
+// sources with every mode by scripts/build-uml-kernel, or Debian's user-mode-linux package)
 // running as ordinary processes, no KVM and no instruction emulation, so netfilter and IPVS run
 // at near-native cost per rule while every guest syscall costs ~100x native (tools are slow:
 // its update times are the guest's, not a native node's). Its root is this host's / over a
 // read-only hostfs, so it runs the host's own iptables, ipset, ipvsadm and svcbench's tools;
-// svcb-vm-agent times them on the guest's clock through a hostfs share. Its kernel has IP_VS but
-// not CONFIG_NF_TABLES_IPV4: iptables-legacy and ipvs only.
+// svcb-vm-agent times them on the guest's clock through a hostfs share. Debian's packaged kernel
+// has IP_VS but not CONFIG_NF_TABLES_IPV4: iptables-legacy and ipvs only; a built one has all.
 //
 //   svcb-gen: svcb-g0 (DPDK TX) ==veth==> svcb-v0 [svcb-uml] vec0 198.18.0.1/29 (guest)
 //             svcb-g1 (DPDK RX) <==veth== svcb-v1 [svcb-uml] vec1 198.18.0.9/29 (guest)
@@ -15,6 +16,11 @@
 #include "node.h"
 
 namespace svcbench {
+
+// The kernel file --uml-kernel names ("6.12"/"6.1": scripts/build-uml-kernel's cache, "debian":
+// the package's linux.uml, else the path itself), and a built kernel's .config ("" if none).
+std::string uml_kernel_path(const std::string& choice);
+std::string uml_kernel_config(const std::string& choice);
 
 class UmlNode : public Node {
  public:
@@ -44,7 +50,9 @@ class UmlNode : public Node {
   }
   // Copied into the guest's share by up(): /mnt/NAME.
   std::string svcbench_tool(const std::string& name) const override;
-  bool kernel_has(KernelFeature feature) const override { return feature == KernelFeature::kIpVs; }
+  // Debian's packaged kernel: IP_VS only; a built one: what its `config` beside it says; a
+  // kernel without one: every feature (each mode finds out on it).
+  bool kernel_has(KernelFeature feature) const override;
   GeneratorLinks generator_links() override;
   nlohmann::json context() override;
   // One CPU, and a new connection to the last of 10,000 iptables Services costs the guest

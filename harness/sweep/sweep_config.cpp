@@ -154,6 +154,7 @@ nlohmann::json kube_proxy_json(const IptablesOptions& o, const std::vector<std::
           {"nft_list", o.nft_list_every_sync ? "every-sync" : "full-syncs"},
           {"nft_split_cold_start", o.nft_cold_start_split},
           {"nft_single_endpoint_goto", o.nft_single_endpoint_goto},
+          {"ipvs_sync", o.ipvs_kube_proxy_sync ? "kube-proxy" : "batched"},
           {"masquerade_all", o.masquerade_all},
           {"nodeport_addresses", texts(o.node_port_addresses)},
           {"node_ips", node_ips},
@@ -168,6 +169,8 @@ void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
   o.nft_list_every_sync = j.value("nft_list", std::string("every-sync")) == "every-sync";
   o.nft_cold_start_split = j.value("nft_split_cold_start", size_t{0});
   o.nft_single_endpoint_goto = j.value("nft_single_endpoint_goto", false);
+  // Sweeps from before the key applied IPVS's changes batched.
+  o.ipvs_kube_proxy_sync = j.value("ipvs_sync", std::string("batched")) == "kube-proxy";
   for (const auto& t : j.value("nodeport_addresses", std::vector<std::string>{}))
     if (auto c = Cidr::parse(t)) o.node_port_addresses.push_back(*c);
   const auto ips = j.value("node_ips", std::vector<std::string>{});
@@ -210,6 +213,8 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"baseline_drift_tolerance", c.baseline_drift_tolerance},
           {"node", c.node_kind},
           {"vm_silence_s", c.node.vm_silence_seconds},
+          {"op_limit_s", c.op_limit_seconds},
+          {"uml_kernel", c.node.uml_kernel},
           {"cluster_cidr", cluster_cidr_text(c.iptables)},
           {"ip_families", family_names(c.families)},
           {"nfacct", c.iptables.nfacct},
@@ -255,6 +260,8 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     c.baseline_drift_tolerance = j.value("baseline_drift_tolerance", c.baseline_drift_tolerance);
     c.node_kind = j.value("node", kDefaultNodeKind);
     c.node.vm_silence_seconds = j.value("vm_silence_s", c.node.vm_silence_seconds);
+    c.op_limit_seconds = j.value("op_limit_s", 0.0);  // sweeps from before the key had none
+    c.node.uml_kernel = j.value("uml_kernel", std::string("debian"));  // before the key: Debian's
     cluster_cidr_from_text(j.at("cluster_cidr").get<std::string>(), c.iptables);
     c.families.clear();
     for (const auto& name : j.value("ip_families", std::vector<std::string>{"ipv4"}))

@@ -32,6 +32,11 @@ struct SweepConfig {
   uint64_t packets = 2000;  // per phase x target point
   uint64_t rate_pps = 5000;
   int repeats = 5;   // per update operation: 5 against 5 runs can test significant (p >= 0.008)
+  // --op-limit: an update still running after this long is stopped, its point recorded with
+  // limit_reached, and a point predicted past kSkipFactor times it is skipped (0: no limit).
+  static constexpr double kDefaultOpLimitSeconds = 1800;
+  static constexpr double kSkipFactor = 3;
+  double op_limit_seconds = kDefaultOpLimitSeconds;
   PortChoice ports;  // empty: the af_packet devices on the node's links
   std::string node_kind = kDefaultNodeKind;
   NodeOptions node;  // the vm node's image and silence

@@ -13,6 +13,7 @@
 #include "kubernetes_import.h"
 #include "measure_point.h"
 #include "mode_registry.h"
+#include "point_prediction.h"
 #include "results_json.h"
 #include "run_context.h"
 #include "testbed.h"
@@ -115,6 +116,45 @@ class BackToBack {
   ServiceSet services_;
 };
 
+// Why the point (mode, family, n) should not run, from what the sweep recorded so far: a
+// smaller size of the mode already reached --op-limit, the netns node's kernel (this machine's)
+// logged warnings at a smaller size, or its slowest update is predicted past kSkipFactor times
+// the limit. Empty: run it. Prints the prediction either way.
+std::optional<LimitReachedEntry> skip_reason(const SweepConfig& cfg, const Node& node,
+                                             const ResultsDocument& doc, const std::string& mode,
+                                             IpFamily family, size_t n, const std::string& point) {
+  const nlohmann::json& d = doc.json();
+  const std::string fam = family_name(family);
+  LimitReachedEntry skip{mode, n, family, "skipped", "", cfg.op_limit_seconds, -1, "", {}, -1, ""};
+  if (d.contains("limit_reached"))
+    for (const auto& e : d["limit_reached"])
+      if (e.value("mode", "") == mode && e.value("ip_family", "ipv4") == fam &&
+          e.value("services", size_t{0}) < n) {
+        skip.operation = e.value("operation", "");
+        skip.reason = "the limit already stopped or skipped " + mode + " at " +
+                      std::to_string(e.value("services", size_t{0})) + " Services";
+        return skip;
+      }
+  if (node.shares_generator_kernel() && d.contains("kernel_warnings"))  // this machine's kernel
+    for (const auto& e : d["kernel_warnings"])
+      if (e.value("services", size_t{0}) < n) {
+        skip.reason = "this machine's own kernel (the netns node) logged warnings at " +
+                      std::to_string(e.value("services", size_t{0})) + " Services in " +
+                      e.value("mode", "") + "; larger sizes belong in a guest (--node uml)";
+        return skip;
+      }
+  const auto p = d.contains("updates") ? predict_slowest_update(d["updates"], mode, fam, n) : std::nullopt;
+  if (!p) return std::nullopt;
+  progress(point + ": " + prediction_text(*p, d["updates"], mode, fam));
+  if (cfg.op_limit_seconds <= 0 || p->seconds <= SweepConfig::kSkipFactor * cfg.op_limit_seconds)
+    return std::nullopt;
+  skip.operation = p->operation;
+  skip.predicted_seconds = p->seconds;
+  skip.reason = p->operation + " predicted far past --op-limit (" +
+                prediction_text(*p, d["updates"], mode, fam) + ")";
+  return skip;
+}
+
 }  // namespace
 
 ServiceSet imported_services(const SweepConfig& cfg) {
@@ -184,8 +224,17 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
       const std::string point = point_name(mode->name(), family, n);
       ++done_points;
       if (doc.completed(point)) continue;
-      ++measured;
       doc.forget_point(mode->name(), family, n);  // what an interrupted or failed attempt left
+      if (auto skip = skip_reason(cfg, node, doc, mode->name(), family, n, point)) {
+        PointResult skipped;
+        skipped.limit_reached = std::move(*skip);
+        progress(point + ": skipped: " + skipped.limit_reached->reason);
+        doc.add(skipped);
+        doc.mark_completed(point);
+        doc.save();
+        continue;
+      }
+      ++measured;
       const auto t0 = Clock::now();
       try {
         reset_all();  // one backend's rules at a time
@@ -198,6 +247,7 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
         PointRequest request;
         request.load = &services;
         request.update_repeats = cfg.repeats;
+        request.op_limit_seconds = cfg.op_limit_seconds;
         request.spec = cfg.spec;
         request.plan = family_plan;
         request.replay = replay;

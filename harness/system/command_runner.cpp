@@ -9,12 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <sstream>
 
 #include "errors.h"
+#include "operation_limit.h"
 
 namespace svcbench {
 
@@ -82,6 +84,7 @@ CommandResult run_command(const Command& command) {
     }
     // A Ctrl-C aimed at svcbench must not cut a ruleset load in half: the tool finishes and
     // svcbench stops at its next check. SIGTERM still ends the tool.
+    setpgid(0, 0);  // its own group: --op-limit stops the tool and what it started
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
@@ -104,13 +107,20 @@ CommandResult run_command(const Command& command) {
   }
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
   char buf[65536];
+  bool killed = false;  // by --op-limit
   while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
     pollfd fds[3];
     int n = 0;
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
     if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
     if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
-    if (poll(fds, n, -1) < 0) {
+    const auto left = operation_seconds_left();
+    if (left && *left <= 0 && !killed) {
+      kill(-pid, SIGKILL);
+      killed = true;
+    }
+    const int wait_ms = left && !killed ? static_cast<int>(std::max(0.0, *left) * 1000) + 1 : -1;
+    if (poll(fds, n, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -137,9 +147,22 @@ CommandResult run_command(const Command& command) {
   }
   int status = 0;
   struct rusage usage {};
-  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  // A tool that closed its output (or never had it captured) may still run past the limit.
+  for (;;) {
+    const pid_t done = wait4(pid, &status, killed || !operation_seconds_left() ? 0 : WNOHANG, &usage);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) break;
+    if (done == 0) {
+      if (*operation_seconds_left() <= 0) {
+        kill(-pid, SIGKILL);
+        killed = true;
+      } else {
+        usleep(2000);
+      }
+    }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (killed) throw OperationLimitReached(command.argv[0], operation_limit_seconds(), result.seconds);
   auto cpu = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   result.user_seconds = cpu(usage.ru_utime);
   result.system_seconds = cpu(usage.ru_stime);

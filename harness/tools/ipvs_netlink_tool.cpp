@@ -1,14 +1,28 @@
-// svcb-ipvs-netlink: programs IPVS virtual and real servers over generic netlink, one request
-// per service or destination as kube-proxy's IPVS mode does (moby/ipvs), from `ipvsadm -R`
-// style lines on stdin (-A/-E/-D services, -a/-e/-d destinations). Runs on the node (in the
-// vm guest, or in a namespace of a host whose kernel has IP_VS). Exit 1 names the line that
-// the kernel refused.
+// svcb-ipvs-netlink: the netlink requests kube-proxy's IPVS proxier makes in-process (moby/ipvs
+// for IPVS, vishvananda/netlink for kube-ipvs0), one request per line of stdin, each waiting
+// for the kernel's answer as kube-proxy's do:
+//   -A/-E/-D -t|-u ADDR:PORT [-s SCHED] [-p SECONDS]   add/edit/delete a virtual server
+//   -a/-e/-d -t|-u ADDR:PORT -r ADDR:PORT [-m] [-w W]  add/edit/delete a real server
+//   -G -t|-u ADDR:PORT   get a virtual server (GetVirtualServer; "not found" is an answer)
+//   -L -t|-u ADDR:PORT   list its real servers (GetRealServers: a dump)
+//   -S                   list every virtual server (GetVirtualServers: a dump)
+//   dummy NAME           ensure a dummy link (EnsureDummyDevice: "exists" is fine)
+//   addrs                list the node's addresses (GetLocalAddresses & co.: a dump)
+//   bind ADDR NAME       add a host address to the link (EnsureAddressBind: "exists" is fine)
+//   unbind ADDR NAME     remove it (UnbindAddress)
+// Runs on the node (in a guest, or in a namespace of a host whose kernel has IP_VS). Exit 1
+// names the line that the kernel refused.
 #include <arpa/inet.h>
 #include <linux/ip_vs.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 
 #include <cstdio>
@@ -75,7 +89,7 @@ bool parse(const std::string& line, Request& r) {
       return false;
     }
   }
-  return std::string("AEDaed").find(r.verb) != std::string::npos;
+  return std::string("AEDaedGLS").find(r.verb) != std::string::npos && (r.verb == 'S' || r.port);
 }
 
 void put_service(nl_msg* msg, const Request& r, bool full) {
@@ -109,31 +123,102 @@ void put_dest(nl_msg* msg, const Request& r, bool full) {
   nla_nest_end(msg, dest);
 }
 
+// Sends one request and reads the kernel's answer (its ack, or a whole dump); 0 or -NLE_*.
+int exchange(nl_sock* sock, nl_msg* msg) {
+  int err = nl_send_auto(sock, msg);
+  nlmsg_free(msg);
+  if (err < 0) return err;
+  return nl_recvmsgs_default(sock);  // to the ack, or through a dump to its NLMSG_DONE
+}
+
+// The kube-ipvs0 side (rtnetlink), as vishvananda/netlink builds these requests.
+int route_request(nl_sock* route, const std::vector<std::string>& w) {
+  if (w[0] == "addrs") {
+    ifaddrmsg hdr{};
+    hdr.ifa_family = AF_UNSPEC;
+    nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
+    nlmsg_append(msg, &hdr, sizeof hdr, NLMSG_ALIGNTO);
+    return exchange(route, msg);
+  }
+  if (w[0] == "dummy" && w.size() == 2) {
+    ifinfomsg hdr{};
+    nl_msg* msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+    nlmsg_append(msg, &hdr, sizeof hdr, NLMSG_ALIGNTO);
+    nla_put_string(msg, IFLA_IFNAME, w[1].c_str());
+    nlattr* info = nla_nest_start(msg, IFLA_LINKINFO);
+    nla_put_string(msg, IFLA_INFO_KIND, "dummy");
+    nla_nest_end(msg, info);
+    const int err = exchange(route, msg);
+    return err == -NLE_EXIST ? 0 : err;
+  }
+  if ((w[0] == "bind" || w[0] == "unbind") && w.size() == 3) {
+    ifaddrmsg hdr{};
+    nf_inet_addr addr{};
+    hdr.ifa_family = w[1].find(':') == std::string::npos ? AF_INET : AF_INET6;
+    if (inet_pton(hdr.ifa_family, w[1].c_str(), &addr) != 1) return -NLE_INVAL;
+    hdr.ifa_prefixlen = hdr.ifa_family == AF_INET ? 32 : 128;
+    hdr.ifa_index = if_nametoindex(w[2].c_str());
+    if (hdr.ifa_index == 0) return -NLE_NODEV;
+    const bool bind = w[0] == "bind";
+    nl_msg* msg = nlmsg_alloc_simple(bind ? RTM_NEWADDR : RTM_DELADDR,
+                                     NLM_F_REQUEST | NLM_F_ACK | (bind ? NLM_F_CREATE | NLM_F_EXCL : 0));
+    nlmsg_append(msg, &hdr, sizeof hdr, NLMSG_ALIGNTO);
+    const int size = hdr.ifa_family == AF_INET ? 4 : 16;
+    nla_put(msg, IFA_LOCAL, size, &addr);
+    nla_put(msg, IFA_ADDRESS, size, &addr);
+    const int err = exchange(route, msg);
+    return bind && err == -NLE_EXIST ? 0 : err;
+  }
+  return -NLE_INVAL;
+}
+
 }  // namespace
 
 int main() {
   nl_sock* sock = nl_socket_alloc();
-  if (!sock || genl_connect(sock) != 0) {
-    std::fprintf(stderr, "svcb-ipvs-netlink: cannot open a generic netlink socket\n");
+  nl_sock* route = nl_socket_alloc();
+  if (!sock || genl_connect(sock) != 0 || !route || nl_connect(route, NETLINK_ROUTE) != 0) {
+    std::fprintf(stderr, "svcb-ipvs-netlink: cannot open a netlink socket\n");
     return 1;
   }
-  const int family = genl_ctrl_resolve(sock, IPVS_GENL_NAME);
-  if (family < 0) {
-    std::fprintf(stderr, "svcb-ipvs-netlink: the kernel has no IPVS netlink family (load ip_vs)\n");
-    return 1;
-  }
+  // Each request asks for exactly the answers it waits for (NLM_F_ACK on writes only): libnl's
+  // automatic ack on a get would leave an answer behind for the next request to misread.
+  nl_socket_disable_auto_ack(sock);
+  nl_socket_disable_auto_ack(route);
+  int family = -1;  // resolved at the first IPVS request: a line list of links alone needs none
   std::string line;
   size_t number = 0;
   while (std::getline(std::cin, line)) {
     ++number;
     if (line.empty()) continue;
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string t; words >> t;) w.push_back(t);
+    if (!w[0].starts_with("-")) {
+      const int err = route_request(route, w);
+      if (err == -NLE_INVAL) {
+        std::fprintf(stderr, "svcb-ipvs-netlink: line %zu not understood: %s\n", number, line.c_str());
+        return 2;
+      }
+      if (err < 0) {
+        std::fprintf(stderr, "svcb-ipvs-netlink: line %zu refused by the kernel (%s): %s\n", number,
+                     nl_geterror(err), line.c_str());
+        return 1;
+      }
+      continue;
+    }
     Request r;
     if (!parse(line, r)) {
       std::fprintf(stderr, "svcb-ipvs-netlink: line %zu not understood: %s\n", number,
                    line.c_str());
       return 2;
     }
+    if (family < 0 && (family = genl_ctrl_resolve(sock, IPVS_GENL_NAME)) < 0) {
+      std::fprintf(stderr, "svcb-ipvs-netlink: the kernel has no IPVS netlink family (load ip_vs)\n");
+      return 1;
+    }
     uint8_t cmd = 0;
+    int flags = NLM_F_ACK;
     switch (r.verb) {
       case 'A':
         cmd = IPVS_CMD_NEW_SERVICE;
@@ -153,19 +238,33 @@ int main() {
       case 'd':
         cmd = IPVS_CMD_DEL_DEST;
         break;
+      case 'G':
+        cmd = IPVS_CMD_GET_SERVICE;
+        flags = 0;  // the answer is the service, or an error
+        break;
+      case 'L':
+        cmd = IPVS_CMD_GET_DEST;
+        flags = NLM_F_DUMP;
+        break;
+      case 'S':
+        cmd = IPVS_CMD_GET_SERVICE;
+        flags = NLM_F_DUMP;
+        break;
     }
     nl_msg* msg = nlmsg_alloc();
-    genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd, IPVS_GENL_VERSION);
-    const bool service_only = r.verb == 'A' || r.verb == 'E' || r.verb == 'D';
-    put_service(msg, r, r.verb == 'A' || r.verb == 'E');
+    genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd, IPVS_GENL_VERSION);
+    const bool service_only = std::string("AEDGL").find(r.verb) != std::string::npos;
+    if (r.verb != 'S') put_service(msg, r, r.verb == 'A' || r.verb == 'E');
     if (!service_only) put_dest(msg, r, r.verb != 'd');
-    const int err = nl_send_sync(sock, msg);  // frees msg, waits for the kernel's ack
-    if (err < 0) {
+    const int err = exchange(sock, msg);
+    // A virtual server that is not there is GetVirtualServer's answer, not a failure.
+    if (err < 0 && !(r.verb == 'G' && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR))) {
       std::fprintf(stderr, "svcb-ipvs-netlink: line %zu refused by the kernel (%s): %s\n", number,
                    nl_geterror(err), line.c_str());
       return 1;
     }
   }
   nl_socket_free(sock);
+  nl_socket_free(route);
   return 0;
 }

@@ -5,11 +5,14 @@
 // Protocol (DIR is the 9p share): the host writes DIR/<id>.in (stdin, optional) and then
 // DIR/<id>.req (argv, NUL-separated) by rename. The agent runs it and leaves DIR/<id>.out,
 // DIR/<id>.err and, last, DIR/<id>.done = "<exit code> <seconds> <user s> <system s>\n" (the tool's rusage).
+// DIR/<id>.cancel (written by the host once its --op-limit passed) makes the agent kill the
+// tool's process group; its .done then says 137.
 // DIR/agent.alive holds a counter the agent advances every second, also while a command runs:
 // the host tells a slow command (a 10,000-Service nft transaction under TCG takes many
 // minutes) from a guest that stopped answering.
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,6 +76,7 @@ void run(const std::string& dir, const std::string& id) {
     const double t0 = now();
     pid_t pid = fork();
     if (pid == 0) {
+      setpgid(0, 0);  // a cancel stops the tool and what it started
       int fd_in = open(in.c_str(), O_RDONLY);
       int fd_out = open((base + ".out.tmp").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int fd_err = open((base + ".err.tmp").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -84,7 +88,15 @@ void run(const std::string& dir, const std::string& id) {
     }
     int status = 0;
     struct rusage usage {};
-    wait4(pid, &status, 0, &usage);
+    bool cancelled = false;
+    while (wait4(pid, &status, WNOHANG, &usage) == 0) {
+      if (!cancelled && access((base + ".cancel").c_str(), F_OK) == 0) {
+        kill(-pid, SIGKILL);
+        cancelled = true;
+      }
+      usleep(20000);
+    }
+    unlink((base + ".cancel").c_str());
     seconds = now() - t0;
     user = static_cast<double>(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec / 1e6;
     system = static_cast<double>(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec / 1e6;

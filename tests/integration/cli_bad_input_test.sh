@@ -128,6 +128,13 @@ expect_said 2 "renders nftables rules only" rules --mode ipvs --services 10 --ku
 expect_said 2 "renders nftables rules only" sweep --modes iptables-legacy,nftables --kube-proxy-version 1.33 --out "$work/out"
 expect_said 2 "takes every-sync or full-syncs" sweep --nft-list sometimes --out "$work/out"
 expect_said 2 "add nftables to --modes" sweep --modes iptables-legacy --nft-split-cold-start 500 --out "$work/out"
+expect_said 2 "add ipvs to --modes" sweep --modes iptables-legacy --ipvs-sync batched --out "$work/out"
+expect_said 2 "--ipvs-sync takes kube-proxy or batched" rules --mode ipvs --services 10 --ipvs-sync fast
+expect_said 2 "not the rules" rules --mode ipvs --services 10 --ipvs-sync batched
+# nf_tables-backed modes above 10,000 Services on this machine's own kernel: refused, naming the way out.
+expect_said 2 "--accept-host-risk" sweep --modes iptables-legacy,nftables --services 100,10001 --out "$work/out"
+expect_said 2 "--node uml or --node ssh" sweep --modes iptables-nft --services 20000 --out "$work/out"
+expect_said 2 "--uml-kernel takes" sweep --node uml --uml-kernel "" --out "$work/out"
 expect_said 2 "use it with --mode nftables" rules --services 10 --nft-single-endpoint-goto
 expect_said 2 "not the rules" rules --mode nftables --services 10 --nft-list full-syncs
 expect_said 2 "1.12 had no such setting" rules --services 10 --kube-proxy-version 1.12 --nfacct

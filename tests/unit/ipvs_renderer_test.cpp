@@ -112,6 +112,75 @@ TEST(IpvsRenderer, Ipv6ProxierNamesItsSetsApartAndBracketsItsServers) {
   EXPECT_EQ(dispatch[0].endpoints[0].str(), "[fd00:10:180::1]:80");
 }
 
+// Two programmes by hand: one Service port with two real servers, then its endpoints change
+// and a second Service appears, then the first goes.
+IpvsProgramme programme(std::vector<std::pair<std::string, std::vector<std::string>>> servers) {
+  IpvsProgramme p;
+  for (auto& [vip, reals] : servers) {
+    IpvsVirtualServer vs;
+    vs.address = testing::ip(vip.c_str());
+    vs.port = 80;
+    for (const auto& r : reals) vs.real_servers.push_back(Endpoint{testing::ip(r.c_str()), 8080});
+    p.virtual_servers[vs.key()] = vs;
+    p.bound_addresses.insert(vip);
+    p.ipset_entries["KUBE-CLUSTER-IP"].insert(vip + ",tcp:80");
+  }
+  return p;
+}
+
+TEST(IpvsSyncCalls, FromNothingEverySetIsCreatedListedAndFilledOneCallPerEntry) {
+  const auto to = programme({{"198.19.0.1", {"198.18.128.1", "198.18.128.2"}}});
+  const auto c = ipvs_sync_calls(to, nullptr, "rr");
+  ASSERT_EQ(c.ipset_create.size(), 17u);  // kube-proxy's ipsetInfo: every set, every sync
+  EXPECT_EQ(c.ipset_create[1],
+            "ipset create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536 "
+            "comment -exist");
+  ASSERT_EQ(c.ipset_list.size(), 17u);
+  EXPECT_EQ(c.ipset_list[1], "ipset list KUBE-CLUSTER-IP");
+  EXPECT_EQ(c.ipset_change, (std::vector<std::string>{"ipset add KUBE-CLUSTER-IP 198.19.0.1,tcp:80 -exist"}));
+  EXPECT_EQ(c.netlink_sync,
+            "dummy kube-ipvs0\naddrs\naddrs\n"
+            "-G -t 198.19.0.1:80\n-A -t 198.19.0.1:80 -s rr\nbind 198.19.0.1 kube-ipvs0\n"
+            "-G -t 198.19.0.1:80\n-L -t 198.19.0.1:80\n"
+            "-a -t 198.19.0.1:80 -r 198.18.128.1:8080 -m -w 1\n"
+            "-a -t 198.19.0.1:80 -r 198.18.128.2:8080 -m -w 1\n");
+  EXPECT_EQ(c.netlink_cleanup, "-S\n");
+}
+
+TEST(IpvsSyncCalls, ASyncGetsAndListsEveryServerAndWritesOnlyTheChanges) {
+  const auto from = programme({{"198.19.0.1", {"198.18.128.1", "198.18.128.2"}}});
+  const auto nothing = ipvs_sync_calls(from, &from, "rr");
+  EXPECT_TRUE(nothing.ipset_change.empty());
+  EXPECT_EQ(nothing.ipset_list.size(), 17u);  // listed all the same
+  EXPECT_EQ(nothing.netlink_sync,
+            "dummy kube-ipvs0\naddrs\naddrs\n-G -t 198.19.0.1:80\n-G -t 198.19.0.1:80\n-L -t 198.19.0.1:80\n");
+
+  const auto to = programme({{"198.19.0.1", {"198.18.128.2", "198.18.128.3"}}, {"198.19.0.2", {"198.18.128.9"}}});
+  const auto c = ipvs_sync_calls(to, &from, "rr");
+  EXPECT_EQ(c.ipset_change, (std::vector<std::string>{"ipset add KUBE-CLUSTER-IP 198.19.0.2,tcp:80 -exist"}));
+  EXPECT_EQ(c.netlink_sync,
+            "dummy kube-ipvs0\naddrs\naddrs\n"
+            "-G -t 198.19.0.1:80\n-G -t 198.19.0.1:80\n-L -t 198.19.0.1:80\n"
+            "-a -t 198.19.0.1:80 -r 198.18.128.3:8080 -m -w 1\n"
+            "-d -t 198.19.0.1:80 -r 198.18.128.1:8080\n"
+            "-G -t 198.19.0.2:80\n-A -t 198.19.0.2:80 -s rr\nbind 198.19.0.2 kube-ipvs0\n"
+            "-G -t 198.19.0.2:80\n-L -t 198.19.0.2:80\n-a -t 198.19.0.2:80 -r 198.18.128.9:8080 -m -w 1\n");
+
+  const auto gone = ipvs_sync_calls(programme({{"198.19.0.2", {"198.18.128.9"}}}), &to, "rr");
+  EXPECT_EQ(gone.ipset_change, (std::vector<std::string>{"ipset del KUBE-CLUSTER-IP 198.19.0.1,tcp:80"}));
+  EXPECT_EQ(gone.netlink_cleanup, "unbind 198.19.0.1 kube-ipvs0\n-S\n-D -t 198.19.0.1:80\n");
+}
+
+TEST(IpvsSyncCalls, IPv6SetsAndAddresses) {
+  auto to = programme({{"fd00:172:30::41", {"fd00:10:180::1"}}});
+  to.family = IpFamily::kIpv6;
+  const auto c = ipvs_sync_calls(to, nullptr, "rr");
+  EXPECT_EQ(c.ipset_list[1], "ipset list KUBE-6-CLUSTER-IP");
+  EXPECT_NE(c.ipset_create[1].find("family inet6"), std::string::npos);
+  EXPECT_NE(c.netlink_sync.find("-A -t [fd00:172:30::41]:80 -s rr\nbind fd00:172:30::41 kube-ipvs0\n"),
+            std::string::npos);
+}
+
 TEST(IpvsListing, ReadsIpvsadmOutput) {
   const char* listing =
       "IP Virtual Server version 1.2.1 (size=4096)\n"

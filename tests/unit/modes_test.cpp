@@ -320,14 +320,79 @@ TEST(NftablesMode, VariantsSkipThePartialSyncsListingAndSplitTheColdStart) {
   EXPECT_EQ(mode->last_sync_steps().size(), 2u);  // a full sync still lists
 }
 
-TEST(IpvsMode, EachUpdateIsTheSumOfItsToolsOnTheNode) {
+// The step of the sync `mode` ran last named `name` (fails the test when there is none).
+SyncStep step_of(const DataplaneMode& mode, const std::string& name) {
+  for (const auto& st : mode.last_sync_steps())
+    if (st.name == name) return st;
+  ADD_FAILURE() << "no step " << name;
+  return {};
+}
+
+TEST(IpvsMode, EverySyncRunsKubeProxysCallsOneProcessPerSetAndEntry) {
+  FakeNode node;
+  auto mode = make_dataplane_mode("ipvs", node, options());
+  const auto base = services(20);
+  const auto from = build_ipvs(base, with_proxy_options<IpvsOptions>(options()));
+  const double load = mode->initial_load(base);
+  EXPECT_EQ(step_names(*mode),
+            (std::vector<std::string>{"ensure-jumps", "ipset create",
+                                      "netlink (services, real servers, addresses)", "ipset list",
+                                      "ipset add/del", "iptables-restore",
+                                      "netlink (stale addresses, services)"}));
+  EXPECT_DOUBLE_EQ(load, sync_seconds(mode->last_sync_steps()));
+  // An empty node: 4 chains no jump leads to (-N), 9 jumps (-N, -C, -I each).
+  EXPECT_EQ(step_of(*mode, "ensure-jumps").invocations, 4 + 9 * 3);
+  EXPECT_EQ(step_of(*mode, "ipset create").invocations, 17);
+  EXPECT_EQ(step_of(*mode, "ipset list").invocations, 17);
+  size_t entries = 0;
+  for (const auto& [set, e] : from.ipset_entries) entries += e.size();
+  EXPECT_EQ(step_of(*mode, "ipset add/del").invocations, static_cast<int>(entries));
+  const auto calls = ipvs_sync_calls(from, nullptr, "rr");
+  auto netlink = node.of("/fake/svcb-ipvs-netlink");
+  ASSERT_EQ(netlink.size(), 2u);
+  EXPECT_EQ(netlink[0].input, calls.netlink_sync);
+  EXPECT_EQ(netlink[1].input, calls.netlink_cleanup);
+  const auto scripts = node.of("sh");
+  ASSERT_EQ(scripts.size(), 3u);
+  EXPECT_NE(scripts[2].input.find("\nipset add KUBE-CLUSTER-IP " + *from.ipset_entries.at("KUBE-CLUSTER-IP").begin() +
+                                   " -exist >/dev/null\n"),
+            std::string::npos);
+  const auto restores = node.of("iptables-legacy-restore");
+  ASSERT_FALSE(restores.empty());
+  EXPECT_EQ(restores.back().argv, (std::vector<std::string>{"iptables-legacy-restore", "-w", "5", "-W",
+                                                            "100000", "--noflush", "--counters"}));
+
+  // A sync that changes nothing still creates, lists and gets everything; it writes nothing.
+  node.commands.clear();
+  mode->full_resync(base);
+  EXPECT_EQ(step_of(*mode, "ensure-jumps").invocations, 4 + 9 * 2);  // the jumps are there
+  EXPECT_EQ(step_names(*mode).size(), 6u);                           // no ipset add/del
+  netlink = node.of("/fake/svcb-ipvs-netlink");
+  ASSERT_EQ(netlink.size(), 2u);
+  EXPECT_EQ(netlink[0].input, ipvs_sync_calls(from, &from, "rr").netlink_sync);
+  EXPECT_EQ(netlink[0].input.find("-A "), std::string::npos);
+
+  // Adding a Service: its entries alone are added; removing it deletes them and its server.
+  mode->partial_sync(base, grown(base));
+  const auto more = build_ipvs(grown(base), with_proxy_options<IpvsOptions>(options()));
+  EXPECT_EQ(static_cast<size_t>(step_of(*mode, "ipset add/del").invocations),
+            ipvs_sync_calls(more, &from, "rr").ipset_change.size());
+  node.commands.clear();
+  mode->partial_sync(grown(base), base);
+  EXPECT_EQ(node.of("/fake/svcb-ipvs-netlink").back().input, ipvs_sync_calls(from, &more, "rr").netlink_cleanup);
+  EXPECT_NE(node.of("/fake/svcb-ipvs-netlink").back().input.find("-D "), std::string::npos);
+}
+
+TEST(IpvsMode, BatchedSyncsApplyTheChangesWithOneToolRunEach) {
   FakeNode node;
   for (const char* tool :
        {"ipset", "/usr/bin/ip", "/fake/svcb-ipvs-netlink", "iptables-legacy-restore"})
     node.seconds_per_tool[tool] = 0.125;
-  auto mode = make_dataplane_mode("ipvs", node, options());
+  auto o = options();
+  o.ipvs_kube_proxy_sync = false;
+  auto mode = make_dataplane_mode("ipvs", node, o);
   const auto base = services(20);
-  const auto programme = build_ipvs(base, with_proxy_options<IpvsOptions>(options()));
+  const auto programme = build_ipvs(base, with_proxy_options<IpvsOptions>(o));
   EXPECT_DOUBLE_EQ(mode->initial_load(base), 4 * 0.125);  // sets, addresses, virtual servers, rules
   auto netlink = node.of("/fake/svcb-ipvs-netlink");
   ASSERT_EQ(netlink.size(), 1u);
