@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "node.h"
+#include "operation_limit.h"
 #include "replay.h"
 
 namespace svcbench {
@@ -147,6 +148,10 @@ class FakeNode : public Node {
     r.exit_code = 0;
     auto it = seconds_per_tool.find(argv[0]);
     r.seconds = it == seconds_per_tool.end() ? 0.001 : it->second;
+    // A tool that would "take" longer than the operation has left is stopped, as a real
+    // node's runner stops it (--op-limit).
+    if (const auto left = operation_seconds_left(); left && r.seconds > *left)
+      throw OperationLimitReached(argv[0], operation_limit_seconds(), std::max(0.0, *left));
     if (reject) {
       const std::string why = reject(commands.back());
       if (!why.empty()) {
@@ -183,6 +188,8 @@ class FakeNode : public Node {
   GeneratorLinks generator_links() override { return {}; }
   nlohmann::json context() override { return {{"node_kind", kind()}, {"emulated", false}}; }
   uint64_t default_rate_pps() const override { return 5000; }
+  bool host_kernel = false;  // plays the netns node: this machine's own kernel
+  bool shares_generator_kernel() const override { return host_kernel; }
 
   // The commands whose tool is `tool`, in order.
   std::vector<RecordedCommand> of(const std::string& tool) const {

@@ -15,6 +15,7 @@
 #include "fake_node.h"
 #include "kernel_log.h"
 #include "results_document.h"
+#include "point_prediction.h"
 #include "sweep_runner.h"
 
 namespace svcbench {
@@ -338,6 +339,88 @@ TEST_F(SweepTest, KernelWarningsDuringAPointAreRecorded) {
   doc.forget_point("iptables-legacy", IpFamily::kIpv4, 30);
   EXPECT_TRUE(doc.json()["kernel_warnings"].empty());
   EXPECT_TRUE(kernel_warnings("[ 1.0] BUG: x\nno stamp BUG: y\n", 5.0).empty());
+}
+
+TEST_F(SweepTest, AnUpdatePastTheOpLimitIsStoppedRecordedAndLargerSizesSkipped) {
+  config_.modes = {"iptables-legacy", "iptables-nft"};
+  config_.service_counts = {10, 30, 100};
+  config_.op_limit_seconds = 2;
+  FakeNode node;
+  // iptables-nft's restore "takes" 5 s: its first point's initial load is stopped.
+  node.seconds_per_tool["iptables-nft-restore"] = 5;
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);  // limits are results
+  const auto& j = doc.json();
+  ASSERT_EQ(j["limit_reached"].size(), 3u);
+  const auto& stopped = j["limit_reached"][0];
+  EXPECT_EQ(stopped["mode"], "iptables-nft");
+  EXPECT_EQ(stopped["services"], 10);
+  EXPECT_EQ(stopped["outcome"], "stopped");
+  EXPECT_EQ(stopped["operation"], "initial-load");
+  EXPECT_EQ(stopped["limit_s"], 2.0);
+  EXPECT_EQ(stopped["stopped_tool"], "iptables-nft-restore");
+  // ensure-jumps and iptables-save had finished before the restore was stopped.
+  ASSERT_EQ(stopped["steps_done"].size(), 2u);
+  EXPECT_EQ(stopped["steps_done"][0]["name"], "ensure-jumps");
+  EXPECT_EQ(entries_of(j, "latency", "iptables-nft", 10), 0u);  // no traffic through what it left
+  for (size_t n : {30u, 100u}) {  // larger sizes of the mode: skipped, recorded
+    const auto& s = j["limit_reached"][n == 30 ? 1 : 2];
+    EXPECT_EQ(s["services"], n);
+    EXPECT_EQ(s["outcome"], "skipped");
+    EXPECT_NE(s["reason"].get<std::string>().find("at 10 Services"), std::string::npos);
+  }
+  for (size_t n : {10u, 30u, 100u})  // the other mode ran to its end
+    EXPECT_EQ(entries_of(j, "latency", "iptables-legacy", n), 8u);
+  EXPECT_EQ(j["progress"]["completed"].size(), 7u);  // the baseline and six points: none failed
+  EXPECT_EQ(config_json(config_)["op_limit_s"], 2.0);
+}
+
+TEST_F(SweepTest, KernelWarningsOnThisMachinesKernelStopLargerSizes) {
+  config_.modes = {"iptables-legacy"};
+  config_.service_counts = {10, 30, 100};
+  FakeNode node;
+  node.host_kernel = true;
+  node.reject = [&node](const RecordedCommand& c) {
+    if (c.tool() == "iptables-legacy-restore" && c.input.find("svc-29") != std::string::npos &&
+        node.kernel_log.find("lockup") == std::string::npos)
+      node.kernel_log += "[  100.250100] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [nft]\n";
+    return std::string();
+  };
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  ASSERT_EQ(j["limit_reached"].size(), 1u);
+  EXPECT_EQ(j["limit_reached"][0]["services"], 100);
+  EXPECT_EQ(j["limit_reached"][0]["outcome"], "skipped");
+  EXPECT_NE(j["limit_reached"][0]["reason"].get<std::string>().find("own kernel"), std::string::npos);
+  EXPECT_EQ(entries_of(j, "latency", "iptables-legacy", 30), 8u);  // the warned point itself ran
+}
+
+TEST(PointPrediction, APowerLawThroughTheTwoLargestSmallerSizes) {
+  auto u = [](const char* op, size_t n, double s) {
+    return nlohmann::json{{"mode", "nftables"}, {"ip_family", "ipv4"}, {"operation", op},
+                          {"services", n}, {"seconds", {{"median", s / 2}}}, {"sync_seconds", {{"median", s}}}};
+  };
+  const nlohmann::json updates = {u("initial-load", 1000, 1), u("initial-load", 10000, 10),
+                                  u("full-resync", 1000, 0.5), u("full-resync", 5000, 4),
+                                  u("full-resync", 10000, 16), u("initial-load", 100000, 999)};
+  // full-resync: 5,000 -> 10,000 quadruples (exponent 2): 20,000 -> 64 s; initial-load: 20 s.
+  const auto p = predict_slowest_update(updates, "nftables", "ipv4", 20000);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->operation, "full-resync");
+  EXPECT_NEAR(p->exponent, 2.0, 1e-9);
+  EXPECT_NEAR(p->seconds, 64.0, 1e-6);
+  EXPECT_EQ(p->from_smaller, 5000u);
+  EXPECT_EQ(p->from_larger, 10000u);
+  EXPECT_EQ(prediction_text(*p, updates, "nftables", "ipv4"),
+            "full-resync ~64.0 s predicted (5,000: 4.0 s, 10,000: 16.0 s; exponent 2.00)");
+  // Cheaper per Service at scale is not believed: the exponent is at least 1.
+  const nlohmann::json flat = {u("add-service", 1000, 0.2), u("add-service", 10000, 0.1)};
+  EXPECT_NEAR(predict_slowest_update(flat, "nftables", "ipv4", 100000)->seconds, 1.0, 1e-9);
+  EXPECT_FALSE(predict_slowest_update(updates, "nftables", "ipv4", 5000));   // one size below
+  EXPECT_FALSE(predict_slowest_update(updates, "iptables-nft", "ipv4", 50000));
 }
 
 TEST_F(SweepTest, UnderLoadWithACapacitySearchHoldsHalfThePdr) {
