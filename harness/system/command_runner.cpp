@@ -166,6 +166,7 @@ CommandResult run_command(const Command& command) {
   auto cpu = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   result.user_seconds = cpu(usage.ru_utime);
   result.system_seconds = cpu(usage.ru_stime);
+  result.max_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024;
   if (WIFEXITED(status))
     result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))

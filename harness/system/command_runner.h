@@ -13,6 +13,7 @@ struct CommandResult {
   // The tool's own CPU time in user space and in the kernel on its behalf (its rusage, from
   // wait4); -1 where the node cannot say (the ssh node, an older guest agent).
   double user_seconds = -1, system_seconds = -1;
+  double max_rss_mib = -1;  // the tool's peak resident memory (rusage); -1 where unknown
   std::string out;       // stdout
   std::string err;       // stderr
   bool ok() const { return exit_code == 0; }

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -88,16 +90,24 @@ void run(const std::string& dir, const std::string& id) {
     }
     int status = 0;
     struct rusage usage {};
-    bool cancelled = false;
-    while (wait4(pid, &status, WNOHANG, &usage) == 0) {
-      if (!cancelled && access((base + ".cancel").c_str(), F_OK) == 0) {
-        kill(-pid, SIGKILL);
-        cancelled = true;
+    // The tool is waited for in one blocking wait4, so its time is exact; a watcher looks for
+    // the host's cancel meanwhile.
+    std::atomic<bool> finished{false};
+    std::thread watcher([&] {
+      while (!finished.load()) {
+        if (access((base + ".cancel").c_str(), F_OK) == 0) {
+          kill(-pid, SIGKILL);
+          return;
+        }
+        usleep(20000);
       }
-      usleep(20000);
+    });
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
-    unlink((base + ".cancel").c_str());
     seconds = now() - t0;
+    finished = true;
+    watcher.join();
+    unlink((base + ".cancel").c_str());
     user = static_cast<double>(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec / 1e6;
     system = static_cast<double>(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec / 1e6;
     code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
