@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 #include "atomic_file.h"
@@ -24,6 +25,26 @@ const std::string kLogFile = std::string(UmlNode::kDir) + "/uml.log";
 constexpr const char* kModulesDir = "/usr/lib/uml/modules";
 constexpr const char* kUmid = "svcb-uml";  // in linux.uml's command line: how stop_guest knows it
 constexpr int kAgentPollMs = 20;
+// UML maps each guest page a guest process touches into its host process on its own: a guest
+// process using 1 GiB needs ~262,000 mappings, past the host's default vm.max_map_count (65,530)
+// — "UML ran out of memory on the host side" when nft listed a 10,000-Service table. Raised
+// while the guest runs; down() puts the saved value back.
+constexpr const char* kMaxMapCount = "/proc/sys/vm/max_map_count";
+constexpr long kGuestMaxMapCount = 4'194'304;
+const std::string kSavedMaxMapCount = std::string(UmlNode::kDir) + "/max_map_count.saved";
+
+void raise_max_map_count() {
+  const long now = std::atol(read_if_present(kMaxMapCount).c_str());
+  if (now <= 0 || now >= kGuestMaxMapCount) return;
+  if (!fs::exists(kSavedMaxMapCount)) write_file_atomically(kSavedMaxMapCount, std::to_string(now) + "\n");
+  std::ofstream(kMaxMapCount) << kGuestMaxMapCount << "\n";
+}
+
+void restore_max_map_count() {
+  const std::string saved = read_if_present(kSavedMaxMapCount);
+  if (saved.empty()) return;
+  std::ofstream(kMaxMapCount) << saved;
+}
 
 constexpr const char* kBuiltKernels = "/var/cache/svcbench/uml-kernel";  // scripts/build-uml-kernel
 
@@ -124,6 +145,8 @@ void UmlNode::up() {
     create_generator_namespace();
     create_node_namespace(kUmlNs, kTxLink, kGuestIngressLink, kRxLink, kGuestEgressLink);
     write_testbed_record(kind(), {N::kGeneratorNs, kUmlNs});
+    fs::create_directories(kDir);
+    raise_max_map_count();
     // The share: the agent's folder, and for the packaged kernel a modprobe that finds its
     // modules, and them.
     fs::create_directories(kShare);
@@ -150,7 +173,9 @@ void UmlNode::up() {
 void UmlNode::start_guest() {
   const std::string raw = ",depth=128,mac=";
   const pid_t pid = svcbench::start_guest(
-      {{uml_kernel_path(options_.uml_kernel), "mem=512M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+      // 4 GiB (backed by a sparse file, touched as used): at 512 MiB the guest's OOM killer
+      // stopped nft in a 10,000-Service nftables cold start.
+      {{uml_kernel_path(options_.uml_kernel), "mem=4096M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
         "init=" + kInit, "con=null", "con0=null,fd:1", std::string("umid=") + kUmid,
         std::string("uml_dir=") + kDir,
         std::string("vec0:transport=raw,ifname=") + kGuestIngressLink + raw + kGuestIngressMac,
@@ -203,6 +228,7 @@ void UmlNode::start_guest() {
 
 void UmlNode::down() {
   stop_guest(kPidFile, std::string("umid=") + kUmid);
+  restore_max_map_count();
   std::error_code ec;
   fs::remove_all(kDir, ec);
   remove_testbed_leftovers();

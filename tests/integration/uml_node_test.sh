@@ -10,7 +10,12 @@ node_test uml_node
 kernel=/var/cache/svcbench/uml-kernel/6.12/linux
 [[ -x $kernel ]] || { echo "uml_node: skipped (no uml kernel at $kernel: run scripts/build-uml-kernel 6.12)"; exit 77; }
 no_guest() { ! pgrep -f "umid=svcb-uml" >/dev/null; }
-nothing_left() { no_guest && [[ -z $(ip netns list | grep '^svcb-') ]] && [[ ! -e /run/svcbench/uml ]]; }
+# The guest raises the host's vm.max_map_count while it runs (UML maps guest pages one by one).
+map_count=$(cat /proc/sys/vm/max_map_count)
+nothing_left() {
+  no_guest && [[ -z $(ip netns list | grep '^svcb-') ]] && [[ ! -e /run/svcbench/uml ]] &&
+    [[ $(cat /proc/sys/vm/max_map_count) == "$map_count" ]]
+}
 wait_for() {  # FILE TEXT SECONDS
   for _ in $(seq $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
   return 1
