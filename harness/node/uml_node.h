@@ -1,7 +1,7 @@
 // The uml node: a user-mode Linux guest — a Linux kernel (6.12 or 6.1 built from Debian's
 // sources with every mode by scripts/build-uml-kernel, or Debian's user-mode-linux package)
 // running as ordinary processes, no KVM and no instruction emulation, so netfilter and IPVS run
-// at near-native cost per rule while every guest syscall costs ~100x native (tools are slow:
+// at near-native cost per rule while every guest syscall and process start is slow (tools are slow:
 // its update times are the guest's, not a native node's). Its root is this host's / over a
 // read-only hostfs, so it runs the host's own iptables, ipset, ipvsadm and svcbench's tools;
 // svcb-vm-agent times them on the guest's clock through a hostfs share. Debian's packaged kernel
