@@ -114,21 +114,31 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
                                       request.update_repeats, request.op_limit_seconds);
     for (const auto& op : update_operations()) {
       auto it = timings.seconds.find(op);
-      if (it == timings.seconds.end()) continue;
+      if (it == timings.seconds.end() || it->second.empty()) continue;  // stopped before a run
       UpdateEntry entry{mode.name(), services, op, it->second};
       if (auto st = timings.steps.find(op); st != timings.steps.end()) entry.steps = st->second;
       point.updates.push_back(std::move(entry));
     }
     if (const auto& lr = timings.limit_reached) {
       // The node holds what the stopped tool left: no traffic is measured through it.
-      char reason[200];
-      std::snprintf(reason, sizeof reason, "%s ran past --op-limit %g s (%s stopped)",
-                    lr->operation.c_str(), lr->limit_seconds, lr->stopped_tool.c_str());
-      point.limit_reached = LimitReachedEntry{mode.name(), services,      IpFamily::kIpv4,
-                                              "stopped",   lr->operation, lr->limit_seconds,
-                                              lr->elapsed_seconds,        lr->stopped_tool,
-                                              lr->steps_done,             -1,
-                                              reason};
+      char reason[600];
+      if (lr->outcome == "unresponsive")
+        std::snprintf(reason, sizeof reason, "%s stopped: %s; the guest is restarted",
+                      lr->operation.c_str(), lr->detail.c_str());
+      else
+        std::snprintf(reason, sizeof reason, "%s ran past --op-limit %g s (%s stopped)",
+                      lr->operation.c_str(), lr->limit_seconds, lr->stopped_tool.c_str());
+      point.limit_reached = LimitReachedEntry{.mode = mode.name(),
+                                              .services = services,
+                                              .ip_family = IpFamily::kIpv4,
+                                              .outcome = lr->outcome,
+                                              .operation = lr->operation,
+                                              .limit_seconds = lr->limit_seconds,
+                                              .elapsed_seconds = lr->elapsed_seconds,
+                                              .stopped_tool = lr->stopped_tool,
+                                              .steps_done = lr->steps_done,
+                                              .predicted_seconds = -1,
+                                              .reason = reason};
       say(request, reason);
       return point;
     }
@@ -195,6 +205,12 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
   PointResult point;
   try {
     point = measure_point_entries(node, mode, through_node, request);
+  } catch (const NodeStoppedAnswering& e) {
+    // Outside the rule updates (traffic, read-back): the point fails, the guest is restarted
+    // for the next one, and its last console says why.
+    const auto warnings = kernel_log.warnings_in(node.restart_guest());
+    throw SetupError(std::string(e.what()) + "; the guest was restarted" +
+                     (warnings.empty() ? "" : "; its kernel had logged: " + warnings.front()));
   } catch (const std::exception& e) {
     // A point the node failed: what its kernel logged meanwhile is part of why.
     const auto warnings = kernel_log.warnings();
@@ -202,7 +218,11 @@ PointResult measure_point(Node& node, DataplaneMode& mode, PacketReplayer& throu
     throw SetupError(std::string(e.what()) + "; meanwhile the node's kernel logged: " +
                      warnings.front());
   }
-  if (auto lines = kernel_log.warnings(); !lines.empty()) {
+  const bool unresponsive = point.limit_reached && point.limit_reached->outcome == "unresponsive";
+  // A guest that stopped answering is restarted for the next point; what its kernel printed
+  // before is on its console (its dmesg went with it).
+  if (auto lines = unresponsive ? kernel_log.warnings_in(node.restart_guest()) : kernel_log.warnings();
+      !lines.empty()) {
     const size_t services = request.load               ? request.load->services.size()
                             : point.latency.empty()    ? 0
                                                        : point.latency.front().services;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 
+#include "errors.h"
 #include "interruption.h"
 #include "operation_limit.h"
 
@@ -24,6 +25,10 @@ bool another_run(const std::vector<double>& runs, int repeats) {
   for (double r : runs) total += r;
   return static_cast<int>(runs.size()) < repeats &&
          (runs.empty() || total < kRepeatBudgetSeconds) && !interrupted();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 }  // namespace
 
@@ -63,9 +68,25 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
       return true;
     } catch (const OperationLimitReached& e) {
       t.limit_reached = LimitReached{
-          op.empty() ? "change-endpoints" : op, e.limit_seconds,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), e.tool,
-          mode.last_sync_steps()};
+          .outcome = "stopped",
+          .operation = op.empty() ? "change-endpoints" : op,
+          .limit_seconds = e.limit_seconds,
+          .elapsed_seconds = seconds_since(start),
+          .stopped_tool = e.tool,
+          .steps_done = mode.last_sync_steps(),
+          .detail = ""};
+      return false;
+    } catch (const NodeStoppedAnswering& e) {
+      // A guest whose kernel hangs in the sync (or died): as much a result as a stop at the
+      // limit. The caller restarts the guest.
+      t.limit_reached = LimitReached{
+          .outcome = "unresponsive",
+          .operation = op.empty() ? "change-endpoints" : op,
+          .limit_seconds = op_limit_seconds,
+          .elapsed_seconds = seconds_since(start),
+          .stopped_tool = e.tool,
+          .steps_done = mode.last_sync_steps(),
+          .detail = e.what()};
       return false;
     }
   };

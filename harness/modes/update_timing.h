@@ -14,11 +14,13 @@ namespace svcbench {
 
 // An operation --op-limit stopped: the node holds whatever its stopped tool left.
 struct LimitReached {
+  std::string outcome;        // "stopped" (--op-limit), "unresponsive" (the guest stopped answering)
   std::string operation;      // "initial-load", ...
   double limit_seconds = 0;   // --op-limit
   double elapsed_seconds = 0; // from the operation's start until the tool was stopped
   std::string stopped_tool;   // argv[0] of the tool that was running
   SyncSteps steps_done;       // the sync's steps that had finished
+  std::string detail;         // unresponsive: the node's words (which guest, how long silent)
 };
 
 struct UpdateTimings {

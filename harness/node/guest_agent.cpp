@@ -138,9 +138,11 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
         beat = std::move(current);
         last_beat = now;
       } else if (std::chrono::duration<double>(now - last_beat).count() > silence_seconds) {
-        throw SetupError("the " + guest + " guest stopped answering (no heartbeat for " +
-                         std::to_string(static_cast<int>(silence_seconds)) + " s while running " +
-                         argv[0] + "); see " + log_file);
+        throw NodeStoppedAnswering(
+            "the " + guest + " guest stopped answering (no heartbeat for " +
+                std::to_string(static_cast<int>(silence_seconds)) + " s while running " +
+                argv[0] + "); see " + log_file,
+            argv[0], silence_seconds);
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -32,9 +32,9 @@ void stop_guest(const std::string& pid_file, const std::string& marker);
 // signal came.
 bool wait_for_agent(const std::string& share, pid_t pid, double seconds);
 
-// Runs argv in the guest through the agent serving `share`. Throws SetupError "the GUEST guest
-// stopped answering ..." when its heartbeat stands still for silence_seconds, and Interrupted
-// when SIGINT/SIGTERM arrives while waiting.
+// Runs argv in the guest through the agent serving `share`. Throws NodeStoppedAnswering "the
+// GUEST guest stopped answering ..." when its heartbeat stands still for silence_seconds, and
+// Interrupted when SIGINT/SIGTERM arrives while waiting.
 CommandResult run_through_agent(const std::string& share, const std::vector<std::string>& argv,
                                 const std::string& input, double silence_seconds,
                                 const std::string& guest, const std::string& log_file);

@@ -70,4 +70,8 @@ std::vector<std::string> KernelLogWatch::warnings() {
   }
 }
 
+std::vector<std::string> KernelLogWatch::warnings_in(const std::string& console) const {
+  return kernel_warnings(console, mark_);
+}
+
 }  // namespace svcbench

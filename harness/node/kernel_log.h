@@ -21,6 +21,9 @@ class KernelLogWatch {
   explicit KernelLogWatch(Node& node);
   // Warnings logged since the mark.
   std::vector<std::string> warnings();
+  // Warnings since the mark in a stopped guest's console (Node::restart_guest): its lines carry
+  // the same stamps as its dmesg had.
+  std::vector<std::string> warnings_in(const std::string& console) const;
 
  private:
   Node& node_;

@@ -99,6 +99,12 @@ class Node {
   // the generator's syscalls, so only softirq time is the node's.
   virtual bool shares_generator_kernel() const { return false; }
 
+  // A guest node (uml, vm) whose guest stopped answering (NodeStoppedAnswering): stops the
+  // guest and starts it again as up() left it (links, addresses, no rules), and returns what
+  // the stopped guest's kernel printed on its console (stamped, for its warnings). Nodes
+  // without a guest throw SetupError.
+  virtual std::string restart_guest();
+
   // Throws SetupError "<what> failed on the KIND node (TOOL exit N): ..." on a non-zero exit.
   CommandResult run_checked(const std::vector<std::string>& argv, const std::string& what,
                             const std::string& input = "");

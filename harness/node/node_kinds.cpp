@@ -19,6 +19,10 @@ CommandResult Node::run_checked(const std::vector<std::string>& argv, const std:
   return r;
 }
 
+std::string Node::restart_guest() {
+  throw SetupError("the " + kind() + " node has no guest to restart");
+}
+
 nlohmann::json Node::tool_versions() {
   nlohmann::json versions;
   auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };

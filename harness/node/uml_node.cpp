@@ -226,6 +226,25 @@ void UmlNode::start_guest() {
   guest(sysctl, "guest forwarding");
 }
 
+std::string UmlNode::restart_guest() {
+  const std::string console = read_if_present(kLogFile);  // start_guest truncates it
+  svcbench::stop_guest(kPidFile, std::string("umid=") + kUmid);
+  std::error_code ec;
+  fs::remove_all(fs::path(kDir) / kUmid, ec);  // the stopped kernel's pid and mconsole
+  // The old agent's files: its ready mark and heartbeat, and the request it never answered.
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(kShare, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string ext = e.path().extension().string();
+    if (name.rfind("agent.", 0) == 0 || ext == ".req" || ext == ".in" || ext == ".done" ||
+        ext == ".out" || ext == ".err" || ext == ".cancel")
+      stale.push_back(e.path());
+  }
+  for (const auto& f : stale) fs::remove(f, ec);
+  start_guest();
+  return console;
+}
+
 void UmlNode::down() {
   stop_guest(kPidFile, std::string("umid=") + kUmid);
   restore_max_map_count();

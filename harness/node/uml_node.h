@@ -41,9 +41,11 @@ class UmlNode : public Node {
   void up() override;
   void down() override;
   nlohmann::json status() override;
-  // Throws SetupError "the uml guest stopped answering ..." after the silence, and
+  // Throws NodeStoppedAnswering "the uml guest stopped answering ..." after the silence, and
   // Interrupted when SIGINT/SIGTERM arrives while waiting.
   CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") override;
+  // The linux process killed and booted again on the same links (~2 s).
+  std::string restart_guest() override;
   // The guest runs this host's binaries (hostfs root).
   void require_tool(const std::string& tool, const std::string& package) override {
     svcbench::require_tool(tool, package);

@@ -94,6 +94,13 @@ void VmNode::up() {
   }
 }
 
+std::string VmNode::restart_guest() {
+  const std::string console = read_if_present(kLogFile);  // spawn_qemu truncates it
+  stop_guest();
+  start_guest();
+  return console;
+}
+
 void VmNode::down() {
   stop_guest();
   remove_testbed_leftovers();

@@ -40,6 +40,8 @@ class VmNode : public Node {
   bool kernel_has(KernelFeature) const override {
     return true;
   }  // Debian's kernel, modules in the image
+  // qemu killed and booted again on the same taps.
+  std::string restart_guest() override;
   GeneratorLinks generator_links() override;
   // Under TCG: emulated, with a note to compare ratios only.
   nlohmann::json context() override;

@@ -125,14 +125,27 @@ std::optional<LimitReachedEntry> skip_reason(const SweepConfig& cfg, const Node&
                                              IpFamily family, size_t n, const std::string& point) {
   const nlohmann::json& d = doc.json();
   const std::string fam = family_name(family);
-  LimitReachedEntry skip{mode, n, family, "skipped", "", cfg.op_limit_seconds, -1, "", {}, -1, ""};
+  LimitReachedEntry skip{.mode = mode,
+                         .services = n,
+                         .ip_family = family,
+                         .outcome = "skipped",
+                         .operation = "",
+                         .limit_seconds = cfg.op_limit_seconds,
+                         .elapsed_seconds = -1,
+                         .stopped_tool = "",
+                         .steps_done = {},
+                         .predicted_seconds = -1,
+                         .reason = ""};
   if (d.contains("limit_reached"))
     for (const auto& e : d["limit_reached"])
       if (e.value("mode", "") == mode && e.value("ip_family", "ipv4") == fam &&
           e.value("services", size_t{0}) < n) {
         skip.operation = e.value("operation", "");
-        skip.reason = "the limit already stopped or skipped " + mode + " at " +
-                      std::to_string(e.value("services", size_t{0})) + " Services";
+        skip.reason = (e.value("outcome", "") == "unresponsive"
+                           ? "the guest already stopped answering in "
+                           : "the limit already stopped or skipped ") +
+                      mode + " at " + std::to_string(e.value("services", size_t{0})) +
+                      " Services";
         return skip;
       }
   if (node.shares_generator_kernel() && d.contains("kernel_warnings"))  // this machine's kernel
@@ -268,6 +281,12 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
         ++failures;
         doc.mark_failed(point, e.what());
         progress(point + " failed: " + e.what());
+        // The guest stopped answering before the point's measurement began (emptying the
+        // node): the points after it get a guest restarted for them.
+        if (dynamic_cast<const NodeStoppedAnswering*>(&e)) {
+          progress("restarting the " + node.kind() + " guest");
+          node.restart_guest();
+        }
       }
       doc.save();
       const double took = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace svcbench {
 
@@ -15,6 +16,16 @@ struct UsageError : std::runtime_error {
 
 struct SetupError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// A guest node (uml, vm) whose agent's heartbeat stood still for --vm-silence seconds: its
+// kernel hangs (a stall in one long transaction) or died. The guest must be restarted
+// (Node::restart_guest) before anything else runs on it.
+struct NodeStoppedAnswering : SetupError {
+  NodeStoppedAnswering(const std::string& message, std::string tool, double silence_seconds)
+      : SetupError(message), tool(std::move(tool)), silence_seconds(silence_seconds) {}
+  std::string tool;            // argv[0] of what was running
+  double silence_seconds = 0;  // how long the heartbeat stood still
 };
 
 }  // namespace svcbench

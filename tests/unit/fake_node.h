@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
 #include "node.h"
 #include "operation_limit.h"
 #include "replay.h"
@@ -152,6 +153,11 @@ class FakeNode : public Node {
     // node's runner stops it (--op-limit).
     if (const auto left = operation_seconds_left(); left && r.seconds > *left)
       throw OperationLimitReached(argv[0], operation_limit_seconds(), std::max(0.0, *left));
+    // Plays a guest whose kernel hangs in this command: the agent's heartbeat stops.
+    if (stops_answering && stops_answering(commands.back()))
+      throw NodeStoppedAnswering("the fake guest stopped answering (no heartbeat for 120 s while running " +
+                                     argv[0] + ")",
+                                 argv[0], 120);
     if (reject) {
       const std::string why = reject(commands.back());
       if (!why.empty()) {
@@ -188,6 +194,15 @@ class FakeNode : public Node {
   GeneratorLinks generator_links() override { return {}; }
   nlohmann::json context() override { return {{"node_kind", kind()}, {"emulated", false}}; }
   uint64_t default_rate_pps() const override { return 5000; }
+  // Plays a guest node: a command it returns true for hangs the guest (NodeStoppedAnswering);
+  // restart_guest() counts restarts and returns `console`, what the hung kernel printed.
+  std::function<bool(const RecordedCommand&)> stops_answering;
+  std::string console;
+  int restarts = 0;
+  std::string restart_guest() override {
+    ++restarts;
+    return console;
+  }
   bool host_kernel = false;  // plays the netns node: this machine's own kernel
   bool shares_generator_kernel() const override { return host_kernel; }
 

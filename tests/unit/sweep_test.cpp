@@ -376,6 +376,48 @@ TEST_F(SweepTest, AnUpdatePastTheOpLimitIsStoppedRecordedAndLargerSizesSkipped) 
   EXPECT_EQ(config_json(config_)["op_limit_s"], 2.0);
 }
 
+// A guest that stops answering in an update (its kernel hung in the transaction) is a result
+// like a stop at the limit: recorded, the guest restarted, its console's warnings kept, the
+// mode's larger sizes skipped, the other mode measured on the restarted guest.
+TEST_F(SweepTest, AGuestThatStopsAnsweringIsRestartedAndRecorded) {
+  config_.modes = {"iptables-nft", "iptables-legacy"};
+  config_.service_counts = {10, 30};
+  config_.order = SweepOrder::kGrouped;
+  FakeNode node;
+  node.stops_answering = [&node](const RecordedCommand& c) {
+    return c.tool() == "iptables-nft-restore" && node.restarts == 0 &&
+           node.of("iptables-nft-restore").size() == 2;  // the first point's full resync
+  };
+  node.console = "[    0.000000] Linux version 6.12.118\n"
+                 "[  100.500000] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [iptables-nft-re:80]\n";
+  FakeReplayer through, back_to_back;
+  ResultsDocument doc(config_.out_dir, {{"node_kind", "fake"}}, config_json(config_));
+  EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
+  const auto& j = doc.json();
+  EXPECT_EQ(node.restarts, 1);
+  ASSERT_EQ(j["limit_reached"].size(), 2u);
+  const auto& hung = j["limit_reached"][0];
+  EXPECT_EQ(hung["mode"], "iptables-nft");
+  EXPECT_EQ(hung["services"], 10);
+  EXPECT_EQ(hung["outcome"], "unresponsive");
+  EXPECT_EQ(hung["operation"], "full-resync");
+  EXPECT_EQ(hung["stopped_tool"], "iptables-nft-restore");
+  EXPECT_NE(hung["reason"].get<std::string>().find("stopped answering"), std::string::npos);
+  EXPECT_EQ(entries_of(j, "updates", "iptables-nft", 10), 1u);  // the initial load it finished
+  EXPECT_EQ(entries_of(j, "latency", "iptables-nft", 10), 0u);
+  ASSERT_EQ(j["kernel_warnings"].size(), 1u);  // from the console: the lockup, not the banner
+  EXPECT_EQ(j["kernel_warnings"][0]["lines"].size(), 1u);
+  EXPECT_NE(j["kernel_warnings"][0]["lines"][0].get<std::string>().find("soft lockup"),
+            std::string::npos);
+  EXPECT_EQ(j["limit_reached"][1]["services"], 30);
+  EXPECT_EQ(j["limit_reached"][1]["outcome"], "skipped");
+  EXPECT_NE(j["limit_reached"][1]["reason"].get<std::string>().find(
+                "the guest already stopped answering in iptables-nft at 10 Services"),
+            std::string::npos);
+  for (size_t n : {10u, 30u}) EXPECT_EQ(entries_of(j, "latency", "iptables-legacy", n), 8u);
+  EXPECT_TRUE(j["progress"]["failed"].empty());
+}
+
 TEST_F(SweepTest, KernelWarningsOnThisMachinesKernelStopLargerSizes) {
   config_.modes = {"iptables-legacy"};
   config_.service_counts = {10, 30, 100};
