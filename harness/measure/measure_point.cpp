@@ -137,7 +137,6 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
                                               .elapsed_seconds = lr->elapsed_seconds,
                                               .stopped_tool = lr->stopped_tool,
                                               .steps_done = lr->steps_done,
-                                              .predicted_seconds = -1,
                                               .reason = reason};
       say(request, reason);
       return point;

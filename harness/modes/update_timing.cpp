@@ -73,8 +73,7 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
           .limit_seconds = e.limit_seconds,
           .elapsed_seconds = seconds_since(start),
           .stopped_tool = e.tool,
-          .steps_done = mode.last_sync_steps(),
-          .detail = ""};
+          .steps_done = mode.last_sync_steps()};
       return false;
     } catch (const NodeStoppedAnswering& e) {
       // A guest whose kernel hangs in the sync (or died): as much a result as a stop at the

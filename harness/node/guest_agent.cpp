@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "atomic_file.h"
 #include "errors.h"
@@ -95,6 +97,27 @@ void stop_guest(const std::string& pid_file, const std::string& marker) {
   fs::remove(pid_file, ec);
 }
 
+namespace {
+// A request's files: <id>.in and .req from the host, .out, .err, .done from the agent (and
+// their .tmp while written), .cancel from the host at --op-limit.
+constexpr const char* kAnswerExtensions[] = {".done", ".out", ".err", ".cancel"};
+}  // namespace
+
+void clear_agent_files(const std::string& share) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(share, ec)) {
+    const std::string name = e.path().filename().string();
+    std::string ext = e.path().extension().string();
+    if (ext == ".tmp") ext = e.path().stem().extension().string();
+    const bool answer = std::find(std::begin(kAnswerExtensions), std::end(kAnswerExtensions), ext) !=
+                        std::end(kAnswerExtensions);
+    if (name.rfind("agent.", 0) == 0 || ext == ".req" || ext == ".in" || answer)
+      stale.push_back(e.path());
+  }
+  for (const auto& f : stale) fs::remove(f, ec);
+}
+
 bool wait_for_agent(const std::string& share, pid_t pid, double seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline && !interrupted()) {
@@ -108,7 +131,7 @@ bool wait_for_agent(const std::string& share, pid_t pid, double seconds) {
 
 CommandResult run_through_agent(const std::string& share, const std::vector<std::string>& argv,
                                 const std::string& input, double silence_seconds,
-                                const std::string& guest, const std::string& log_file) {
+                                const std::string& guest) {
   static std::atomic<uint64_t> counter{0};
   char id[64];
   std::snprintf(id, sizeof id, "%010d-%08llu", getpid(),
@@ -141,7 +164,7 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
         throw NodeStoppedAnswering(
             "the " + guest + " guest stopped answering (no heartbeat for " +
                 std::to_string(static_cast<int>(silence_seconds)) + " s while running " +
-                argv[0] + "); see " + log_file,
+                argv[0] + ")",
             argv[0], silence_seconds);
       }
     }
@@ -157,7 +180,7 @@ CommandResult run_through_agent(const std::string& share, const std::vector<std:
   }
   r.out = read_if_present(base + ".out");
   r.err = read_if_present(base + ".err");
-  for (const char* ext : {".done", ".out", ".err", ".cancel"}) fs::remove(base + ext);
+  for (const char* ext : kAnswerExtensions) fs::remove(base + ext);
   if (cancelled) throw OperationLimitReached(argv[0], operation_limit_seconds(), r.seconds);
   return r;
 }

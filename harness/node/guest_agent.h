@@ -32,12 +32,16 @@ void stop_guest(const std::string& pid_file, const std::string& marker);
 // signal came.
 bool wait_for_agent(const std::string& share, pid_t pid, double seconds);
 
+// Removes what a stopped guest's agent left in `share` (its ready mark, its heartbeat, the
+// requests and answers of the protocol), so a guest started again is waited for afresh.
+void clear_agent_files(const std::string& share);
+
 // Runs argv in the guest through the agent serving `share`. Throws NodeStoppedAnswering "the
 // GUEST guest stopped answering ..." when its heartbeat stands still for silence_seconds, and
 // Interrupted when SIGINT/SIGTERM arrives while waiting.
 CommandResult run_through_agent(const std::string& share, const std::vector<std::string>& argv,
                                 const std::string& input, double silence_seconds,
-                                const std::string& guest, const std::string& log_file);
+                                const std::string& guest);
 
 // A file's content, "" when it does not exist.
 std::string read_if_present(const std::string& path);

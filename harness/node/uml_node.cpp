@@ -200,7 +200,7 @@ void UmlNode::start_guest() {
                      last_words(console));
   }
   auto guest = [&](const std::vector<std::string>& argv, const std::string& what) {
-    CommandResult r = run_through_agent(kShare, argv, "", 60, "uml", kLogFile);
+    CommandResult r = run_through_agent(kShare, argv, "", 60, "uml");
     if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));
   };
   const AddressPlan& plan = options_.plan;
@@ -231,16 +231,7 @@ std::string UmlNode::restart_guest() {
   svcbench::stop_guest(kPidFile, std::string("umid=") + kUmid);
   std::error_code ec;
   fs::remove_all(fs::path(kDir) / kUmid, ec);  // the stopped kernel's pid and mconsole
-  // The old agent's files: its ready mark and heartbeat, and the request it never answered.
-  std::vector<fs::path> stale;
-  for (const auto& e : fs::directory_iterator(kShare, ec)) {
-    const std::string name = e.path().filename().string();
-    const std::string ext = e.path().extension().string();
-    if (name.rfind("agent.", 0) == 0 || ext == ".req" || ext == ".in" || ext == ".done" ||
-        ext == ".out" || ext == ".err" || ext == ".cancel")
-      stale.push_back(e.path());
-  }
-  for (const auto& f : stale) fs::remove(f, ec);
+  clear_agent_files(kShare);  // the tools copied into the share stay
   start_guest();
   return console;
 }
@@ -268,7 +259,7 @@ nlohmann::json UmlNode::status() {
 }
 
 CommandResult UmlNode::run(const std::vector<std::string>& argv, const std::string& input) {
-  CommandResult r = run_through_agent(kShare, argv, input, options_.vm_silence_seconds, "uml", kLogFile);
+  CommandResult r = run_through_agent(kShare, argv, input, options_.vm_silence_seconds, "uml");
   // UML's accounting puts a guest process's CPU time all in system time (user 0.00 even for
   // iptables-nft-restore, which spends 98% of a native node's time in user space): the split
   // is not the guest's to give.

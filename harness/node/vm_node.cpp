@@ -73,7 +73,7 @@ CommandResult VmNode::run(const std::vector<std::string>& argv, const std::strin
 
 CommandResult VmNode::run_in_guest(const std::vector<std::string>& argv, const std::string& input,
                                    double silence_seconds) {
-  return run_through_agent(kShareDir, argv, input, silence_seconds, "vm", kLogFile);
+  return run_through_agent(kShareDir, argv, input, silence_seconds, "vm");
 }
 
 void VmNode::up() {

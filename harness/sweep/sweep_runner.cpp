@@ -129,13 +129,7 @@ std::optional<LimitReachedEntry> skip_reason(const SweepConfig& cfg, const Node&
                          .services = n,
                          .ip_family = family,
                          .outcome = "skipped",
-                         .operation = "",
-                         .limit_seconds = cfg.op_limit_seconds,
-                         .elapsed_seconds = -1,
-                         .stopped_tool = "",
-                         .steps_done = {},
-                         .predicted_seconds = -1,
-                         .reason = ""};
+                         .limit_seconds = cfg.op_limit_seconds};
   if (d.contains("limit_reached"))
     for (const auto& e : d["limit_reached"])
       if (e.value("mode", "") == mode && e.value("ip_family", "ipv4") == fam &&
