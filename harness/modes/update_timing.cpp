@@ -92,7 +92,7 @@ UpdateTimings time_updates(DataplaneMode& mode, const ServiceSet& base, const Sy
   };
   while (another_run(s["initial-load"], repeats))
     if (!timed("initial-load", [&] { return mode.initial_load(base); })) return t;
-  while (another_run(s["full-resync"], repeats))
+  while (mode.makes_full_resyncs() && another_run(s["full-resync"], repeats))
     if (!timed("full-resync", [&] { return mode.full_resync(base); })) return t;
 
   ServiceSet grown = base;
