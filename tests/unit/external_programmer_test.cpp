@@ -2,6 +2,9 @@
 // change, the change's objects, and the ExternalProgrammer's hook, watch and errors with a real
 // `sh -c` hook and a reader that reads back what the hook "programmed" (a file it copies).
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
