@@ -201,7 +201,7 @@ nlohmann::json to_json(const LimitReachedEntry& e) {
                       {"reason", e.reason}};
   if (e.elapsed_seconds >= 0) j["elapsed_s"] = e.elapsed_seconds;
   if (!e.stopped_tool.empty()) j["stopped_tool"] = e.stopped_tool;
-  if (e.outcome == "stopped") j["steps_done"] = steps_json({e.steps_done});
+  if (e.outcome != "skipped") j["steps_done"] = steps_json({e.steps_done});
   if (e.predicted_seconds >= 0) j["predicted_s"] = e.predicted_seconds;
   return j;
 }
