@@ -47,12 +47,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The first line of a hook's output, for an error.
-std::string first_line(const CommandResult& r) {
-  const std::string& text = r.err.empty() ? r.out : r.err;
-  return text.substr(0, text.find('\n'));
-}
-
 }  // namespace
 
 std::string change_kind(const ServiceSet& before, const ServiceSet& after) {
@@ -169,9 +163,13 @@ DataplaneMode::Apply ExternalProgrammer::prepare_change(const ServiceSet& before
                        std::to_string(static_cast<int>(hook_.limit_seconds)) + " s for " + change +
                        " (stopped): make it return once the change is submitted");
     }
-    if (!r.ok())
-      throw SetupError("the apply hook failed for " + change + " " + tool_failure("sh -c", r) +
-                       ": fix --apply-hook (it gets SVCBENCH_CHANGE, SVCBENCH_MANIFESTS, ...)");
+    if (!r.ok()) {
+      const std::string& said = r.err.empty() ? r.out : r.err;
+      const std::string first = said.substr(0, said.find('\n'));
+      throw SetupError("the apply hook failed for " + change + " (exit " +
+                       std::to_string(r.exit_code) + (first.empty() ? "" : ": " + first) +
+                       "); fix --apply-hook (it gets SVCBENCH_CHANGE, SVCBENCH_MANIFESTS, ...)");
+    }
     const double hook_seconds = seconds_since(start);
     steps_.push_back({"apply hook", hook_seconds, r.user_seconds, r.system_seconds, 1});
     // The watch: the mode's read-back until it shows the change.

@@ -68,20 +68,17 @@ CommandResult run_command(const Command& command) {
   // entries replacing those of the same name.
   std::vector<std::string> env_storage;
   std::vector<char*> envp;
-  if (!command.env.empty()) {
-    auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
-    for (char** e = environ; *e; ++e) {
-      const std::string entry = *e;
-      const bool replaced = std::any_of(command.env.begin(), command.env.end(), [&](const std::string& x) {
-        return name_of(x) == name_of(entry);
-      });
-      if (!replaced) env_storage.push_back(entry);
-    }
-    env_storage.insert(env_storage.end(), command.env.begin(), command.env.end());
-    for (auto& e : env_storage) envp.push_back(e.data());
-    envp.push_back(nullptr);
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const bool replaced = std::any_of(command.env.begin(), command.env.end(),
+                                      [&](const std::string& x) { return name_of(x) == name_of(entry); });
+    if (!replaced) envp.push_back(*e);
   }
-  char** tool_env = envp.empty() ? environ : envp.data();
+  env_storage = command.env;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char** tool_env = envp.data();
 
   const auto start = std::chrono::steady_clock::now();
   // vfork: the child borrows our memory until execv instead of copying our page tables, which
