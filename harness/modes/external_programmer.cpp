@@ -108,6 +108,14 @@ ExternalProgrammer::ExternalProgrammer(std::unique_ptr<DataplaneMode> reader, Ap
                      ec.message());
 }
 
+ExternalProgrammer::~ExternalProgrammer() {
+  std::error_code ec;
+  const std::string stem = hook_.work_dir + "/change-" + std::to_string(changes_);
+  fs::remove(stem + ".json", ec);
+  fs::remove(stem + "-objects.json", ec);
+  fs::remove(hook_.work_dir, ec);  // only when empty: a folder the user shares is left
+}
+
 void ExternalProgrammer::reset() {
   if (applied_.services.empty()) return;
   prepare_change(applied_, ServiceSet{})();

@@ -56,6 +56,8 @@ class ExternalProgrammer : public DataplaneMode {
  public:
   // `reader`: the mode whose rules the programmer writes, used only to read them back.
   ExternalProgrammer(std::unique_ptr<DataplaneMode> reader, ApplyHook hook);
+  // Removes the last change's manifests (nothing of svcbench's is left in the work folder).
+  ~ExternalProgrammer() override;
   std::string name() const override { return reader_->name(); }
   // Tells the hook every object of svcbench's is gone (when it applied any) and waits until
   // the node no longer dispatches them.

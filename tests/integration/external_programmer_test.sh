@@ -112,4 +112,5 @@ code=$?
 [[ $code == 130 ]] || fail "SIGINT: exit $code, want 130: $(tail -3 "$work/int.log")"
 no_svcbench_left "SIGINT"
 stop_daemon
+[[ ! -e /run/svcbench/apply-hook ]] || fail "the hook's manifests were left in /run/svcbench/apply-hook"
 echo "external_programmer: ok"
