@@ -1,5 +1,8 @@
 #include "kubernetes_manifests.h"
 
+#include <map>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace svcbench {
@@ -101,16 +104,50 @@ json slice_object(const Service& s, size_t index, const ServicePort& port, IpFam
 
 }  // namespace
 
-std::string kubernetes_manifests(const ServiceSet& services, IpFamily family,
-                                 const std::string& node_name) {
-  json items = json::array();
+namespace {
+
+// Every object of `services`, in List order.
+std::vector<json> objects_of(const ServiceSet& services, IpFamily family, const std::string& node_name) {
+  std::vector<json> items;
   for (const auto& s : services.services) {
     items.push_back(service_object(s, family));
     for (size_t k = 0; k < s.ports.size(); ++k)
       items.push_back(slice_object(s, k, s.ports[k], family, node_name));
   }
+  return items;
+}
+
+std::string list_text(const std::vector<json>& items) {
   json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}};
   return list.dump(1) + "\n";
+}
+
+std::string object_key(const json& o) {
+  return o["kind"].get<std::string>() + "/" + o["metadata"]["namespace"].get<std::string>() + "/" +
+         o["metadata"]["name"].get<std::string>();
+}
+
+}  // namespace
+
+std::string kubernetes_manifests(const ServiceSet& services, IpFamily family,
+                                 const std::string& node_name) {
+  return list_text(objects_of(services, family, node_name));
+}
+
+std::string kubernetes_change_manifests(const ServiceSet& before, const ServiceSet& after,
+                                        IpFamily family, const std::string& node_name) {
+  std::map<std::string, json> old_objects;
+  for (auto& o : objects_of(before, family, node_name)) old_objects.emplace(object_key(o), std::move(o));
+  std::vector<json> changed;
+  for (auto& o : objects_of(after, family, node_name)) {
+    auto it = old_objects.find(object_key(o));
+    if (it == old_objects.end() || it->second != o) changed.push_back(std::move(o));
+    if (it != old_objects.end()) old_objects.erase(it);
+  }
+  // What is gone, as it was (kubectl delete -f takes it), in the order it had.
+  for (auto& o : objects_of(before, family, node_name))
+    if (old_objects.count(object_key(o))) changed.push_back(std::move(o));
+  return list_text(changed);
 }
 
 }  // namespace svcbench

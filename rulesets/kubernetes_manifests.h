@@ -14,4 +14,10 @@ namespace svcbench {
 std::string kubernetes_manifests(const ServiceSet& services, IpFamily family,
                                  const std::string& node_name = "svcbench-node");
 
+// The objects a change from `before` to `after` touches, as a List: those added or changed (as
+// they are after it), then those removed (as they were). An external programmer's hook applies
+// the first kind and deletes the second (SVCBENCH_CHANGE says which a change is).
+std::string kubernetes_change_manifests(const ServiceSet& before, const ServiceSet& after,
+                                        IpFamily family, const std::string& node_name = "svcbench-node");
+
 }  // namespace svcbench

@@ -248,6 +248,48 @@ std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl
   return r;
 }
 
+std::vector<OptionSpec> program_option_specs() {
+  return {
+      {"program", "WHO",
+       "svcbench (default: svcbench writes the rules as kube-proxy would) or external: "
+       "--apply-hook makes each change and something else (kube-proxy) programs the node"},
+      {"apply-hook", "CMD",
+       "with --program external: run through sh -c for each change, with SVCBENCH_CHANGE, "
+       "SVCBENCH_MANIFESTS, SVCBENCH_CHANGE_MANIFESTS, SVCBENCH_MODE, SVCBENCH_NODE_EXEC"},
+      {"apply-limit", "S",
+       "with --program external: seconds from the hook's start until the node's rules show the "
+       "change, else an error (default 120)"},
+  };
+}
+
+std::optional<ExternalProgram> external_program_from(const CommandLine& cl) {
+  const std::string program = cl.get("program", "svcbench");
+  if (program != "svcbench" && program != "external")
+    throw UsageError("--program takes svcbench or external, not '" + program + "'");
+  if (program == "svcbench") {
+    if (cl.has("apply-hook") || cl.has("apply-limit"))
+      throw UsageError("--apply-hook and --apply-limit go with --program external");
+    return std::nullopt;
+  }
+  ExternalProgram p;
+  p.apply_hook = cl.get("apply-hook");
+  if (p.apply_hook.empty())
+    throw UsageError("--program external needs --apply-hook CMD: the command that makes each change "
+                     "(e.g. kubectl apply -f \"$SVCBENCH_CHANGE_MANIFESTS\")");
+  p.apply_limit_seconds =
+      cl.get_number("apply-limit", ExternalProgram::kDefaultApplyLimitSeconds, 1, 86'400);
+  return p;
+}
+
+void drop_full_resync_for_external(ConvergenceRequest& request, bool named) {
+  auto& ops = request.operations;
+  if (std::find(ops.begin(), ops.end(), "full-resync") == ops.end()) return;
+  if (named)
+    throw UsageError("--program external cannot make a full resync (the programmer decides when it "
+                     "runs one): drop full-resync from the operations");
+  std::erase(ops, std::string("full-resync"));
+}
+
 void require_host_kernel_safe(const CommandLine& cl, const std::string& node_kind,
                               const std::vector<std::string>& modes, size_t services) {
   if (node_kind != "netns" || services <= kHostNfTablesServiceLimit || cl.has("accept-host-risk"))

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "endpoint_profile.h"
+#include "external_programmer.h"
 #include "iptables_renderer.h"
 #include "synthetic_services.h"
 #include "measure_convergence.h"
@@ -80,6 +81,16 @@ std::vector<OptionSpec> convergence_option_specs();
 std::optional<ConvergenceRequest> convergence_request_from(const CommandLine& cl,
                                                            const std::string& switch_name,
                                                            const std::string& operations);
+
+// Who programs the node: --program svcbench|external, --apply-hook CMD, --apply-limit S,
+// shared by `run --during` and `sweep`.
+std::vector<OptionSpec> program_option_specs();
+// nullopt for svcbench (the default); UsageError for a hook without --program external or the
+// other way round.
+std::optional<ExternalProgram> external_program_from(const CommandLine& cl);
+// With an external programmer, full-resync is the programmer's to decide: dropped from "all",
+// UsageError when asked for by name.
+void drop_full_resync_for_external(ConvergenceRequest& request, bool named);
 
 // kube-proxy's flags that change its rules (--cluster-cidr, --masquerade-all,
 // --nodeport-addresses, --node-ip, --no-localhost-nodeports, --service-cidr,

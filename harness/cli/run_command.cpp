@@ -60,6 +60,7 @@ int run_command_line(const std::vector<std::string>& args) {
   for (auto& spec : convergence_option_specs()) kSpecs.push_back(std::move(spec));
   for (auto& spec : endpoint_option_specs()) kSpecs.push_back(std::move(spec));
   for (auto& spec : proxy_option_specs()) kSpecs.push_back(std::move(spec));
+  for (auto& spec : program_option_specs()) kSpecs.push_back(std::move(spec));
   CommandLine cl("svcbench run", kSpecs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench run [options] [-- EAL arguments]", kSpecs).c_str(),
@@ -106,8 +107,13 @@ int run_command_line(const std::vector<std::string>& args) {
                                                                    TargetPosition::kUniform}
                                      : request.targets;
   }
-  const std::optional<ConvergenceRequest> convergence =
+  std::optional<ConvergenceRequest> convergence =
       convergence_request_from(cl, "during", cl.get("during", "all"));
+  const std::optional<ExternalProgram> external = external_program_from(cl);
+  if (external && !convergence)
+    throw UsageError("--program external makes changes for something else to program: it goes "
+                     "with --during");
+  if (external) drop_full_resync_for_external(*convergence, cl.get("during", "all") != "all");
   if (!convergence && (cl.has("services") || cl.has("endpoints") || cl.has("endpoints-profile") ||
                        (has_proxy_option(cl) && !only_family_option(cl))))
     throw UsageError("--services, --endpoints and kube-proxy's flags (--cluster-cidr, ...) go with "
@@ -192,6 +198,7 @@ int run_command_line(const std::vector<std::string>& args) {
                        {"burst", settings.burst},
                        {"during", convergence ? nlohmann::json(convergence->operations)
                                               : nlohmann::json(nullptr)},
+                       {"program", program_json(external)},
                        {"services",
                         convergence ? nlohmann::json(spec.services) : nlohmann::json(nullptr)},
                        {"endpoints_profile", convergence ? endpoint_profile_json(spec.endpoints)
@@ -220,6 +227,7 @@ int run_command_line(const std::vector<std::string>& args) {
       doc.add(point);
     } else {
       auto mode = make_dataplane_mode(mode_name, *node, iptables);
+      if (external) mode = make_external_programmer(std::move(mode), *node, *external, plan.benchmarking_range.family());
       if (throughput || convergence)
         request.progress = [](const std::string& line) {
           std::fprintf(stderr, "svcbench: %s\n", line.c_str());

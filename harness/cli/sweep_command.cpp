@@ -61,6 +61,7 @@ int sweep_command(const std::vector<std::string>& args) {
                    "with --under-load: of add-service, remove-service, change-endpoints, "
                    "full-resync (default all)"});
   for (auto& spec : convergence_option_specs()) specs.push_back(std::move(spec));
+  for (auto& spec : program_option_specs()) specs.push_back(std::move(spec));
   CommandLine cl("svcbench sweep", specs, args);
   if (cl.help()) {
     std::fputs(CommandLine::usage("svcbench sweep --modes LIST --services LIST --out DIR [--quick] "
@@ -193,6 +194,8 @@ int sweep_command(const std::vector<std::string>& args) {
   if (cl.has("operations") && !cl.has("under-load"))
     throw UsageError("--operations goes with --under-load");
   c.convergence = convergence_request_from(cl, "under-load", cl.get("operations", "all"));
+  c.external = external_program_from(cl);
+  if (c.external && c.convergence) drop_full_resync_for_external(*c.convergence, cl.has("operations"));
   return run_sweep(c);
 }
 

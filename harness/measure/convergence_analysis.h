@@ -11,6 +11,7 @@
 
 #include "latency_histogram.h"
 #include "replay.h"
+#include "sync_steps.h"
 
 namespace svcbench {
 
@@ -61,6 +62,7 @@ struct ConvergenceRun {
   uint64_t probe_misrouted = 0;  // probe arrivals at an endpoint the probe does not know
   bool log_full = false;
   Timeline timeline;
+  SyncSteps steps;  // the update's sync, step by step (an external programmer: hook, visible)
 };
 
 // Bins at least 1 ms wide, at most max_bins over the window.

@@ -470,10 +470,17 @@ std::vector<ConvergenceEntry> measure_convergence(
       const DataplaneMode::Apply update = o.prepare();
       const double render_s = static_cast<double>(steady_now_ns() - render_start) / 1e9;
       node.flush_conntrack();
+      SyncSteps steps;  // the update's, before the undo's sync replaces them
+      const DataplaneMode::Apply timed = [&] {
+        const double seconds = update();
+        steps = mode.last_sync_steps();
+        return seconds;
+      };
       std::optional<ConvergenceRun> run =
-          run_under_load(through_node, stream, settings, update, o.cleanup, o.after_run, request);
+          run_under_load(through_node, stream, settings, timed, o.cleanup, o.after_run, request);
       if (!run) return entries;
       run->render_seconds = render_s;
+      run->steps = std::move(steps);
       tool_total += run->tool_seconds;
       if (run->log_full)
         entry.message = "the stream's log filled before the window ended: the timeline is cut short";

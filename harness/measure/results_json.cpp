@@ -201,7 +201,7 @@ nlohmann::json to_json(const LimitReachedEntry& e) {
                       {"reason", e.reason}};
   if (e.elapsed_seconds >= 0) j["elapsed_s"] = e.elapsed_seconds;
   if (!e.stopped_tool.empty()) j["stopped_tool"] = e.stopped_tool;
-  if (e.outcome == "stopped") j["steps_done"] = steps_json({e.steps_done});
+  if (e.outcome != "skipped") j["steps_done"] = steps_json({e.steps_done});
   if (e.predicted_seconds >= 0) j["predicted_s"] = e.predicted_seconds;
   return j;
 }
@@ -230,6 +230,7 @@ nlohmann::json stats_json(const std::vector<double>& values) {
 
 nlohmann::json to_json(const ConvergenceEntry& e) {
   std::vector<double> tool, update, render, cleanup, convergence, margin, stale, udp_stale, blocked;
+  std::vector<SyncSteps> steps;
   uint64_t sent = 0, lost = 0, misrouted = 0, probe_misrouted = 0, lag = 0, still_stale = 0;
   LatencyHistogram before, during;
   nlohmann::json per_run = nlohmann::json::array();
@@ -238,6 +239,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
   };
   for (const auto& r : e.runs) {
     tool.push_back(r.tool_seconds);
+    if (!r.steps.empty()) steps.push_back(r.steps);
     update.push_back(r.update_seconds);
     render.push_back(r.render_seconds);
     cleanup.push_back(r.cleanup_seconds);
@@ -285,6 +287,7 @@ nlohmann::json to_json(const ConvergenceEntry& e) {
       {"udp_conntrack_cleanup", e.udp_conntrack_cleanup},
       {"probe", e.probe},
       {"tool_seconds", stats_json(tool)},
+      {"steps", steps_json(steps)},
       {"update_seconds", stats_json(update)},
       {"render_seconds", stats_json(render)},
       {"cleanup_seconds", stats_json(cleanup)},

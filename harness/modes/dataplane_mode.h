@@ -30,6 +30,9 @@ class DataplaneMode {
   using Apply = std::function<double()>;
   // A full sync over an already loaded node (kube-proxy's needFullSync).
   virtual Apply prepare_full_resync(const ServiceSet& services) = 0;
+  // Whether svcbench can make the mode run a full resync at will: not when an external
+  // programmer (a real kube-proxy) decides when it resyncs.
+  virtual bool makes_full_resyncs() const { return true; }
   // A partial sync from `before` (what is loaded) to `after`.
   virtual Apply prepare_partial_sync(const ServiceSet& before, const ServiceSet& after) = 0;
   double full_resync(const ServiceSet& services) { return prepare_full_resync(services)(); }

@@ -39,7 +39,8 @@ Service extra_service(const ServiceSet& base, const SyntheticSpec& spec, const A
 // change-endpoints syncs to.
 ServiceSet with_moved_endpoints(const ServiceSet& base, size_t index, const AddressPlan& plan);
 
-// Runs every operation `repeats` times (fewer once an operation has taken 20 s in total:
+// Runs every operation `repeats` times, in the order initial load, add and remove a Service,
+// change endpoints, full resync (fewer once an operation has taken 20 s in total:
 // the JSON's "runs" says how many). Leaves the node loaded with `base`, unless an operation
 // ran past `op_limit_seconds` (> 0): then its tool is stopped, the timings so far come back with
 // `limit_reached`, and the node holds what the stopped tool left.

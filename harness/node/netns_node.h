@@ -38,6 +38,7 @@ class NetnsNode : public Node {
   void require_tool(const std::string& tool, const std::string& package) override {
     svcbench::require_tool(tool, package);
   }
+  std::string exec_prefix() const override { return "ip netns exec " + netns_; }
   // Built beside this svcbench binary.
   std::string svcbench_tool(const std::string& name) const override;
   // This host's kernel: IP_VS only where /proc/net/ip_vs exists (not on this machine class).

@@ -79,6 +79,11 @@ class Node {
                             const std::string& input = "") = 0;
   // Throws SetupError naming the Debian package when the node lacks `tool`.
   virtual void require_tool(const std::string& tool, const std::string& package) = 0;
+  // Plain words that, followed by a command and its arguments, run it on the node from this
+  // machine's shell (an external programmer's hook gets it as SVCBENCH_NODE_EXEC): "ip netns
+  // exec svcb-node" on netns, ssh's command line on ssh, svcbench's own `testbed exec --` on
+  // the guest nodes.
+  virtual std::string exec_prefix() const;
   // Where one of svcbench's own node-side tools (svcb-ipvs-netlink) is, as seen from the node.
   virtual std::string svcbench_tool(const std::string& name) const = 0;
   // Whether the node's kernel has `feature`; answerable before up().

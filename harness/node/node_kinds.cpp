@@ -1,4 +1,6 @@
 // The registry of node kinds and what every node shares (checked runs, tool versions).
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "errors.h"
@@ -17,6 +19,12 @@ CommandResult Node::run_checked(const std::vector<std::string>& argv, const std:
   if (!r.ok())
     throw SetupError(what + " failed on the " + kind() + " node " + tool_failure(argv[0], r));
   return r;
+}
+
+std::string Node::exec_prefix() const {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::string("svcbench") : self.string()) + " testbed exec --";
 }
 
 std::string Node::restart_guest() {

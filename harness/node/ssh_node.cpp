@@ -78,6 +78,12 @@ std::vector<std::string> SshNode::ssh_argv() const {
   return argv;
 }
 
+std::string SshNode::exec_prefix() const {
+  std::string prefix;
+  for (const auto& word : ssh_argv()) prefix += (prefix.empty() ? "" : " ") + word;
+  return prefix;
+}
+
 CommandResult SshNode::run(const std::vector<std::string>& argv, const std::string& input) {
   std::error_code ec;
   fs::create_directories("/run/svcbench", ec);

@@ -31,6 +31,8 @@ class SshNode : public Node {
   CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") override;
   void require_tool(const std::string& tool, const std::string& package) override;
   std::string svcbench_tool(const std::string& name) const override;
+  // ssh's command line to the node (its words joined: options with spaces are not supported).
+  std::string exec_prefix() const override;
   bool kernel_has(KernelFeature feature) const override;
   GeneratorLinks generator_links() override;
   void attach_generator(const std::string& tx_mac, const std::string& rx_mac) override;

@@ -189,6 +189,14 @@ void kube_proxy_from_json(const nlohmann::json& j, IptablesOptions& o) {
 
 }  // namespace
 
+nlohmann::json program_json(const std::optional<ExternalProgram>& external) {
+  if (!external) return {{"by", "svcbench"}};
+  return {{"by", "external"},
+          {"apply_hook", external->apply_hook},
+          {"apply_limit_s", external->apply_limit_seconds}};
+}
+
+
 nlohmann::json config_json(const SweepConfig& c) {
   return {{"modes", c.modes},
           {"services", c.service_counts},
@@ -220,6 +228,7 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"nfacct", c.iptables.nfacct},
           {"random_fully", c.iptables.random_fully},
           {"kube_proxy", kube_proxy_json(c.iptables, c.modes)},
+          {"program", program_json(c.external)},
           {"throughput", throughput_json(c)},
           {"under_load", convergence_json(c)},
           {"ssh_access",
@@ -271,6 +280,9 @@ SweepConfig sweep_config_from_results(const std::string& directory) {
     if (j.contains("kube_proxy")) kube_proxy_from_json(j["kube_proxy"], c.iptables);
     if (j.contains("throughput")) throughput_from_json(j["throughput"], c);
     if (j.contains("under_load")) convergence_from_json(j["under_load"], c);
+    if (j.contains("program") && j["program"].value("by", "svcbench") == "external")
+      c.external = ExternalProgram{j["program"].at("apply_hook").get<std::string>(),
+                                   j["program"].at("apply_limit_s").get<double>()};
     if (j.contains("ssh_access")) {
       const auto& ssh = j["ssh_access"];
       c.node.ssh.target = ssh.value("target", "");

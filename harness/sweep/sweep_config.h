@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "external_programmer.h"
 #include "generator_setup.h"
 #include "iptables_renderer.h"
 #include "measure_convergence.h"
@@ -46,6 +47,9 @@ struct SweepConfig {
   std::vector<TargetPosition> throughput_targets = {TargetPosition::kLast};
   // Updates under load per point (null: none).
   std::optional<ConvergenceRequest> convergence;
+  // --program external: the hook makes each change, something else programs the node (null:
+  // svcbench writes the rules).
+  std::optional<ExternalProgram> external;
   // Against time effects: the calibration stream before the first point (max_seconds 0: none),
   // the points' order, and how far the back-to-back baseline at the end may drift from the
   // one at the start before results.json and the report flag it.
@@ -58,6 +62,10 @@ struct SweepConfig {
 // The endpoints profile as results.json's config records it: {"name": ...} and, for a file's,
 // its histogram (so --resume needs no file).
 nlohmann::json endpoint_profile_json(const EndpointProfile& profile);
+
+// Who programmed the node, as results.json's config records it: {"by": "svcbench"} or
+// {"by": "external", "apply_hook": CMD, "apply_limit_s": S}.
+nlohmann::json program_json(const std::optional<ExternalProgram>& external);
 
 // The "config" block of results.json.
 nlohmann::json config_json(const SweepConfig& config);

@@ -208,7 +208,10 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
     modes.emplace_back();
     for (IpFamily f : cfg.families)
       modes.back().push_back(
-          {f, make_dataplane_mode(m, node, options_for_family(cfg.iptables, f))});
+          {f, cfg.external ? make_external_programmer(
+                                 make_dataplane_mode(m, node, options_for_family(cfg.iptables, f)),
+                                 node, *cfg.external, f)
+                           : make_dataplane_mode(m, node, options_for_family(cfg.iptables, f))});
   }
   auto reset_all = [&] {
     for (auto& per_family : modes)

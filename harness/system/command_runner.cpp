@@ -64,6 +64,22 @@ CommandResult run_command(const Command& command) {
   for (const auto& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  // The environment, built before vfork (the child may not allocate): ours, with `env`'s
+  // entries replacing those of the same name.
+  std::vector<std::string> env_storage;
+  std::vector<char*> envp;
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const bool replaced = std::any_of(command.env.begin(), command.env.end(),
+                                      [&](const std::string& x) { return name_of(x) == name_of(entry); });
+    if (!replaced) envp.push_back(*e);
+  }
+  env_storage = command.env;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char** tool_env = envp.data();
+
   const auto start = std::chrono::steady_clock::now();
   // vfork: the child borrows our memory until execv instead of copying our page tables, which
   // for a process holding the generator's buffers takes milliseconds with the memory map locked
@@ -88,7 +104,7 @@ CommandResult run_command(const Command& command) {
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    execv(tool_path, tool_argv);
+    execve(tool_path, tool_argv, tool_env);
     _exit(127);
   }
   if (ns_fd >= 0) close(ns_fd);

@@ -24,6 +24,7 @@ struct Command {
   std::string netns;  // run inside /run/netns/<netns>; empty: the caller's namespace
   std::string input;  // written to the tool's stdin
   bool capture_output = true;
+  std::vector<std::string> env;  // "KEY=VALUE" added to (or replacing in) svcbench's environment
 };
 
 // Throws SetupError when the tool cannot be started (not installed) or the namespace is

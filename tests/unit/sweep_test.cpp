@@ -386,7 +386,7 @@ TEST_F(SweepTest, AGuestThatStopsAnsweringIsRestartedAndRecorded) {
   FakeNode node;
   node.stops_answering = [&node](const RecordedCommand& c) {
     return c.tool() == "iptables-nft-restore" && node.restarts == 0 &&
-           node.of("iptables-nft-restore").size() == 2;  // the first point's full resync
+           node.of("iptables-nft-restore").size() == 2;  // the first point's first partial sync
   };
   node.console = "[    0.000000] Linux version 6.12.118\n"
                  "[  100.500000] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [iptables-nft-re:80]\n";
@@ -400,7 +400,7 @@ TEST_F(SweepTest, AGuestThatStopsAnsweringIsRestartedAndRecorded) {
   EXPECT_EQ(hung["mode"], "iptables-nft");
   EXPECT_EQ(hung["services"], 10);
   EXPECT_EQ(hung["outcome"], "unresponsive");
-  EXPECT_EQ(hung["operation"], "full-resync");
+  EXPECT_EQ(hung["operation"], "add-service");
   EXPECT_EQ(hung["stopped_tool"], "iptables-nft-restore");
   EXPECT_NE(hung["reason"].get<std::string>().find("stopped answering"), std::string::npos);
   EXPECT_EQ(entries_of(j, "updates", "iptables-nft", 10), 1u);  // the initial load it finished
