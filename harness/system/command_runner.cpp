@@ -37,6 +37,43 @@ std::string find_tool(const std::string& tool) {
   return "";
 }
 
+namespace {
+// What the child of vfork needs, prepared by the parent (the child may not allocate).
+struct ChildSetup {
+  const char* path;
+  char** argv;
+  char** envp;
+  int netns_fd, stdin_fd, stdout_fd, stderr_fd;
+  bool capture_output;
+};
+
+// vfork: the child borrows our memory until execve instead of copying our page tables, which
+// for a process holding the generator's buffers takes milliseconds with the memory map locked
+// (the generator's lcore stalls on its next page fault) -- a stall under a held load. A frame
+// of its own, so that no local of the caller lives across the vfork (-Wclobbered).
+[[gnu::noinline]] pid_t spawn_child(const ChildSetup& c) {
+  const pid_t pid = vfork();
+  if (pid == 0) {
+    // Child, sharing our memory: only system calls from here on, no allocation, no returns.
+    if (c.netns_fd >= 0 && setns(c.netns_fd, CLONE_NEWNET) != 0) _exit(126);
+    dup2(c.stdin_fd, 0);
+    if (c.capture_output) {
+      dup2(c.stdout_fd, 1);
+      dup2(c.stderr_fd, 2);
+    }
+    // A Ctrl-C aimed at svcbench must not cut a ruleset load in half: the tool finishes and
+    // svcbench stops at its next check. SIGTERM still ends the tool.
+    setpgid(0, 0);  // its own group: --op-limit stops the tool and what it started
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    execve(c.path, c.argv, c.envp);
+    _exit(127);
+  }
+  return pid;
+}
+}  // namespace
+
 void require_tool(const std::string& tool, const std::string& package) {
   if (find_tool(tool).empty())
     throw SetupError(tool + " not found: install the Debian package " + package +
@@ -78,35 +115,11 @@ CommandResult run_command(const Command& command) {
   env_storage = command.env;
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
-  char** tool_env = envp.data();
 
   const auto start = std::chrono::steady_clock::now();
-  // vfork: the child borrows our memory until execv instead of copying our page tables, which
-  // for a process holding the generator's buffers takes milliseconds with the memory map locked
-  // (the generator's lcore stalls on its next page fault) -- a stall under a held load.
-  const char* tool_path = path.c_str();
-  char** tool_argv = argv.data();
-  const int ns = ns_fd, in_read = in_pipe[0], out_write = out_pipe[1], err_write = err_pipe[1];
-  const bool capture = command.capture_output;
-  pid_t pid = vfork();
+  const pid_t pid = spawn_child({path.c_str(), argv.data(), envp.data(), ns_fd, in_pipe[0],
+                                 out_pipe[1], err_pipe[1], command.capture_output});
   if (pid < 0) throw SetupError(std::string("vfork: ") + strerror(errno));
-  if (pid == 0) {
-    // Child, sharing our memory: only system calls from here on, no allocation, no returns.
-    if (ns >= 0 && setns(ns, CLONE_NEWNET) != 0) _exit(126);
-    dup2(in_read, 0);
-    if (capture) {
-      dup2(out_write, 1);
-      dup2(err_write, 2);
-    }
-    // A Ctrl-C aimed at svcbench must not cut a ruleset load in half: the tool finishes and
-    // svcbench stops at its next check. SIGTERM still ends the tool.
-    setpgid(0, 0);  // its own group: --op-limit stops the tool and what it started
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    execve(tool_path, tool_argv, tool_env);
-    _exit(127);
-  }
   if (ns_fd >= 0) close(ns_fd);
   close(in_pipe[0]);
   close(out_pipe[1]);
