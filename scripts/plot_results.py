@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402  (matplotlib's own dependency)
 
 PHASES = ("new-flow", "established")
-TARGETS = ("first", "middle", "last", "uniform")
+TARGETS = ("first", "middle", "last", "most-endpoints", "uniform", "pcap")
 OPERATIONS = ("initial-load", "full-resync", "add-service", "remove-service", "change-endpoints")
 UNDER_LOAD = ("add-service", "remove-service", "change-endpoints", "full-resync")
 # What each operation's "time to effect" is under load: when the probe first reached an added
@@ -112,7 +112,7 @@ def plot_latency(doc, out):
     fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
     groups = by_key(doc["latency"], "mode", "phase", "target")
     colors = mode_colors(doc)
-    styles = (("last", "-"), ("uniform", "--"), ("first", ":"))
+    styles = (("last", "-"), ("uniform", "--"), ("first", ":"), ("most-endpoints", "-."))
     base = doc.get("baseline")
     for col, phase in enumerate(PHASES):
         for row, pct in enumerate(("p50", "p99")):
@@ -417,7 +417,7 @@ def per_endpoint_cost(doc):
     out = {}
     dual = len(families_of(doc)) > 1
     rows = [e for e in doc["latency"] if e["phase"] == "new-flow" and "target_endpoints" in e
-            and e["target"] in ("first", "middle", "last")]
+            and e["target"] in ("first", "middle", "last", "most-endpoints")]
     for (mode, family), group in by_key(rows, "mode", "ip_family").items():
         if len(group) < 4 or len({r["target_endpoints"] for r in group}) < 2:
             continue
@@ -586,9 +586,13 @@ def report(doc, out, largest):
     rows = []
     def fam(e):
         return e.get("ip_family", "ipv4")
+    varied = len({e["target_endpoints"] for e in doc["latency"] if "target_endpoints" in e}) > 1
+    def ep(e):  # a single target's endpoints, where the targets differ in them
+        n = e.get("target_endpoints")
+        return f" ({n} endpoints)" if varied and n is not None else ""
     for e in sorted(doc["latency"], key=lambda e: (e["mode"], e["services"], fam(e), e["phase"], TARGETS.index(e["target"]))):
         l = e["latency_ns"]
-        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{fam(e)}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}</td>"
+        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{fam(e)}</td><td>{e['services']}</td><td>{e['phase']}</td><td>{e['target']}{ep(e)}</td>"
                     f"<td>{e['packets_tx']}</td><td>{e['packets_rx']}</td><td>{e['packets_lost']}</td>"
                     f"<td>{e.get('tx_pps', '')}</td><td>{e.get('rx_pps', '')}{' saturated' if e.get('saturated') else ''}</td>"
                     f"<td>{l['min']/1000:.1f}</td><td>{l['p50']/1000:.1f}</td><td>{l['p90']/1000:.1f}</td><td>{l['p99']/1000:.1f}</td><td>{l['max']/1000:.1f}</td></tr>")
@@ -646,7 +650,7 @@ rates are new connections per second. CPU: {html.escape(next((e.get('cpu_counted
     for mode, (rule, endpoint, r2, n) in per_endpoint_cost(doc).items():
         cost_text += (f"<li>{html.escape(mode)}: {rule:.2f} ns per KUBE-SERVICES rule and {endpoint:.2f} ns per endpoint "
                       f"of the target's KUBE-SVC chain; two-variable least squares over {n} entries, R² {r2:.3f} "
-                      f"(new-flow p50, first/middle/last targets)</li>")
+                      f"(new-flow p50, first/middle/last/most-endpoints targets)</li>")
     cost_text += (f"<li>CPU: {cpu}" + (f", TSC {tsc_hz / 1e9:.3f} GHz" if tsc_hz else "") +
                   ": the same code walks KUBE-SERVICES at different costs on different CPUs; compare runs in cycles and within a run</li>")
     failed = doc["progress"].get("failed", [])

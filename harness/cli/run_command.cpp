@@ -23,7 +23,9 @@ std::vector<OptionSpec> specs() {
       {"mode", "MODE",
        "the mode loaded on the node: " + mode_names() + " (default iptables-legacy)"},
       {"phase", "PHASE", "new-flow, established or both (default both)"},
-      {"target", "POS", "first, middle, last, uniform or all (default all)"},
+      {"target", "POS",
+       "first, middle, last, most-endpoints, uniform or all (default all: first, middle, last, "
+       "uniform, and most-endpoints where the loaded Services differ in endpoints)"},
       {"packets", "N", "measured packets per phase x target (default 2000)"},
       {"rate", "PPS", "packets per second, 0 = top speed (default: the node's, 5000 on netns)"},
       {"burst", "N", "packets per tx burst, 1-64 (default 1: per-packet latency)"},
@@ -215,8 +217,11 @@ int run_command_line(const std::vector<std::string>& args) {
       spec.udp_share = 1;
       const ServiceSet services = make_synthetic_services(spec, plan);
       PointResult point;
+      const std::vector<TargetPosition> targets =
+          request.targets.empty() ? standard_targets(untranslated_targets(services))
+                                  : request.targets;
       for (Phase ph : request.phases) {
-        for (TargetPosition t : request.targets) {
+        for (TargetPosition t : targets) {
           if (interrupted()) break;
           ReplaySettings s = settings;
           s.phase = ph;

@@ -152,9 +152,11 @@ PointResult measure_point_entries(Node& node, DataplaneMode& mode, PacketReplaye
         (v6 ? "--ip-family ipv6 ... | ip netns exec svcb-node ip6tables-restore)"
             : "... | ip netns exec svcb-node iptables-restore)"));
   say(request, "traffic");
+  const std::vector<TargetPosition> targets =
+      request.capture           ? std::vector<TargetPosition>{TargetPosition::kUniform}
+      : request.targets.empty() ? standard_targets(dispatch)
+                                : request.targets;
   for (Phase phase : request.phases) {
-    const std::vector<TargetPosition> targets =
-        request.capture ? std::vector<TargetPosition>{TargetPosition::kUniform} : request.targets;
     for (TargetPosition target : targets) {
       if (interrupted()) return point;
       LatencyEntry entry;

@@ -32,8 +32,7 @@ struct PointRequest {
   SyntheticSpec spec;      // how update timing makes the Service it adds and removes
   AddressPlan plan;
   std::vector<Phase> phases = {Phase::kNewFlow, Phase::kEstablished};
-  std::vector<TargetPosition> targets = {TargetPosition::kFirst, TargetPosition::kMiddle,
-                                         TargetPosition::kLast, TargetPosition::kUniform};
+  std::vector<TargetPosition> targets;  // empty: standard_targets() of what is loaded
   const std::vector<CapturedFrame>* capture = nullptr;  // replay this instead of aiming at targets
   bool map_services = false;  // with a capture: map its flows onto the loaded Services
   uint64_t loops = 1;         // with a capture: times it is replayed

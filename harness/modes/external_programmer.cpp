@@ -172,10 +172,12 @@ DataplaneMode::Apply ExternalProgrammer::prepare_change(const ServiceSet& before
                        " (stopped): make it return once the change is submitted");
     }
     if (!r.ok()) {
-      const std::string& said = r.err.empty() ? r.out : r.err;
-      const std::string first = said.substr(0, said.find('\n'));
+      // Its last line: where kubectl and most tools say what went wrong (a traceback ends there).
+      std::string said = r.err.empty() ? r.out : r.err;
+      while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+      const std::string last = said.substr(said.find_last_of('\n') + 1);
       throw SetupError("the apply hook failed for " + change + " (exit " +
-                       std::to_string(r.exit_code) + (first.empty() ? "" : ": " + first) +
+                       std::to_string(r.exit_code) + (last.empty() ? "" : ": " + last) +
                        "); fix --apply-hook (it gets SVCBENCH_CHANGE, SVCBENCH_MANIFESTS, ...)");
     }
     const double hook_seconds = seconds_since(start);

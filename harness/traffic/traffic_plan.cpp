@@ -18,6 +18,8 @@ const char* to_string(TargetPosition t) {
       return "middle";
     case TargetPosition::kLast:
       return "last";
+    case TargetPosition::kMostEndpoints:
+      return "most-endpoints";
     case TargetPosition::kUniform:
       return "uniform";
   }
@@ -28,17 +30,27 @@ TargetPosition parse_target(const std::string& text) {
   if (text == "first") return TargetPosition::kFirst;
   if (text == "middle") return TargetPosition::kMiddle;
   if (text == "last") return TargetPosition::kLast;
+  if (text == "most-endpoints") return TargetPosition::kMostEndpoints;
   if (text == "uniform") return TargetPosition::kUniform;
-  throw UsageError("unknown target '" + text + "'; use first, middle, last or uniform");
+  throw UsageError("unknown target '" + text +
+                   "'; use first, middle, last, most-endpoints or uniform");
 }
 
 const char* to_string(Phase p) { return p == Phase::kNewFlow ? "new-flow" : "established"; }
 
-std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& loaded,
-                                            TargetPosition target) {
+namespace {
+// What traffic can aim at: Services with endpoints, over UDP or TCP.
+std::vector<ServiceDispatch> usable_targets(const std::vector<ServiceDispatch>& loaded) {
   std::vector<ServiceDispatch> usable;
   for (const auto& d : loaded)
     if (!d.endpoints.empty() && d.protocol != Protocol::kSctp) usable.push_back(d);
+  return usable;
+}
+}  // namespace
+
+std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& loaded,
+                                            TargetPosition target) {
+  std::vector<ServiceDispatch> usable = usable_targets(loaded);
   if (usable.empty())
     throw UsageError("the node's KUBE-SERVICES chain has no Service with endpoints to target");
   switch (target) {
@@ -48,10 +60,27 @@ std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& 
       return {usable[usable.size() / 2]};
     case TargetPosition::kLast:
       return {usable.back()};
+    case TargetPosition::kMostEndpoints:
+      // max_element keeps the first of equals: the earliest in the chain.
+      return {*std::max_element(usable.begin(), usable.end(), [](const auto& a, const auto& b) {
+        return a.endpoints.size() < b.endpoints.size();
+      })};
     case TargetPosition::kUniform:
       return usable;
   }
   return usable;
+}
+
+std::vector<TargetPosition> standard_targets(const std::vector<ServiceDispatch>& loaded) {
+  std::vector<TargetPosition> targets = {TargetPosition::kFirst, TargetPosition::kMiddle,
+                                         TargetPosition::kLast, TargetPosition::kUniform};
+  const auto usable = usable_targets(loaded);
+  const bool endpoints_differ =
+      std::any_of(usable.begin(), usable.end(), [&](const ServiceDispatch& d) {
+        return d.endpoints.size() != usable.front().endpoints.size();
+      });
+  if (endpoints_differ) targets.insert(targets.end() - 1, TargetPosition::kMostEndpoints);
+  return targets;
 }
 
 TrafficPlan plan_service_traffic(const std::vector<ServiceDispatch>& targets,

@@ -14,7 +14,10 @@
 
 namespace svcbench {
 
-enum class TargetPosition { kFirst, kMiddle, kLast, kUniform };
+// Where in the loaded KUBE-SERVICES chain the traffic aims: one Service at its first, middle or
+// last position, the Service with the most endpoints (the first of them in chain order: its
+// KUBE-SVC chain is the longest a new flow walks), or every Service (uniform).
+enum class TargetPosition { kFirst, kMiddle, kLast, kMostEndpoints, kUniform };
 const char* to_string(TargetPosition target);
 TargetPosition parse_target(const std::string& text);  // throws UsageError
 
@@ -44,6 +47,11 @@ struct TrafficPlan {
 // The Service frontends a target selects from the loaded dispatch table.
 std::vector<ServiceDispatch> select_targets(const std::vector<ServiceDispatch>& loaded,
                                             TargetPosition target);
+
+// The targets a point measures unless told otherwise: first, middle, last, uniform, and
+// most-endpoints where the loaded Services differ in endpoints (an --endpoints-profile, a real
+// cluster's set), so what a new flow pays per endpoint can be told from what it pays per rule.
+std::vector<TargetPosition> standard_targets(const std::vector<ServiceDispatch>& loaded);
 
 // One frame per selected Service: client 198.18.0.2 -> frontend, UDP datagram or TCP SYN
 // with `payload_bytes` of payload (>= 32, room for the signature).

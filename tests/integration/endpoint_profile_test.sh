@@ -38,6 +38,9 @@ jq -e '[.latency[] | .packets_tx == .packets_rx and .misrouted == 0] | all' "$wo
   || fail "traffic: $(jq -c '[.latency[] | [.target, .packets_rx, .misrouted]]' "$work/run.json")"
 jq -e '[.latency[] | select(.target != "uniform") | .target_endpoints > 0] | all' "$work/run.json" >/dev/null \
   || fail "no target_endpoints in run entries"
+# The Services differ in endpoints: `--target all` adds the one with the most (the 60-endpoint one).
+jq -e '[.latency[] | select(.target == "most-endpoints") | .target_endpoints] == [60]' "$work/run.json" >/dev/null \
+  || fail "most-endpoints target: $(jq -c '[.latency[] | [.target, .target_endpoints]]' "$work/run.json")"
 "$svcbench" testbed down 2>/dev/null || fail "testbed down"
 
 # The ClusterLoader2 mix in a sweep: recorded, resumable, every packet to its endpoints.
@@ -45,8 +48,13 @@ jq -e '[.latency[] | select(.target != "uniform") | .target_endpoints > 0] | all
   2>"$work/sweep.err" || fail "cl2 sweep: $(tail -3 "$work/sweep.err")"
 jq -e '.config.endpoints_profile.name == "cl2" and .config.endpoints_per_service == [5, 250]
        and ([.latency[] | .packets_lost == 0 and .misrouted == 0] | all)
-       and ([.latency[] | select(.target != "uniform") | .target_endpoints] | all(. == 5 or . == 30 or . == 250))' \
+       and ([.latency[] | select(.target != "uniform") | .target_endpoints] | all(. == 5 or . == 30 or . == 250))
+       and ([.latency[] | select(.target == "most-endpoints") | [.services, .target_endpoints]] == [[170, 250], [170, 250]])' \
   "$work/sweep/results.json" >/dev/null || fail "cl2 sweep results: $(jq -c '.config.endpoints_profile, .progress' "$work/sweep/results.json")"
 /usr/bin/python3 "$root/scripts/plot_results.py" "$work/sweep" >/dev/null || fail "plots"
 grep -q 'endpoints per Service: cl2' "$work/sweep/report.html" || fail "the report does not name the profile"
+# first/middle/last are 5-endpoint Services at both sizes; most-endpoints (250) lets the report
+# split what a new flow pays per KUBE-SERVICES rule from what it pays per endpoint.
+grep -q 'ns per endpoint of the target' "$work/sweep/report.html" || fail "the report has no per-endpoint cost"
+grep -q 'most-endpoints (250 endpoints)' "$work/sweep/report.html" || fail "the report does not name the target's endpoints"
 echo "endpoint_profile: ok"

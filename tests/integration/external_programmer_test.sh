@@ -8,7 +8,8 @@
 #     full-resync is refused by name, dropped from "all";
 #  3. a sweep with it: updates recorded with the hook's steps, no full resync;
 #  4. a failing hook and a hook whose rules never appear: one clear line, exit 2, nothing left;
-#  5. SIGINT while svcbench waits for the rules: exit 130, nothing of svcbench's left running.
+#  5. SIGINT while svcbench waits for the rules: exit 130, nothing of svcbench's left running;
+#  6. the README's stand-in commands, as written there.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
 node_test external_programmer
@@ -17,7 +18,8 @@ standin="$root/scripts/standin-kube-proxy"
 state="$work/state"
 daemon=""
 stop_daemon() { [[ -n $daemon ]] && kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=""; }
-trap 'stop_daemon; "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+readme_state=""
+trap 'stop_daemon; "$svcbench" testbed down >/dev/null 2>&1 || true; rm -rf "$work" ${readme_state:+"$readme_state"}' EXIT
 start_daemon() {  # MIN_SYNC_PERIOD DELAY
   rm -rf "$state"
   "$standin" run --state "$state" --min-sync-period "$1" --delay "$2" --svcbench "$svcbench" &
@@ -112,5 +114,26 @@ code=$?
 [[ $code == 130 ]] || fail "SIGINT: exit $code, want 130: $(tail -3 "$work/int.log")"
 no_svcbench_left "SIGINT"
 stop_daemon
+
+# 6. The README's two commands, taken from it as written (`svcbench` this build's; the stand-in
+#    finds it through $SVCBENCH), run from the checkout.
+block=$(sed -n '/^scripts\/standin-kube-proxy run --state/,/--apply-hook/p' "$root/README.md")
+readme_state=$(sed -n 's/^scripts\/standin-kube-proxy run --state \([^ ]*\).*/\1/p' <<<"$block")
+[[ -n $readme_state && $block == *"svcbench run"* ]] || fail "no stand-in example in the README: $block"
+[[ -e $readme_state ]] && fail "$readme_state exists already: the README's example would reuse it"
+(
+  cd "$root" || exit 1
+  svcbench() { "$SVCBENCH" "$@"; }
+  export SVCBENCH=$svcbench
+  eval "$block" >"$work/readme.json"
+  code=$?
+  kill "$!" && wait "$!" 2>/dev/null
+  exit "$code"
+) 2>"$work/readme.log" || fail "the README's stand-in commands: $(tail -3 "$work/readme.log")"
+jq -e '.config.program.by == "external"
+  and ([.convergence[].operation] == ["add-service", "remove-service", "change-endpoints"])
+  and all(.convergence[]; .background_misrouted == 0 and ([.steps[].name] == ["apply hook", "rules visible"]))' \
+  "$work/readme.json" >/dev/null || fail "the README's run: $(head -c 300 "$work/readme.json")"
+no_svcbench_left "the README's commands"
 [[ ! -e /run/svcbench/apply-hook ]] || fail "the hook's manifests were left in /run/svcbench/apply-hook"
 echo "external_programmer: ok"

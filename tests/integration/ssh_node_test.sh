@@ -4,14 +4,18 @@
 # a second namespace standing in for the generator machine, its af_packet ports on the other
 # ends of the remote's two data links. Links carrying the default route are refused; a sweep in
 # iptables-legacy and nftables DNATs every packet (iptables grows with the Services, nftables
-# does not); the sweep, and SIGINT in the middle of one, leave the remote as it was before.
+# does not); the sweep, and SIGINT in the middle of one, leave the remote as it was before. The
+# README's kubectl apply hook drives a sweep over ssh (a fake kubectl keeps the objects, the
+# stand-in kube-proxy programs the node through SVCBENCH_NODE_EXEC, ssh's command line).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
 node_test ssh_node
 [[ -x /usr/sbin/sshd ]] || { echo "ssh_node: openssh-server not installed; skipped"; exit 77; }
 remote=svcb-rmt
 gen=svcb-rgen
+standin_pid=""
 cleanup() {
+  [[ -n $standin_pid ]] && kill "$standin_pid" 2>/dev/null && wait "$standin_pid" 2>/dev/null
   [[ -f $work/sshd.pid ]] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
   ip netns delete "$remote" 2>/dev/null
   ip netns delete "$gen" 2>/dev/null
@@ -93,6 +97,39 @@ slope() {
 (($(slope iptables-legacy) > 3000)) || fail "iptables-legacy did not grow with the Services: $(slope iptables-legacy) ns"
 (($(slope nftables) < 3000)) || fail "nftables grew with the Services: $(slope nftables) ns"
 unchanged || fail "the sweep left the node changed"
+
+# The README's guide for a real cluster: its hook (kubectl apply/delete of the change's objects)
+# taken from the README as written, its sweep over ssh. kubectl here is tests/integration/
+# fake_kubectl (the objects kept as an API server would), the node's kube-proxy the stand-in,
+# reaching the node by SVCBENCH_NODE_EXEC (ssh's command line).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+eval "$(sed -n "/^hook='case/,/esac'\$/p" "$root/README.md")"
+[[ ${hook:-} == *"kubectl apply"* ]] || fail "no kubectl hook in the README"
+mkdir -p "$work/bin" && ln -s "$root/tests/integration/fake_kubectl" "$work/bin/kubectl"
+ip netns exec "$gen" env SVCBENCH="$svcbench" "$root/scripts/standin-kube-proxy" run --state "$work/standin" \
+  --min-sync-period 0.2 -- --cluster-cidr 10.244.0.0/16 2>"$work/standin.log" &
+standin_pid=$!
+PATH="$work/bin:$PATH" FAKE_KUBECTL_STORE="$work/cluster.json" FAKE_KUBECTL_STANDIN="$work/standin" \
+  in_gen sweep "${ssh_args[@]}" --node-links svcb-ri,svcb-ro --modes nftables --services 10,50 --warmup 0 \
+  --packets 200 --repeats 1 --program external --apply-hook "$hook" --cluster-cidr 10.244.0.0/16 \
+  --out "$work/kubectl" "${eal[@]}" 2>"$work/kubectl.log" \
+  || fail "the README's kubectl hook over ssh: $(tail -3 "$work/kubectl.log"; tail -3 "$work/standin.log")"
+jq -e '(.progress.failed | length) == 0 and .config.program.by == "external"
+       and ([.updates[] | select(.mode == "nftables")] | length) == 8
+       and all(.updates[]; [.steps[].name] == ["apply hook", "rules visible"])
+       and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)' "$work/kubectl/results.json" >/dev/null \
+  || fail "kubectl sweep results: $(jq -c '{p: .progress, u: [.updates[] | [.services, .operation]]}' "$work/kubectl/results.json")"
+# Each change went to kubectl as the hook says: apply for what adds or alters, delete for what
+# removes, and the cluster ended empty (the sweep's reset deleted what it had applied).
+for line in "initial-load apply" "add-service apply" "remove-service delete" "change-endpoints apply" "reset delete"; do
+  grep -q "^$line " "$work/cluster.json.log" || fail "no '$line' call: $(cat "$work/cluster.json.log")"
+done
+[[ $(jq '.items | length' "$work/cluster.json") == 0 ]] || fail "objects left in the fake cluster after the sweep"
+kill "$standin_pid" && wait "$standin_pid" 2>/dev/null
+standin_pid=""
+# The programmer's table is the programmer's: kube-proxy --cleanup-proxyrules' part.
+ip netns exec "$remote" nft delete table ip kube-proxy 2>/dev/null
+unchanged || fail "the kubectl sweep left the node changed"
 
 # SIGINT while the node loads rules: exit 130, and the node is as it was.
 # (`sh -c exec` so that the pid signalled is svcbench's, not `ip netns exec`'s.)

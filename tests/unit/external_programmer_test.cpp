@@ -179,7 +179,7 @@ TEST_F(ExternalProgrammerRun, EachChangeGoesThroughTheHookAndIsWatchedUntilVisib
 
 TEST_F(ExternalProgrammerRun, AFailingHookAndRulesThatNeverAppearAreClearErrors) {
   try {
-    programmer("echo 'no cluster here' >&2; exit 3")->initial_load(services(3));
+    programmer("echo 'Traceback (most recent call last):' >&2; echo 'no cluster here' >&2; exit 3")->initial_load(services(3));
     FAIL() << "a failing hook passed";
   } catch (const SetupError& e) {
     EXPECT_NE(std::string(e.what()).find("apply hook failed for initial-load"), std::string::npos) << e.what();

@@ -422,5 +422,37 @@ TEST(TrafficPlan, MapsCaptureFlowsOntoServices) {
   EXPECT_THROW(parse_target("sideways"), UsageError);
 }
 
+TEST(TrafficPlan, MostEndpointsTargetsTheEarliestOfTheLargestServices) {
+  // Endpoint counts in chain order: 5 5 30 250 5 250 5 (cl2's shape), and one without endpoints.
+  std::vector<ServiceDispatch> loaded;
+  for (size_t count : {5, 5, 30, 250, 5, 250, 5, 0}) {
+    ServiceDispatch d;
+    d.address = IpAddress::v4(0xC6130000u + static_cast<uint32_t>(loaded.size()) + 1);
+    d.port = 80;
+    d.protocol = Protocol::kTcp;
+    d.position = loaded.size();
+    d.endpoints.resize(count);
+    loaded.push_back(d);
+  }
+  const auto most = select_targets(loaded, TargetPosition::kMostEndpoints);
+  ASSERT_EQ(most.size(), 1u);
+  EXPECT_EQ(most[0].position, 3u);
+  EXPECT_EQ(most[0].endpoints.size(), 250u);
+  EXPECT_EQ(select_targets(loaded, TargetPosition::kLast)[0].position, 6u);  // has endpoints
+  EXPECT_EQ(parse_target("most-endpoints"), TargetPosition::kMostEndpoints);
+  EXPECT_STREQ(to_string(TargetPosition::kMostEndpoints), "most-endpoints");
+
+  // Added to the standard targets only where the Services differ in endpoints.
+  const std::vector<TargetPosition> varied = {TargetPosition::kFirst, TargetPosition::kMiddle,
+                                              TargetPosition::kLast, TargetPosition::kMostEndpoints,
+                                              TargetPosition::kUniform};
+  EXPECT_EQ(standard_targets(loaded), varied);
+  std::vector<ServiceDispatch> uniform(loaded.begin(), loaded.begin() + 2);
+  uniform.push_back(loaded.back());  // no endpoints: not a target, not a difference
+  EXPECT_EQ(standard_targets(uniform),
+            (std::vector<TargetPosition>{TargetPosition::kFirst, TargetPosition::kMiddle,
+                                         TargetPosition::kLast, TargetPosition::kUniform}));
+}
+
 }  // namespace
 }  // namespace svcbench
