@@ -38,9 +38,10 @@ def by_key(entries, *keys):
 def modes_of(doc):
     """The modes in the configuration's order (a shuffled sweep measures them in any order;
     colours and legends stay the same from run to run), then any others the entries name."""
+    entries = doc["latency"] + doc["updates"] + doc.get("limit_reached", [])
     seen = [m for m in doc.get("config", {}).get("modes", []) if isinstance(m, str)]
-    seen = [m for m in seen if any(e["mode"] == m for e in doc["latency"] + doc["updates"])]
-    for e in doc["latency"] + doc["updates"]:
+    seen = [m for m in seen if any(e["mode"] == m for e in entries)]
+    for e in entries:
         if e["mode"] not in seen:
             seen.append(e["mode"])
     return seen
@@ -228,8 +229,11 @@ def plot_throughput(doc, out):
 
 
 def plot_updates(doc, out):
+    """Median update time per operation (bars: min-max); an operation --op-limit stopped (triangle)
+    or that hung a guest (cross) is drawn at the time it had run by then: a lower bound."""
     fig, axes = plt.subplots(1, len(OPERATIONS), figsize=(17, 4), sharey=False)
     groups = by_key(doc["updates"], "mode", "operation")
+    colors = mode_colors(doc)
     for ax, op in zip(axes, OPERATIONS):
         for mode in modes_of(doc):
             rows = sorted(groups.get((mode, op), []), key=lambda e: e["services"])
@@ -240,14 +244,23 @@ def plot_updates(doc, out):
             med = [r["seconds"]["median"] * 1000 for r in rows]
             lo = [m - r["seconds"]["min"] * 1000 for m, r in zip(med, rows)]
             hi = [r["seconds"]["max"] * 1000 - m for m, r in zip(med, rows)]
-            ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, label=mode)
+            ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, label=mode, color=colors[mode])
+        # What --op-limit stopped or a hung guest cut short: at least this long, shown where it ended.
+        for outcome, marker in (("stopped", "^"), ("unresponsive", "X")):
+            cut = [e for e in doc.get("limit_reached", [])
+                   if e["outcome"] == outcome and e["operation"] == op and e.get("elapsed_s") is not None]
+            for mode in modes_of(doc):
+                pts = [(e["services"], e["elapsed_s"] * 1000) for e in cut if e["mode"] == mode]
+                if pts:
+                    ax.scatter(*zip(*pts), marker=marker, s=90, color=colors[mode], edgecolors="black", zorder=5,
+                               label=f"{mode}: {outcome} (≥ this)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(op)
         ax.set_xlabel("Services")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("update time, median (ms; bars: min-max)")
-    axes[-1].legend(fontsize=8)
+    outside_legend(fig, axes)
     if run_note(doc):
         fig.suptitle("Rule updates" + run_note(doc), y=1.02)
     save(fig, out, "update_time_vs_services", doc)
@@ -416,7 +429,7 @@ def per_endpoint_cost(doc):
     import numpy as np
     out = {}
     dual = len(families_of(doc)) > 1
-    rows = [e for e in doc["latency"] if e["phase"] == "new-flow" and "target_endpoints" in e
+    rows = [e for e in doc["latency"] if e["phase"] == "new-flow" and "target_endpoints" in e and not e.get("saturated")
             and e["target"] in ("first", "middle", "last", "most-endpoints")]
     for (mode, family), group in by_key(rows, "mode", "ip_family").items():
         if len(group) < 4 or len({r["target_endpoints"] for r in group}) < 2:
@@ -694,11 +707,31 @@ more than 10% slower than sent); its percentiles measure the node's queue, and m
 per-packet cost. Red rings mark such points in the plot.</p><table><tr><th>mode</th><th>family</th><th>Services</th><th>phase</th><th>target</th><th>tx</th><th>rx</th><th>lost</th><th>sent pps</th><th>delivered pps</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>{''.join(rows)}</table>
 {growth_html}
 <h2>Rule updates (ms)</h2><table><tr><th>mode</th><th>family</th><th>Services</th><th>operation</th><th>median</th><th>min</th><th>max</th><th>runs</th></tr>{''.join(urows)}</table>
+{limits_html(doc)}
 <h2>Failed points</h2><ul>{fail_text}</ul>
 <h2>Context</h2><pre>{html.escape(json.dumps(ctx, indent=1))}</pre>
 <h2>Configuration</h2><pre>{html.escape(json.dumps(doc.get('config', {}), indent=1))}</pre>
 </body></html>"""
     (out / "report.html").write_text(page)
+
+
+def limits_html(doc):
+    """The points --op-limit stopped, that hung a guest, or that were skipped: results, not gaps."""
+    rows = []
+    for e in sorted(doc.get("limit_reached", []), key=lambda e: (e["mode"], e["services"])):
+        elapsed = f"{e['elapsed_s']:.1f}" if e.get("elapsed_s") is not None else ""
+        predicted = f"{e['predicted_s']:.0f}" if e.get("predicted_s") is not None else ""
+        rows.append(f"<tr><td>{html.escape(e['mode'])}</td><td>{e.get('ip_family', 'ipv4')}</td><td>{e['services']}</td>"
+                    f"<td>{e['outcome']}</td><td>{html.escape(e.get('operation', ''))}</td><td>{elapsed}</td>"
+                    f"<td>{predicted}</td><td style='text-align:left'>{html.escape(e.get('reason', ''))}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h2>Stopped, unresponsive and skipped points</h2><p>stopped: an update ran past --op-limit "
+            "(its tool killed; elapsed is a lower bound); unresponsive: the guest stopped answering in it "
+            "(restarted); skipped: not started (predicted past the limit, or a smaller size already cut). "
+            "The update plot marks the first two at their elapsed time.</p><table><tr><th>mode</th><th>family</th>"
+            "<th>Services</th><th>outcome</th><th>operation</th><th>elapsed s</th><th>predicted s</th><th>reason</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 def baseline_text(doc):

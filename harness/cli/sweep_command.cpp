@@ -53,7 +53,7 @@ int sweep_command(const std::vector<std::string>& args) {
   for (auto& spec : proxy_option_specs()) specs.push_back(std::move(spec));
   for (auto& spec : throughput_option_specs()) specs.push_back(std::move(spec));
   specs.push_back({"throughput-targets", "LIST",
-                   "with --throughput: of first, middle, last, uniform (default last)"});
+                   "with --throughput: of first, middle, last, most-endpoints, uniform (default last)"});
   specs.push_back({"under-load", "",
                    "make each update again under a held load: convergence, stale and blocked "
                    "time, latency during the update, a 1 ms timeline"});

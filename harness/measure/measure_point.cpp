@@ -19,10 +19,11 @@ std::string saturation_warning(const LatencyEntry& e) {
   const ReplayResult& r = e.replay;
   char line[256];
   std::snprintf(line, sizeof line,
-                "%s %s: the node fell behind (%llu of %llu packets back, %.0f of %.0f pps); "
-                "latency is queueing, min %.0f us",
+                "%s %s: the node fell behind (%llu of %llu packets back, %.0f of %.0f pps, "
+                "p50 %.0f us); latency is queueing, min %.0f us",
                 to_string(e.phase), e.target.c_str(), static_cast<unsigned long long>(r.rx),
                 static_cast<unsigned long long>(r.tx), r.rx_pps(), r.tx_pps(),
+                static_cast<double>(r.latency.percentile(50)) / 1000,
                 static_cast<double>(r.latency.min()) / 1000);
   return line;
 }

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "atomic_file.h"
+#include "endpoint_categories.h"
 #include "errors.h"
 #include "interruption.h"
 #include "kubernetes_manifests.h"
@@ -24,15 +25,14 @@ using Clock = std::chrono::steady_clock;
 using Frontend = std::tuple<std::string, uint16_t, Protocol>;
 using EndpointSet = std::set<std::string>;  // "ip:port"
 
-// What kube-proxy dispatches a Service port to: its ready endpoints, else its serving
-// terminating ones (kube-proxy's fallback).
+// What kube-proxy dispatches a Service port to: the renderers' own choice (ready endpoints,
+// else serving terminating ones).
 EndpointSet programmed_endpoints(const ServicePort& port) {
-  EndpointSet ready, terminating;
-  for (const auto& e : port.endpoints) {
-    if (e.ready) ready.insert(e.str());
-    else if (e.serving && e.terminating) terminating.insert(e.str());
-  }
-  return ready.empty() ? terminating : ready;
+  std::vector<const Endpoint*> all;
+  for (const auto& e : port.endpoints) all.push_back(&e);
+  EndpointSet out;
+  for (const Endpoint* e : usable_endpoints(all)) out.insert(e->str());
+  return out;
 }
 
 std::map<Frontend, EndpointSet> frontends_of(const ServiceSet& set) {
@@ -122,6 +122,9 @@ void ExternalProgrammer::reset() {
 }
 
 double ExternalProgrammer::initial_load(const ServiceSet& services) {
+  // As svcbench's own modes do, what an earlier load left is removed first, untimed: a second
+  // initial load onto the same Services would otherwise be a change of nothing, visible at once.
+  reset();
   return prepare_change(applied_, services)();
 }
 

@@ -42,16 +42,26 @@ struct ReplayResult {
   uint64_t unsent = 0;     // not sent by the send deadline (the path held the generator back)
   double seconds = 0;      // first to last measured transmission
   double rx_seconds = 0;   // first measured transmission to the last arrival
+  uint16_t burst = 1;      // packets sent back to back, as the replay's settings said
   LatencyHistogram latency;
   const char* rx_clock = "tsc";     // what stamped arrivals: "nic" (the port) or "tsc" (rx_burst)
   // Per flow, how many packets reached each of its endpoints (DNAT spread).
   std::vector<std::vector<uint64_t>> endpoint_hits;
   double tx_pps() const { return seconds > 0 ? static_cast<double>(tx) / seconds : 0; }
   double rx_pps() const { return rx_seconds > 0 ? static_cast<double>(rx) / rx_seconds : 0; }
-  // The node could not keep up with the offered rate: packets were lost, or they came back
-  // more than 10% slower than they were sent. Latency then measures the node's queue, not
-  // its per-packet cost (the minimum still approximates that).
-  bool saturated() const { return lost > 0 || (tx > 1 && rx_pps() < 0.9 * tx_pps()); }
+  // The node could not keep up with the offered rate: packets were lost, they came back more
+  // than 10% slower than they were sent, or the median packet waited behind more than four
+  // send intervals (of a burst each) longer than the fastest one did -- a queue that a short
+  // run ends before it shows as a rate deficit. Latency then measures the node's queue, not its
+  // per-packet cost (the minimum still approximates that).
+  bool saturated() const {
+    return lost > 0 || (tx > 1 && rx_pps() < 0.9 * tx_pps()) || queued();
+  }
+  bool queued() const {
+    if (tx < 2 || tx_pps() <= 0 || latency.count() == 0) return false;
+    const double interval_ns = 1e9 * burst / tx_pps();
+    return static_cast<double>(latency.percentile(50) - latency.min()) > 4 * interval_ns;
+  }
   // Largest relative deviation of an endpoint's share from 1/E over flows with >= 1
   // endpoint and enough packets; 0 when nothing to judge.
   double worst_spread_deviation(uint64_t min_packets = 100) const;

@@ -112,6 +112,7 @@ ReplayResult TrafficGenerator::replay(const TrafficPlan& traffic, const ReplaySe
 
   ReplaySettings settings = requested;
   settings.burst = std::clamp<uint16_t>(settings.burst, 1, ReplaySettings::kMaxBurst);
+  result.burst = settings.burst;
   const uint64_t hz = env_.tsc_hz();
   const size_t n_templates = traffic.templates.size();
   const bool established = settings.phase == Phase::kEstablished;

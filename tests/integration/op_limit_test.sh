@@ -43,6 +43,11 @@ jq -e '.progress.state == "finished" and (.progress.failed | length) == 0 and .c
        and ([.latency[] | select(.mode == "nftables")] | length) == 24
        and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)' "$work/run/results.json" >/dev/null \
   || fail "results.json: $(jq -c '{p: .progress, l: .limit_reached}' "$work/run/results.json")"
+# The report shows what the limit cut as results: a table row per point, the stop in the update plot.
+/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../../scripts/plot_results.py" "$work/run" >/dev/null || fail "plots"
+grep -q "<tr><td>iptables-legacy</td><td>ipv4</td><td>300</td><td>stopped</td><td>initial-load</td>" \
+  "$work/run/report.html" || fail "the report does not list the stopped point"
+grep -q "<td>1000</td><td>skipped</td>" "$work/run/report.html" || fail "the report does not list the skipped point"
 ! pgrep -f "sleep 600" >/dev/null || fail "the stopped tool's child is still running"
 [[ -z $(ip netns list | grep '^svcb-') ]] || fail "namespaces left after the sweep"
 echo "op_limit: ok"

@@ -166,12 +166,17 @@ TEST_F(ExternalProgrammerRun, EachChangeGoesThroughTheHookAndIsWatchedUntilVisib
   EXPECT_GT(p->last_sync_steps()[1].invocations, 1);  // read back until they were there
   EXPECT_GE(p->partial_sync(base, grown), 0.2);
   EXPECT_GE(p->partial_sync(grown, base), 0.2);
+  // A second initial load (update timing repeats it): the cluster emptied first, then loaded
+  // again -- a real load that waits for its rules, not a change of nothing.
+  EXPECT_GE(p->initial_load(base), 0.2);
   p->reset();
   EXPECT_EQ(file("hook.log"),
             "initial-load 1 iptables-legacy ip netns exec svcb-node\n"
             "add-service 2 iptables-legacy ip netns exec svcb-node\n"
             "remove-service 3 iptables-legacy ip netns exec svcb-node\n"
-            "reset 4 iptables-legacy ip netns exec svcb-node\n");
+            "reset 4 iptables-legacy ip netns exec svcb-node\n"
+            "initial-load 5 iptables-legacy ip netns exec svcb-node\n"
+            "reset 6 iptables-legacy ip netns exec svcb-node\n");
   EXPECT_EQ(nlohmann::json::parse(file("objects-2.json"))["items"].size(), 2u);
   EXPECT_EQ(nlohmann::json::parse(file("loaded.json"))["items"].size(), 0u);  // the reset
   EXPECT_THROW(p->prepare_full_resync(base), UsageError);
