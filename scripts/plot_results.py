@@ -59,11 +59,19 @@ def families_of(doc):
     return seen
 
 
+BASELINE_KEYS = ("baseline", "baseline_end", "baseline_drift")
+
+
 def of_family(doc, family):
-    """The run's entries of one family; its plots are saved as NAME_<family>."""
+    """The run's entries of one family, its back-to-back baseline as the baseline (IPv6's is
+    under baseline_ipv6 etc.; none where the run did not measure it); its plots are saved as
+    NAME_<family>."""
     sub = dict(doc)
     for key in FAMILY_LISTS:
         sub[key] = [e for e in doc.get(key, []) if e.get("ip_family", "ipv4") == family]
+    if family != "ipv4":
+        for key in BASELINE_KEYS:
+            sub[key] = doc.get(f"{key}_{family}")
     sub["_family"] = family
     return sub
 
@@ -736,10 +744,27 @@ def limits_html(doc):
 
 def baseline_text(doc):
     """The warm-up, the back-to-back baseline at the start and the end, their drift, and whether
-    the baseline is the floor it should be (at or below every node path's p50)."""
-    base, end, drift, warm = doc.get("baseline"), doc.get("baseline_end"), doc.get("baseline_drift"), doc.get("warmup")
-    if not base:
+    the baseline is the floor it should be (at or below every node path's p50); per family where
+    the run measured IPv6's baseline too."""
+    warm = doc.get("warmup")
+    if not doc.get("baseline"):
         return "no baseline measured"
+    text = family_baseline_text(doc, "ipv4", "")
+    if doc.get("baseline_ipv6"):
+        text = "IPv4: " + text + ". IPv6: " + family_baseline_text(doc, "ipv6", "_ipv6")
+    if warm:
+        p50s = ", ".join(f"{v / 1000:.1f}" for v in warm["window_p50_ns"][-5:])
+        text += (f". Warm-up: {'stable' if warm['stable'] else '<b>not stable</b>'} after {warm['seconds']:.0f} s "
+                 f"({len(warm['window_p50_ns'])} windows of {warm['window_packets']} packets; last p50s {p50s} µs)")
+    order = doc.get("config", {}).get("order")
+    if order:
+        text += f". Points measured {order}" + (f" (seed {doc['config'].get('order_seed')})" if order == "shuffled" else "")
+    return text
+
+
+def family_baseline_text(doc, family, suffix):
+    """One family's baseline at the start and end, drift, and floor check against its node paths."""
+    base, end, drift = (doc.get(k + suffix) for k in BASELINE_KEYS)
     us = lambda e, p: f"{e['latency_ns'][p] / 1000:.1f}"
     text = f"back-to-back baseline (no node) at the start p50 {us(base, 'p50')} µs, p99 {us(base, 'p99')} µs"
     if end:
@@ -750,20 +775,17 @@ def baseline_text(doc):
         text += (f" (end/start {drift['ratio']:.3f}" +
                  (f": <b style='color:#c00'>DRIFTED beyond ±{drift['tolerance'] * 100:.0f}%</b> — the machine changed during the run; "
                   "compare points measured close in time only)" if drift["flagged"] else f", within ±{drift['tolerance'] * 100:.0f}%)"))
-    node_p50 = [e["latency_ns"]["p50"] for e in doc.get("latency", []) if not e.get("saturated")]
+    # IPv4's baseline is the floor of IPv4's paths, IPv6's of IPv6's; a run without IPv6's
+    # baseline holds every path to IPv4's (as before IPv6's was measured).
+    paths = [e for e in doc.get("latency", []) if not e.get("saturated")
+             and (e.get("ip_family", "ipv4") == family or not doc.get("baseline_ipv6"))]
+    node_p50 = [e["latency_ns"]["p50"] for e in paths]
     if node_p50:
         floor = max(base["latency_ns"]["p50"], end["latency_ns"]["p50"] if end else 0)
         lowest = min(node_p50)
         text += (f"; the baseline is the floor: every node path's p50 ≥ {floor / 1000:.1f} µs (lowest {lowest / 1000:.1f} µs)"
                  if lowest >= floor else
                  f"; <b style='color:#c00'>a node path reads below the baseline</b> (lowest p50 {lowest / 1000:.1f} µs < {floor / 1000:.1f} µs)")
-    if warm:
-        p50s = ", ".join(f"{v / 1000:.1f}" for v in warm["window_p50_ns"][-5:])
-        text += (f". Warm-up: {'stable' if warm['stable'] else '<b>not stable</b>'} after {warm['seconds']:.0f} s "
-                 f"({len(warm['window_p50_ns'])} windows of {warm['window_packets']} packets; last p50s {p50s} µs)")
-    order = doc.get("config", {}).get("order")
-    if order:
-        text += f". Points measured {order}" + (f" (seed {doc['config'].get('order_seed')})" if order == "shuffled" else "")
     return text
 
 

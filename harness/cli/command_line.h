@@ -103,11 +103,8 @@ bool only_family_option(const CommandLine& cl);
 IptablesOptions iptables_options_from(const CommandLine& cl);
 // --ip-family: {ipv4} (default), {ipv6} or, for dual, both (UsageError otherwise).
 std::vector<IpFamily> ip_families_from(const CommandLine& cl);
-// UsageError where svcbench cannot follow IPv6 yet: traffic through a node kind other than
-// the dual-stack netns and vm (traffic_node_kind: the node traffic goes through, "" for rules
-// alone); `one_family`: the command takes one family, not dual.
-void require_family_supported(const std::vector<IpFamily>& families,
-                              const std::string& traffic_node_kind, bool one_family);
+// UsageError for --ip-family dual in a command that takes one family (run, rules, manifests).
+void require_one_family(const std::vector<IpFamily>& families);
 // UsageError when `version` has no rules for one of `modes` (1.12: iptables modes only).
 void require_version_supports(KubeProxyVersion version, const std::vector<std::string>& modes);
 // --nft-list, --nft-split-cold-start and --nft-single-endpoint-goto go with the nftables mode,

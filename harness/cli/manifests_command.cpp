@@ -28,7 +28,7 @@ int manifests_command(const std::vector<std::string>& args) {
   if (!cl.positional().empty()) throw UsageError("unexpected argument '" + cl.positional()[0] + "'");
   if (!cl.has("services")) throw UsageError("say how many Services: --services N");
   const auto families = ip_families_from(cl);
-  require_family_supported(families, "", true);
+  require_one_family(families);
   const IpFamily family = families.front();
   const std::string text =
       kubernetes_manifests(make_synthetic_services(synthetic_spec_from(cl), AddressPlan::of(family)), family);

@@ -135,15 +135,10 @@ std::vector<IpFamily> ip_families_from(const CommandLine& cl) {
   throw UsageError("--ip-family takes ipv4, ipv6 or dual, not '" + family + "'");
 }
 
-void require_family_supported(const std::vector<IpFamily>& families,
-                              const std::string& traffic_node_kind, bool one_family) {
-  if (one_family && families.size() > 1)
+void require_one_family(const std::vector<IpFamily>& families) {
+  if (families.size() > 1)
     throw UsageError("--ip-family dual is a sweep's (both families side by side); here give "
                      "ipv4 or ipv6");
-  if (std::find(families.begin(), families.end(), IpFamily::kIpv6) == families.end()) return;
-  if (!traffic_node_kind.empty() && traffic_node_kind != "netns" && traffic_node_kind != "vm")
-    throw UsageError("--ip-family ipv6: the " + traffic_node_kind +
-                     " node carries IPv4 only so far; use --node netns or vm (dual-stack)");
 }
 
 void require_nftables_for_variants(const CommandLine& cl, const std::vector<std::string>& modes) {

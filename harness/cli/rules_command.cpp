@@ -80,7 +80,7 @@ int rules_command(const std::vector<std::string>& args) {
     if (cl.has(flag))
       throw UsageError("--" + std::string(flag) + " changes how a sync runs, not the rules: use it "
                        "with run --during or sweep");
-  require_family_supported(ip_families_from(cl), "", true);
+  require_one_family(ip_families_from(cl));
   if (!mode.iptables_payload && (cl.has("base-jumps") || cl.has("nfacct")))
     throw UsageError("--base-jumps and --nfacct go with --mode iptables");
   if (!mode.has_canonical && cl.has("canonical"))

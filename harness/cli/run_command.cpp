@@ -164,12 +164,11 @@ int run_command_line(const std::vector<std::string>& args) {
     std::swap(choice.rx_port, choice.baseline_rx_port);
   }
   // Arguments first: a bad value is named as such, with or without root.
-  require_family_supported(ip_families_from(cl), "", true);
+  require_one_family(ip_families_from(cl));
   if (!running_as_root())
     throw SetupError("svcbench run drives DPDK and the node and needs root: rerun with sudo");
   install_interrupt_handlers();
 
-  require_family_supported(ip_families_from(cl), baseline ? "" : recorded_node_kind(), true);
   if (convergence) require_host_kernel_safe(cl, recorded_node_kind(), {mode_name}, spec.services);
   TestbedLock lock;  // no sweep may reprogram or remove the node while we measure it
   const bool custom_eal = cl.has_passthrough();
@@ -182,6 +181,7 @@ int run_command_line(const std::vector<std::string>& args) {
     throw SetupError(
         "no node is up to measure: run `svcbench testbed up` (or use --baseline with your own "
         "ports)");
+  if (node && !baseline) node->require_family(iptables.ip_family);
   settings.rate_pps = cl.get_count("rate", node ? node->default_rate_pps() : 5000, 100'000'000);
 
   const GeneratorPorts ports = choose_generator_ports(node.get(), choice);

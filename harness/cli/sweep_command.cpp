@@ -175,7 +175,6 @@ int sweep_command(const std::vector<std::string>& args) {
   const bool ipv6 = c.families.back() == IpFamily::kIpv6;
   require_version_supports(c.iptables.kube_proxy_version, c.modes);
   require_nftables_for_variants(cl, c.modes);
-  require_family_supported(c.families, node->kind(), false);
   require_host_kernel_safe(cl, node->kind(), c.modes,
                            c.from_file.empty()
                                ? *std::max_element(c.service_counts.begin(), c.service_counts.end())

@@ -135,10 +135,19 @@ std::vector<std::pair<std::string, ComparedPoint>> points_of(const Json& doc,
     sides[key] = {std::move(entry), std::move(samples)};
     out.emplace_back(key, p);
   };
-  for (const char* which : {"baseline", "baseline_end"})
-    if (doc.contains(which) && doc[which].is_object())
-      add("baseline", which == std::string("baseline") ? "start" : "end", "p50 latency (ns)", true,
-          doc[which], latency_samples(doc[which]));
+  // Each family's back-to-back baseline (results JSON: IPv4's under "baseline", IPv6's under
+  // "baseline_ipv6"); IPv4's points keep their names of single-family runs.
+  for (const std::string fam : {"ipv4", "ipv6"}) {
+    if (!family.empty() && family != fam) continue;
+    const std::string suffix = fam == "ipv4" ? "" : "_" + fam;
+    const std::string named = fam == "ipv4" || !o.family_a.empty() ? "" : " " + fam;
+    for (const char* which : {"baseline", "baseline_end"}) {
+      const std::string key = which + suffix;
+      if (doc.contains(key) && doc[key].is_object())
+        add("baseline", (which == std::string("baseline") ? "start" : "end") + named,
+            "p50 latency (ns)", true, doc[key], latency_samples(doc[key]));
+    }
+  }
   for (const auto& e : doc.value("latency", Json::array())) {
     if (!in_family(e, family)) continue;
     add("latency",

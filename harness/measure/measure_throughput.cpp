@@ -7,6 +7,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "elapsed.h"
 #include "errors.h"
 #include "interruption.h"
 
@@ -32,10 +33,6 @@ ReplayResult replay_at(Node& node, PacketReplayer& through_node, const TrafficPl
   s.send_deadline_s = send_deadline_s;
   if (phase == Phase::kNewFlow) node.flush_conntrack();
   return through_node.replay(traffic, s, true);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::optional<NodeCpu> read_node_cpu(Node& node) {

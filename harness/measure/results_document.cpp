@@ -108,20 +108,28 @@ void ResultsDocument::add(const PointResult& point) {
   if (point.limit_reached) doc_["limit_reached"].push_back(to_json(*point.limit_reached));
 }
 
-void ResultsDocument::set_baseline(const LatencyEntry& entry) { doc_["baseline"] = to_json(entry); }
+std::string baseline_key(const std::string& key, IpFamily family) {
+  return family == IpFamily::kIpv4 ? key : key + "_" + family_name(family);
+}
+
+void ResultsDocument::set_baseline(const LatencyEntry& entry) {
+  doc_[baseline_key("baseline", entry.ip_family)] = to_json(entry);
+}
 
 void ResultsDocument::set_baseline_end(const LatencyEntry& entry, double tolerance) {
-  doc_["baseline_end"] = to_json(entry);
-  const auto& start = doc_["baseline"];
-  if (!start.is_object()) return;
+  doc_[baseline_key("baseline_end", entry.ip_family)] = to_json(entry);
+  const std::string start_key = baseline_key("baseline", entry.ip_family);
+  if (!doc_.contains(start_key) || !doc_[start_key].is_object()) return;
+  const auto& start = doc_[start_key];
   const double start_p50 = start["latency_ns"]["p50"].get<double>();
   const double end_p50 = entry.replay.latency.percentile(50);
   const double ratio = start_p50 > 0 ? end_p50 / start_p50 : 0;
-  doc_["baseline_drift"] = {{"start_p50_ns", start_p50},
-                            {"end_p50_ns", end_p50},
-                            {"ratio", std::round(ratio * 1000) / 1000},
-                            {"tolerance", tolerance},
-                            {"flagged", ratio <= 0 || std::abs(ratio - 1) > tolerance}};
+  doc_[baseline_key("baseline_drift", entry.ip_family)] = {
+      {"start_p50_ns", start_p50},
+      {"end_p50_ns", end_p50},
+      {"ratio", std::round(ratio * 1000) / 1000},
+      {"tolerance", tolerance},
+      {"flagged", ratio <= 0 || std::abs(ratio - 1) > tolerance}};
 }
 
 void ResultsDocument::set_warmup(const std::string& key, const WarmupResult& warmup) {

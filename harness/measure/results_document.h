@@ -16,6 +16,10 @@ namespace svcbench {
 // "MODE/ipv6/SERVICES".
 std::string point_name(const std::string& mode, IpFamily family, size_t services);
 
+// Where a family's baseline entries live: IPv4's under `key` ("baseline", "baseline_end",
+// "baseline_drift"), IPv6's under key + "_ipv6".
+std::string baseline_key(const std::string& key, IpFamily family);
+
 class ResultsDocument {
  public:
   ResultsDocument(std::string directory, nlohmann::json context, nlohmann::json config);
@@ -24,9 +28,10 @@ class ResultsDocument {
 
   // A point's numbers (its update and latency entries, in that order).
   void add(const PointResult& point);
-  void set_baseline(const LatencyEntry& entry);  // at the start of a sweep (or run --baseline)
-  // The baseline after a sweep's last point, and baseline_drift: its p50 over the start's,
-  // flagged when it moved by more than `tolerance` (a fraction) either way.
+  // The back-to-back baseline at the start of a sweep, under its family's key (baseline_key).
+  void set_baseline(const LatencyEntry& entry);
+  // The baseline after a sweep's last point, and baseline_drift: its p50 over the start's (of
+  // the same family), flagged when it moved by more than `tolerance` (a fraction) either way.
   void set_baseline_end(const LatencyEntry& entry, double tolerance);
   // "warmup" (before the start's baseline) or "warmup_end" (before the end's).
   void set_warmup(const std::string& key, const WarmupResult& warmup);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "results_document.h"
+
 namespace svcbench {
 
 nlohmann::json latency_summary_json(const LatencyHistogram& h) {
@@ -362,10 +364,12 @@ std::string summary_csv(const nlohmann::json& doc) {
       f[std::string(k) + "_ns"] = num(l, k);
     row(f);
   };
-  if (doc.contains("baseline") && doc["baseline"].is_object())
-    latency_row(doc["baseline"], "baseline");
-  if (doc.contains("baseline_end") && doc["baseline_end"].is_object())
-    latency_row(doc["baseline_end"], "baseline-end");
+  for (IpFamily family : {IpFamily::kIpv4, IpFamily::kIpv6}) {  // each row says its ip_family
+    const std::string start = baseline_key("baseline", family);
+    const std::string end = baseline_key("baseline_end", family);
+    if (doc.contains(start) && doc[start].is_object()) latency_row(doc[start], "baseline");
+    if (doc.contains(end) && doc[end].is_object()) latency_row(doc[end], "baseline-end");
+  }
   for (const auto& e : doc.value("latency", nlohmann::json::array())) latency_row(e, "latency");
   for (const auto& e : doc.value("updates", nlohmann::json::array())) {
     auto f = point(e, "update");

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "atomic_file.h"
+#include "elapsed.h"
 #include "endpoint_categories.h"
 #include "errors.h"
 #include "interruption.h"
@@ -41,10 +42,6 @@ std::map<Frontend, EndpointSet> frontends_of(const ServiceSet& set) {
     for (const auto& p : s.ports)
       out[{s.cluster_ip.str(), p.port, p.protocol}] = programmed_endpoints(p);
   return out;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 
+#include "elapsed.h"
 #include "errors.h"
 #include "interruption.h"
 #include "operation_limit.h"
@@ -27,9 +28,6 @@ bool another_run(const std::vector<double>& runs, int repeats) {
          (runs.empty() || total < kRepeatBudgetSeconds) && !interrupted();
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 }  // namespace
 
 Service extra_service(const ServiceSet& base, const SyntheticSpec& spec, const AddressPlan& plan,

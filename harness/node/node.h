@@ -94,6 +94,9 @@ class Node {
   // Tells the node the MACs of the generator's ports, once DPDK has them: a node whose links
   // svcbench does not create (ssh) points its static neighbours at them. Others know already.
   virtual void attach_generator(const std::string& /*tx_mac*/, const std::string& /*rx_mac*/) {}
+  // Throws SetupError when the node that is up cannot carry `family`'s traffic (an ssh node
+  // without IPv6). Every other kind carries both.
+  virtual void require_family(IpFamily /*family*/) const {}
   // The node's part of the results' context: node_kind, emulated, its tool versions, and
   // what else the kind knows (accelerator, guest kernel).
   virtual nlohmann::json context() = 0;

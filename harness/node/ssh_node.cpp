@@ -39,6 +39,12 @@ nlohmann::json read_record() {
   return j.is_discarded() ? nlohmann::json(nullptr) : j;
 }
 
+// Whether up() found IPv6 on the node and programmed it.
+bool record_has_ipv6() {
+  const auto record = read_record();
+  return record.is_object() && record.value("ipv6", false);
+}
+
 void write_record(const nlohmann::json& record) {
   fs::create_directories("/run/svcbench");
   write_file_atomically(SshNode::kRecord, record.dump(1) + "\n");
@@ -181,11 +187,17 @@ void SshNode::up() {
                        " carries this SSH session; name the links wired to the generator");
   }
   const AddressPlan& plan = options_.plan;
-  if (!run_checked({"ip", "route", "show", plan.pods.str()}, "reading routes").out.empty())
-    throw UsageError("the node already routes " + plan.pods.str() +
-                     "; svcbench needs that range for its endpoints");
+  // IPv6 where the node's kernel has it (not booted with ipv6.disable=1): dual-stack, as the
+  // other nodes are.
+  const bool ipv6 = run({"test", "-d", "/proc/sys/net/ipv6"}).ok();
+  std::vector<AddressPlan> plans = {plan};
+  if (ipv6) plans.push_back(AddressPlan::ipv6());
+  for (const AddressPlan& p : plans)
+    if (!run_checked({"ip", "route", "show", p.pods.str()}, "reading routes").out.empty())
+      throw UsageError("the node already routes " + p.pods.str() +
+                       "; svcbench needs that range for its endpoints");
   write_testbed_record(kind(), {});
-  write_record({{"access", access_json(a)}, {"undo", nlohmann::json::array()}});
+  write_record({{"access", access_json(a)}, {"ipv6", ipv6}, {"undo", nlohmann::json::array()}});
   const std::string prefix = "/" + std::to_string(plan.link_prefix());
   const std::pair<std::string, IpAddress> addresses[] = {
       {a.in_link, plan.node_ingress_address()}, {a.out_link, plan.node_egress_address()}};
@@ -210,11 +222,13 @@ void SshNode::up() {
              {"sysctl", "-q", "-w", sysctl + "=" + old}, "setting " + sysctl);
     }
   }
-  change({"ip", "route", "add", plan.pods.str(), "via", plan.endpoint_next_hop().str(), "dev",
-          a.out_link},
-         {"ip", "route", "del", plan.pods.str(), "via", plan.endpoint_next_hop().str(), "dev",
-          a.out_link},
-         "routing the pod range");
+  if (ipv6) enable_ipv6();
+  for (const AddressPlan& p : plans)
+    change({"ip", "route", "add", p.pods.str(), "via", p.endpoint_next_hop().str(), "dev",
+            a.out_link},
+           {"ip", "route", "del", p.pods.str(), "via", p.endpoint_next_hop().str(), "dev",
+            a.out_link},
+           "routing the pod range");
   // svcbench's own node-side tool, where the IPVS mode finds it.
   std::error_code ec;
   const fs::path local = fs::read_symlink("/proc/self/exe", ec).parent_path() / "svcb-ipvs-netlink";
@@ -226,18 +240,78 @@ void SshNode::up() {
         {"rm", "-rf", kToolDir}, "copying svcb-ipvs-netlink", read_file(local));
 }
 
+// IPv6 on the two data links, the 2001:2::/48 plan's addresses without duplicate address
+// detection, and forwarding, which Linux switches for the whole node (all.forwarding) and which
+// also turns off accepting router advertisements: links that accepted them (accept_ra 1) are set
+// to 2 (accept them while forwarding) first, so the node keeps the IPv6 routes it learns; the
+// undo puts every link's forwarding back as it was.
+void SshNode::enable_ipv6() {
+  const SshAccess& a = options_.ssh;
+  const AddressPlan plan = AddressPlan::ipv6();
+  const std::string prefix = "/" + std::to_string(plan.link_prefix());
+  auto set_sysctl = [&](const std::string& key, const std::string& value) {
+    const std::string old = remote_value({"sysctl", "-n", key});
+    if (old != value)
+      change({"sysctl", "-q", "-w", key + "=" + value}, {"sysctl", "-q", "-w", key + "=" + old},
+             "setting " + key);
+  };
+  // Silent before it is on: no link-local address, DAD, router solicitation or advertisement.
+  for (const auto& link : {a.in_link, a.out_link})
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"addr_gen_mode", "1"},
+                                     {"accept_dad", "0"},
+                                     {"accept_ra", "0"},
+                                     {"router_solicitations", "0"},
+                                     {"disable_ipv6", "0"}})
+      set_sysctl("net.ipv6.conf." + link + "." + key, value);
+  if (remote_value({"sysctl", "-n", "net.ipv6.conf.all.forwarding"}) != "1") {
+    // "LINK FORWARDING ACCEPT_RA" per link, all and default included.
+    std::istringstream links(
+        run_checked({"sh", "-c",
+                     "cd /proc/sys/net/ipv6/conf && for l in *; do echo \"$l $(cat \"$l/forwarding\") "
+                     "$(cat \"$l/accept_ra\")\"; done"},
+                    "reading IPv6 link settings")
+            .out);
+    std::string link, forwarding, accept_ra, restore = "sysctl -q -w net.ipv6.conf.all.forwarding=0";
+    while (links >> link >> forwarding >> accept_ra) {
+      if (link == "all") continue;
+      if (accept_ra == "1" && link != a.in_link && link != a.out_link)
+        change({"sysctl", "-q", "-w", "net/ipv6/conf/" + link + "/accept_ra=2"},
+               {"sysctl", "-q", "-w", "net/ipv6/conf/" + link + "/accept_ra=1"},
+               "keeping router advertisements on " + link);
+      if (forwarding == "1") restore += " && sysctl -q -w net/ipv6/conf/" + link + "/forwarding=1";
+    }
+    change({"sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"}, {"sh", "-c", restore},
+           "turning on IPv6 forwarding");
+  }
+  const std::pair<std::string, IpAddress> addresses[] = {
+      {a.in_link, plan.node_ingress_address()}, {a.out_link, plan.node_egress_address()}};
+  for (const auto& [link, address] : addresses)
+    change({"ip", "-6", "addr", "add", address.str() + prefix, "dev", link, "nodad"},
+           {"ip", "-6", "addr", "del", address.str() + prefix, "dev", link}, "addressing " + link);
+}
+
+void SshNode::require_family(IpFamily family) const {
+  if (family == IpFamily::kIpv6 && !record_has_ipv6())
+    throw SetupError("the ssh node " + options_.ssh.target +
+                     " has no IPv6 (/proc/sys/net/ipv6 is missing: booted with ipv6.disable=1?); "
+                     "use --ip-family ipv4 there");
+}
+
 void SshNode::attach_generator(const std::string& tx_mac, const std::string& rx_mac) {
   const SshAccess& a = options_.ssh;
-  const AddressPlan& plan = options_.plan;
-  change({"ip", "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac, "nud",
-          "permanent", "dev", a.out_link},
-         {"ip", "neigh", "del", plan.endpoint_next_hop().str(), "dev", a.out_link},
-         "adding the endpoint neighbour");
-  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
-    change({"ip", "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac, "nud",
-            "permanent", "dev", a.in_link},
-           {"ip", "neigh", "del", plan.client_address(i).str(), "dev", a.in_link},
-           "adding a client neighbour");
+  std::vector<AddressPlan> plans = {options_.plan};
+  if (record_has_ipv6()) plans.push_back(AddressPlan::ipv6());
+  for (const AddressPlan& plan : plans) {
+    change({"ip", "neigh", "replace", plan.endpoint_next_hop().str(), "lladdr", rx_mac, "nud",
+            "permanent", "dev", a.out_link},
+           {"ip", "neigh", "del", plan.endpoint_next_hop().str(), "dev", a.out_link},
+           "adding the endpoint neighbour");
+    for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
+      change({"ip", "neigh", "replace", plan.client_address(i).str(), "lladdr", tx_mac, "nud",
+              "permanent", "dev", a.in_link},
+             {"ip", "neigh", "del", plan.client_address(i).str(), "dev", a.in_link},
+             "adding a client neighbour");
+  }
 }
 
 void SshNode::down() {
@@ -294,6 +368,9 @@ nlohmann::json SshNode::context() {
   c["node_host"] = remote_value({"uname", "-n"});
   c["node_kernel"] = remote_value({"uname", "-r"});
   c["node_links"] = {options_.ssh.in_link, options_.ssh.out_link};
+  c["node_ip_families"] = record_has_ipv6()
+                              ? nlohmann::json{"ipv4", "ipv6"}
+                              : nlohmann::json{"ipv4"};
   return c;
 }
 

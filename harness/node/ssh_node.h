@@ -3,7 +3,8 @@
 // (--node-links IN,OUT: wired to the generator's TX and RX ports). svcbench creates nothing on
 // its own machine for it. On the node it programs only those links — addresses from the plan,
 // forwarding on and rp_filter off on them, the endpoint range routed out of OUT to the
-// generator's RX port (static neighbour) — and records each change with its undo on this
+// generator's RX port (static neighbour), in both families where the node has IPv6 (IPv6
+// forwarding is the node's whole: see enable_ipv6) — and records each change with its undo on this
 // machine before making it, so `testbed down`, a signal or the next `up` after a kill -9 undoes
 // exactly that. It refuses links that carry the node's default route or the SSH session.
 // Tools run there and are timed on that machine's clock.
@@ -36,6 +37,7 @@ class SshNode : public Node {
   bool kernel_has(KernelFeature feature) const override;
   GeneratorLinks generator_links() override;
   void attach_generator(const std::string& tx_mac, const std::string& rx_mac) override;
+  void require_family(IpFamily family) const override;
   nlohmann::json context() override;
   uint64_t default_rate_pps() const override { return 5000; }
 
@@ -45,6 +47,7 @@ class SshNode : public Node {
   void change(const std::vector<std::string>& argv, const std::vector<std::string>& undo,
               const std::string& what, const std::string& input = "");
   std::string remote_value(const std::vector<std::string>& argv);  // first line of stdout
+  void enable_ipv6();  // up()'s IPv6 part
   NodeOptions options_;
   mutable std::optional<bool> has_ip_vs_, has_nf_tables_;
 };

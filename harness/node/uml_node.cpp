@@ -63,7 +63,7 @@ unsigned host_xsave_bytes() {
 }
 
 // PID 1 of the guest: mounts, the modules svcbench's modes use (IPVS, ipset, iptables'
-// matches) when the kernel has modules, then the agent over the share. The share is mounted
+// matches, IPv6 and ip6tables) when the kernel has modules, then the agent over the share. The share is mounted
 // before /run gets a tmpfs.
 std::string init_script(const std::string& agent, bool load_modules) {
   const std::string modules =
@@ -74,7 +74,8 @@ std::string init_script(const std::string& agent, bool load_modules) {
       "ipt_REJECT ip_set \\\n"
       "         ip_set_hash_ip ip_set_hash_ipport ip_set_hash_ipportip ip_set_hash_ipportnet "
       "ip_set_hash_net \\\n"
-      "         ip_set_bitmap_port xt_set ip_vs ip_vs_rr dummy; do\n"
+      "         ip_set_bitmap_port xt_set ip_vs ip_vs_rr dummy ipv6 ip6_tables ip6table_nat \\\n"
+      "         ip6table_filter ip6table_mangle ip6t_REJECT; do\n"
       "  /mnt/modprobe \"$m\" 2>/dev/null\n"
       "done\n";
   return "#!/bin/sh\n"
@@ -203,27 +204,39 @@ void UmlNode::start_guest() {
     CommandResult r = run_through_agent(kShare, argv, "", 60, "uml");
     if (!r.ok()) throw SetupError(what + " failed on the uml node " + tool_failure(argv[0], r));
   };
-  const AddressPlan& plan = options_.plan;
-  const std::string prefix = "/" + std::to_string(plan.link_prefix());
-  // One batch: each tool start costs the guest ~30 ms.
-  std::string batch = "link set lo up\n";
-  batch += "addr add " + plan.node_ingress_address().str() + prefix + " dev vec0\n";
-  batch += "addr add " + plan.node_egress_address().str() + prefix + " dev vec1\n";
-  batch += "link set vec0 up\nlink set vec1 up\n";
-  batch += "neigh replace " + plan.endpoint_next_hop().str() + " lladdr " +
-           mac_of(N::kGeneratorNs, kRxLink) + " nud permanent dev vec1\n";
-  batch +=
-      "route replace " + plan.pods.str() + " via " + plan.endpoint_next_hop().str() + " dev vec1\n";
+  // Forwarding in both families; IPv6 silent as on the netns node (no link-local address, DAD
+  // or router solicitation: set before the links come up).
+  std::vector<std::string> sysctl = {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1",
+                                     "net.ipv6.conf.all.forwarding=1"};
+  for (const char* conf : {"all", "default", "vec0", "vec1"}) {
+    sysctl.push_back(std::string("net.ipv4.conf.") + conf + ".rp_filter=0");
+    for (const char* key : {"accept_dad=0", "accept_ra=0", "router_solicitations=0"})
+      sysctl.push_back(std::string("net.ipv6.conf.") + conf + "." + key);
+  }
+  for (const char* link : {"vec0", "vec1"})
+    sysctl.push_back(std::string("net.ipv6.conf.") + link + ".addr_gen_mode=1");
+  guest(sysctl, "guest forwarding and IPv6 settings");
+  // Dual-stack: both families' plans on the guest's links, as on the netns and vm nodes, in one
+  // batch (each tool start costs the guest ~30 ms). A batch line takes no family option: the
+  // addresses say it.
+  const std::string rx_mac = mac_of(N::kGeneratorNs, kRxLink);
   const std::string tx_mac = mac_of(N::kGeneratorNs, kTxLink);
-  for (uint32_t i = 0; i < AddressPlan::kClientAddresses; ++i)
-    batch += "neigh replace " + plan.client_address(i).str() + " lladdr " + tx_mac +
-             " nud permanent dev vec0\n";
+  std::vector<NodeLinkCommands> families;
+  for (const AddressPlan& family_plan : {options_.plan, AddressPlan::ipv6()})
+    families.push_back(node_link_commands(family_plan, "vec0", "vec1", tx_mac, rx_mac));
+  auto line = [](const std::vector<std::string>& args) {
+    std::string l;
+    for (size_t i = 1; i < args.size(); ++i) l += (i > 1 ? " " : "") + args[i];
+    return l + "\n";
+  };
+  std::string batch = "link set lo up\n";
+  for (const auto& f : families)
+    for (const auto& args : f.addresses) batch += line(args);
+  batch += "link set vec0 up\nlink set vec1 up\n";
+  for (const auto& f : families)
+    for (const auto& args : f.routes) batch += line(args);
   write_file_atomically(kShare + "/links.batch", batch);
   guest({"/usr/bin/ip", "-batch", "/mnt/links.batch"}, "addressing the guest's links");
-  std::vector<std::string> sysctl = {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"};
-  for (const char* conf : {"all", "default", "vec0", "vec1"})
-    sysctl.push_back(std::string("net.ipv4.conf.") + conf + ".rp_filter=0");
-  guest(sysctl, "guest forwarding");
 }
 
 std::string UmlNode::restart_guest() {

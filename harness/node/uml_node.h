@@ -6,6 +6,7 @@
 // read-only hostfs, so it runs the host's own iptables, ipset, ipvsadm and svcbench's tools;
 // svcb-vm-agent times them on the guest's clock through a hostfs share. Debian's packaged kernel
 // has IP_VS but not CONFIG_NF_TABLES_IPV4: iptables-legacy and ipvs only; a built one has all.
+// Dual-stack as the other nodes: the guest's links carry both families' plans (2001:2::/48 too).
 //
 //   svcb-gen: svcb-g0 (DPDK TX) ==veth==> svcb-v0 [svcb-uml] vec0 198.18.0.1/29 (guest)
 //             svcb-g1 (DPDK RX) <==veth== svcb-v1 [svcb-uml] vec1 198.18.0.9/29 (guest)

@@ -41,7 +41,8 @@ struct NodeGuard {
 
 // The generator's own back-to-back link around the points: the warm-up before the first, the
 // baseline at the start, and at the end (after the node is emptied) the stream settling again
-// and the baseline once more, all on the same ten untranslated frontends at the sweep's rate.
+// and the baseline once more, all on the same ten untranslated frontends at the sweep's rate —
+// in IPv4, and in IPv6 too when the sweep measures IPv6 (its frames are 20 bytes longer).
 class BackToBack {
  public:
   BackToBack(PacketReplayer& link, const SweepConfig& cfg, const ReplaySettings& replay,
@@ -50,6 +51,8 @@ class BackToBack {
     SyntheticSpec spec = cfg.spec;
     spec.services = 10;
     services_ = make_synthetic_services(spec, cfg.node.plan);
+    if (std::find(cfg.families.begin(), cfg.families.end(), IpFamily::kIpv6) != cfg.families.end())
+      ipv6_services_ = make_synthetic_services(spec, AddressPlan::ipv6());
   }
 
   // The calibration stream until its p50 holds still, recorded under `key` ("warmup" or
@@ -71,41 +74,54 @@ class BackToBack {
     progress(line);
   }
 
-  // The start's baseline, unless an earlier start of this sweep completed it.
+  // The start's baseline in each family, unless an earlier start of this sweep completed it.
   void measure_start() {
-    if (doc_.completed("baseline") || interrupted()) return;
-    const LatencyEntry e = measure();
-    if (interrupted()) return;  // a baseline cut short is not one
-    doc_.set_baseline(e);
-    doc_.mark_completed("baseline");
-    doc_.save();
-    progress(line("start", e));
+    for (IpFamily family : families()) {
+      const std::string done = family == IpFamily::kIpv4 ? "baseline" : "baseline/ipv6";
+      if (doc_.completed(done) || interrupted()) continue;
+      const LatencyEntry e = measure(family);
+      if (interrupted()) return;  // a baseline cut short is not one
+      doc_.set_baseline(e);
+      doc_.mark_completed(done);
+      doc_.save();
+      progress(line("start", e));
+    }
   }
 
-  // The end's baseline and its drift from the start's.
+  // The end's baseline in each family and its drift from the start's.
   void measure_end() {
-    if (interrupted()) return;
-    const LatencyEntry e = measure();
-    if (interrupted()) return;
-    doc_.set_baseline_end(e, cfg_.baseline_drift_tolerance);
-    doc_.save();
-    const bool drifted = doc_.json()["baseline_drift"].value("flagged", false);
-    progress(line("end", e) + (drifted ? " — DRIFTED from the start's beyond " +
-                                             std::to_string(std::lround(
-                                                 cfg_.baseline_drift_tolerance * 100)) +
-                                             "%"
-                                       : ""));
+    for (IpFamily family : families()) {
+      if (interrupted()) return;
+      const LatencyEntry e = measure(family);
+      if (interrupted()) return;
+      doc_.set_baseline_end(e, cfg_.baseline_drift_tolerance);
+      doc_.save();
+      const bool drifted =
+          doc_.json()[baseline_key("baseline_drift", family)].value("flagged", false);
+      progress(line("end", e) + (drifted ? " — DRIFTED from the start's beyond " +
+                                               std::to_string(std::lround(
+                                                   cfg_.baseline_drift_tolerance * 100)) +
+                                               "%"
+                                         : ""));
+    }
   }
 
  private:
-  LatencyEntry measure() {
+  std::vector<IpFamily> families() const {
+    if (ipv6_services_.services.empty()) return {IpFamily::kIpv4};
+    return {IpFamily::kIpv4, IpFamily::kIpv6};
+  }
+  LatencyEntry measure(IpFamily family) {
+    if (family == IpFamily::kIpv6)
+      return measure_baseline(link_, ipv6_services_, TargetPosition::kUniform, replay_,
+                              AddressPlan::ipv6());
     return measure_baseline(link_, services_, TargetPosition::kUniform, replay_, cfg_.node.plan);
   }
   static std::string line(const char* when, const LatencyEntry& e) {
     char text[160];
-    std::snprintf(text, sizeof text, "baseline (back-to-back) at the %s: p50 %.1f us, p99 %.1f us",
-                  when, e.replay.latency.percentile(50) / 1e3,
-                  e.replay.latency.percentile(99) / 1e3);
+    std::snprintf(text, sizeof text, "baseline (back-to-back%s) at the %s: p50 %.1f us, p99 %.1f us",
+                  e.ip_family == IpFamily::kIpv6 ? ", IPv6" : "", when,
+                  e.replay.latency.percentile(50) / 1e3, e.replay.latency.percentile(99) / 1e3);
     return text;
   }
 
@@ -113,7 +129,7 @@ class BackToBack {
   const SweepConfig& cfg_;
   const ReplaySettings& replay_;
   ResultsDocument& doc_;
-  ServiceSet services_;
+  ServiceSet services_, ipv6_services_;  // the latter only when the sweep measures IPv6
 };
 
 // Why the point (mode, family, n) should not run, from what the sweep recorded so far: a
@@ -329,6 +345,7 @@ int run_sweep(const SweepConfig& cfg) {
     NodeGuard guard{*node};
     progress("bringing up the " + node->kind() + " node");
     node->up();
+    for (IpFamily family : cfg.families) node->require_family(family);
     if (cfg.resume_dir.empty() ||
         doc.json()["progress"]["completed"].empty()) {  // this node's context
       auto context = collect_run_context();

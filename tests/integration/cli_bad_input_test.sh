@@ -145,7 +145,7 @@ expect_said 2 "go with --during" run --masquerade-all
 expect_said 2 "takes ipv4, ipv6 or dual" rules --services 10 --ip-family ipv5
 expect_said 2 "is a sweep's" rules --services 10 --ip-family dual
 expect_said 2 "is a sweep's" run --ip-family dual
-expect_said 2 "carries IPv4 only so far" sweep --ip-family dual --node uml --out "$work/out"
+expect_said 2 "is a sweep's" manifests --services 10 --ip-family dual
 expect_said 2 "at most one CIDR per family" rules --services 10 --cluster-cidr 10.0.0.0/8,10.1.0.0/16
 # Endpoint profiles: one way of saying it, known forms, a readable histogram.
 printf '3 90\nfive 2\n' >"$work/bad-profile.txt"

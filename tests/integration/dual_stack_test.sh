@@ -2,7 +2,8 @@
 # IPv6 and dual-stack on the netns node, with the README's commands: the IPv6 proxier's rules
 # (ip6tables on both backends, table ip6 kube-proxy) load as kube-proxy writes them, every IPv6
 # UDP datagram and TCP SYN to them is DNAT-ed to its Service's endpoints, and a dual-stack sweep
-# measures both families side by side, each entry saying its ip_family, with plots per family.
+# measures both families side by side (the back-to-back baseline too), each entry saying its
+# ip_family, with plots per family.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/node_test_lib.sh"
 node_test dual_stack
@@ -49,11 +50,17 @@ r="$work/sweep/results.json"
 jq -e '.config.ip_families == ["ipv4", "ipv6"] and (.progress.completed | index("nftables/ipv6/100") != null)
        and ([.latency[] | select(.ip_family == "ipv6")] | length == 32)
        and ([.updates[] | select(.ip_family == "ipv6")] | length == 20)
-       and ([.latency[] | .packets_lost == 0 and .misrouted == 0] | all)' "$r" >/dev/null \
-  || fail "dual-stack results: $(jq -c '.progress, .config.ip_families' "$r")"
+       and ([.latency[] | .packets_lost == 0 and .misrouted == 0] | all)
+       and .baseline.ip_family == "ipv4" and .baseline_ipv6.ip_family == "ipv6"
+       and .baseline_ipv6.packets_rx == .baseline_ipv6.packets_tx and .baseline_ipv6.packets_tx > 0
+       and .baseline_end_ipv6.ip_family == "ipv6" and (.baseline_drift_ipv6.ratio > 0)' "$r" >/dev/null \
+  || fail "dual-stack results: $(jq -c '.progress, .config.ip_families, [.baseline_ipv6, .baseline_drift_ipv6]' "$r")"
+# The baseline in both families: summary rows, the report's sentence, each family's plot its own.
+[[ $(grep -cE '^baseline(-end)?,baseline,ipv6,' "$work/sweep/summary.csv") == 2 ]] || fail "no IPv6 baseline rows in summary.csv"
 /usr/bin/python3 "$root/scripts/plot_results.py" "$work/sweep" >/dev/null || fail "plots"
 for plot in families_vs_services latency_vs_services_ipv4 latency_vs_services_ipv6 update_time_vs_services_ipv6; do
   [[ -s "$work/sweep/$plot.png" ]] || fail "no $plot.png"
 done
 grep -q 'latency_vs_services_ipv6.png' "$work/sweep/report.html" || fail "the report does not show the IPv6 plots"
+grep -q 'IPv6: back-to-back baseline (no node) at the start' "$work/sweep/report.html" || fail "the report does not give IPv6's baseline"
 echo "dual_stack: ok"

@@ -2,9 +2,10 @@
 # The ssh node: a namespace running Debian's sshd (host and client keys made here, listening
 # only on a management veth in 198.18.0.0/15) stands in for the remote machine; svcbench runs in
 # a second namespace standing in for the generator machine, its af_packet ports on the other
-# ends of the remote's two data links. Links carrying the default route are refused; a sweep in
-# iptables-legacy and nftables DNATs every packet (iptables grows with the Services, nftables
-# does not); the sweep, and SIGINT in the middle of one, leave the remote as it was before. The
+# ends of the remote's two data links. Links carrying the default route are refused; a dual-stack
+# sweep in iptables-legacy and nftables DNATs every packet of both families (iptables grows with
+# the Services, nftables does not); the sweep (IPv6 forwarding and router advertisements
+# included), and SIGINT in the middle of one, leave the remote as it was before. The
 # README's kubectl apply hook drives a sweep over ssh (a fake kubectl keeps the objects, the
 # stand-in kube-proxy programs the node through SVCBENCH_NODE_EXEC, ssh's command line).
 set -uo pipefail
@@ -64,13 +65,16 @@ for _ in $(seq 50); do
     -o LogLevel=ERROR root@198.18.250.1 true 2>/dev/null && break
   sleep 0.1
 done
-# What svcbench may touch on the node, as the node shows it: links, addresses, routes, static
-# neighbours, the links' sysctls, iptables rules and user chains (a table the kernel creates on
-# first use, empty, is no change), nftables, its tool folder.
+# What svcbench may touch on the node, as the node shows it: links, addresses, routes (both
+# families), static neighbours, the links' sysctls, IPv6 forwarding and every link's router
+# advertisement setting (svcbench keeps accepting them where they were while it forwards), iptables
+# and ip6tables rules and user chains (a table the kernel creates on first use, empty, is no
+# change), nftables, its tool folder.
 snapshot() {
-  ip netns exec "$remote" sh -c 'ip -o addr; ip -o link | sed "s/ qdisc [a-z_]*//; s/ qlen.*//"; ip route; ip neigh show nud permanent;
+  ip netns exec "$remote" sh -c 'ip -o addr; ip -o link | sed "s/ qdisc [a-z_]*//; s/ qlen.*//"; ip route; ip -6 route; ip neigh show nud permanent;
     sysctl net.ipv4.conf.svcb-ri.forwarding net.ipv4.conf.svcb-ro.forwarding net.ipv4.conf.svcb-ri.rp_filter net.ipv4.conf.svcb-ro.rp_filter;
-    iptables-legacy-save | grep -E "^-|^:[^ ]+ - "; nft list ruleset; ls /var/tmp/svcbench 2>&1'
+    sysctl -a 2>/dev/null | grep -E "^net.ipv6.conf.[^ ]*.(forwarding|accept_ra|accept_dad|disable_ipv6|addr_gen_mode|router_solicitations) ";
+    iptables-legacy-save | grep -E "^-|^:[^ ]+ - "; ip6tables-legacy-save | grep -E "^-|^:[^ ]+ - "; nft list ruleset; ls /var/tmp/svcbench 2>&1'
 }
 before=$(snapshot)
 unchanged() { [[ $(snapshot) == "$before" ]] || { diff <(echo "$before") <(snapshot) >&2; return 1; }; }
@@ -81,21 +85,29 @@ msg=$(in_gen sweep "${ssh_args[@]}" --node-links svcb-rm1,svcb-ro --modes iptabl
 [[ $msg == *"default route"* ]] || fail "unclear refusal: $msg"
 unchanged || fail "a refused sweep changed the node"
 
+# Both families side by side: the node's links carry 2001:2::/48 as well (IPv6 forwarding on
+# for the sweep, off again after it).
 in_gen sweep --warmup 0 "${ssh_args[@]}" --node-links svcb-ri,svcb-ro --modes iptables-legacy,nftables --services 10,3000 \
-  --packets 300 --repeats 1 --out "$work/run" "${eal[@]}" 2>"$work/log" || fail "sweep on the ssh node: $(tail -3 "$work/log")"
+  --ip-family dual --packets 300 --repeats 1 --out "$work/run" "${eal[@]}" 2>"$work/log" \
+  || fail "sweep on the ssh node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "ssh" and .config.node == "ssh" and .context.node_links == ["svcb-ri", "svcb-ro"]
-       and (.progress.failed | length) == 0 and (.latency | length) == 32
+       and .context.node_ip_families == ["ipv4", "ipv6"] and .config.ip_families == ["ipv4", "ipv6"]
+       and (.progress.failed | length) == 0 and (.latency | length) == 64
+       and ([.latency[] | select(.ip_family == "ipv6")] | length) == 32
        and all(.latency[]; .packets_rx == .packets_tx and .packets_tx == 300 and .misrouted == 0)
-       and ([.updates[] | select(.seconds.median > 0)] | length) == 20' "$work/run/results.json" >/dev/null \
+       and ([.updates[] | select(.seconds.median > 0)] | length) == 40' "$work/run/results.json" >/dev/null \
   || fail "ssh sweep results: $(jq -c '{c: .context, p: .progress}' "$work/run/results.json")"
-# iptables walks KUBE-SERVICES (last of 3,000 costs microseconds more than the first); nftables does not.
+# iptables walks KUBE-SERVICES (last of 3,000 costs microseconds more than the first); nftables does
+# not; in either family.
 slope() {
-  jq -r --arg m "$1" '[.latency[] | select(.mode == $m and .services == 3000 and .phase == "new-flow")] |
+  jq -r --arg m "$1" --arg f "$2" '[.latency[] | select(.mode == $m and .ip_family == $f and .services == 3000 and .phase == "new-flow")] |
     ((map(select(.target == "last"))[0].latency_ns.min) - (map(select(.target == "first"))[0].latency_ns.min))' \
     "$work/run/results.json"
 }
-(($(slope iptables-legacy) > 3000)) || fail "iptables-legacy did not grow with the Services: $(slope iptables-legacy) ns"
-(($(slope nftables) < 3000)) || fail "nftables grew with the Services: $(slope nftables) ns"
+for family in ipv4 ipv6; do
+  (($(slope iptables-legacy $family) > 3000)) || fail "iptables-legacy ($family) did not grow with the Services: $(slope iptables-legacy $family) ns"
+  (($(slope nftables $family) < 3000)) || fail "nftables ($family) grew with the Services: $(slope nftables $family) ns"
+done
 unchanged || fail "the sweep left the node changed"
 
 # The README's guide for a real cluster: its hook (kubectl apply/delete of the change's objects)

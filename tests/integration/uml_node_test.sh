@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The uml node: a user-mode Linux guest on the kernel scripts/build-uml-kernel builds (6.12,
-# every mode) comes up, the rules of all four modes load in its kernel and packets cross it
-# DNAT-ed to the right endpoints, with the kernel's build recorded; Debian's packaged kernel
+# every mode) comes up, the rules of all four modes load in its kernel and packets of both
+# families cross it DNAT-ed to the right endpoints, with the kernel's build recorded; Debian's packaged kernel
 # refuses the modes it lacks in one line and, on a CPU it cannot run on (AMX), says so in one
 # line; a guest that stops answering is restarted and recorded; SIGTERM mid-sweep and kill -9 leave
 # nothing behind (after `testbed down`).
@@ -47,17 +47,20 @@ nothing_left || fail "a missing kernel left something"
 "$svcbench" testbed down >/dev/null 2>&1
 nothing_left || fail "testbed down left the uml guest"
 
-# Every mode on the built kernel, with kube-proxy's IPVS sync steps.
+# Every mode on the built kernel in both families (the guest is dual-stack, as the netns and vm
+# nodes), with kube-proxy's IPVS sync steps.
 "$svcbench" sweep --node uml --modes iptables-legacy,iptables-nft,nftables,ipvs --services 10,300 --packets 300 --repeats 1 \
-  --out "$work/run" 2>"$work/log" || fail "sweep on the uml node: $(tail -3 "$work/log")"
+  --ip-family dual --out "$work/run" 2>"$work/log" || fail "sweep on the uml node: $(tail -3 "$work/log")"
 jq -e '.context.node_kind == "uml" and .context.emulated == false and (.context.guest_kernel | startswith("6.12"))
        and .context.uml_kernel.choice == "6.12" and (.context.uml_kernel.build.kernel_release | startswith("6.12"))
        and .context.uml_kernel.build.source_package == "linux-source-6.12"
        and (.context.note | contains("syscall")) and .config.node == "uml" and .config.uml_kernel == "6.12"
        and .config.rate_pps == 1000 and .config.kube_proxy.ipvs_sync == "kube-proxy"
-       and (.progress.failed | length) == 0 and (.latency | length) == 64
+       and .config.ip_families == ["ipv4", "ipv6"]
+       and (.progress.failed | length) == 0 and (.latency | length) == 128
+       and ([.latency[] | select(.ip_family == "ipv6")] | length) == 64
        and all(.latency[]; .packets_rx == .packets_tx and .misrouted == 0)
-       and ([.updates[] | select(.seconds.median > 0)] | length) == 40
+       and ([.updates[] | select(.seconds.median > 0)] | length) == 80
        and ([.updates[] | select(.mode == "ipvs" and .operation == "add-service") | .steps[].name]
             | index("ipset list") != null and index("netlink (services, real servers, addresses)") != null)
        and all(.latency[] | select(.mode == "ipvs" and .target == "first" and .phase == "new-flow");

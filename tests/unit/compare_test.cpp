@@ -222,6 +222,25 @@ TEST(CompareRuns, OlderRunsSamplesAreRebuiltAndFamiliesCompareAcross) {
             std::vector<std::string>{"update nftables 10 add-service"});  // A: IPv4 only
 }
 
+// A dual-stack run's back-to-back baseline in each family: compared family to family, and the
+// families of one run against each other (IPv6's frames are longer).
+TEST(CompareRuns, EachFamilysBaselineIsComparedAsItsOwn) {
+  auto dual = [](double v4, double v6) {
+    auto r = run(nlohmann::json::array(), nlohmann::json::array());
+    r["baseline"] = latency_entry("baseline", 0, v4, {{v4, 500}});
+    r["baseline_ipv6"] = latency_entry("baseline", 0, v6, {{v6, 500}}, "ipv6");
+    return r;
+  };
+  const Comparison c = compare_runs(dual(1000, 1000), dual(1000, 2000), {});
+  EXPECT_EQ(find(c, "start").verdict, "same");
+  EXPECT_EQ(find(c, "start ipv6").verdict, "B slower");
+  CompareOptions across;
+  across.family_a = "ipv4";
+  across.family_b = "ipv6";
+  const auto one = dual(1000, 2000);
+  EXPECT_EQ(find(compare_runs(one, one, across), "start").verdict, "B slower");
+}
+
 TEST(CompareRuns, CapacityDiffersOnlyWhenTheBoundsDoNotOverlap) {
   auto entry = [](double lower, double upper) {
     return nlohmann::json{

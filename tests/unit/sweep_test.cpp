@@ -276,7 +276,20 @@ TEST_F(SweepTest, DualStackMeasuresBothFamiliesSideBySideAndResumes) {
   EXPECT_EQ(sweep_points(config_, node, through, &back_to_back, doc), 0);
   const auto& j = doc.json();
   EXPECT_EQ(j["progress"]["completed"],
-            nlohmann::json({"baseline", "iptables-legacy/10", "iptables-legacy/ipv6/10"}));
+            nlohmann::json({"baseline", "baseline/ipv6", "iptables-legacy/10", "iptables-legacy/ipv6/10"}));
+  // The back-to-back baseline in both families, at the start and the end, each with its drift.
+  EXPECT_EQ(j["baseline"]["ip_family"], "ipv4");
+  EXPECT_EQ(j["baseline_ipv6"]["ip_family"], "ipv6");
+  EXPECT_EQ(j["baseline_end_ipv6"]["ip_family"], "ipv6");
+  EXPECT_TRUE(j["baseline_drift_ipv6"].contains("ratio"));
+  size_t v6_baselines = 0;
+  for (const auto& plan : back_to_back.sent)
+    if (plan.templates.front().layout.family == IpFamily::kIpv6) {
+      ++v6_baselines;
+      EXPECT_TRUE(AddressPlan::ipv6().benchmarking_range.contains(
+          destination_of(plan.templates.front().frame.data(), plan.templates.front().layout)));
+    }
+  EXPECT_EQ(v6_baselines, 2u);
   std::map<std::string, size_t> latency, updates;
   for (const auto& e : j["latency"]) ++latency[e["ip_family"].get<std::string>()];
   for (const auto& e : j["updates"]) ++updates[e["ip_family"].get<std::string>()];
@@ -307,6 +320,8 @@ TEST_F(SweepTest, DualStackMeasuresBothFamiliesSideBySideAndResumes) {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }();
   EXPECT_NE(csv.find("\nlatency,iptables-legacy,ipv6,10,"), std::string::npos);
+  EXPECT_NE(csv.find("\nbaseline,baseline,ipv6,0,"), std::string::npos);
+  EXPECT_NE(csv.find("\nbaseline-end,baseline,ipv6,0,"), std::string::npos);
   const SweepConfig resumed = sweep_config_from_results(dir_.string());
   EXPECT_EQ(resumed.families, config_.families);
   EXPECT_EQ(resumed.iptables.cluster_cidr, config_.iptables.cluster_cidr);
