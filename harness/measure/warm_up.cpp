@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "elapsed.h"
 #include "interruption.h"
 #include "measure_point.h"
 
@@ -40,8 +41,7 @@ WarmupResult warm_up(PacketReplayer& back_to_back, const ServiceSet& services,
     const LatencyEntry e =
         measure_baseline(back_to_back, services, TargetPosition::kUniform, window, plan);
     result.window_p50_ns.push_back(e.replay.latency.percentile(50));
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds = seconds_since(start);
     if (warm_up_stable(result.window_p50_ns, policy)) {
       result.stable = true;
       break;

@@ -54,6 +54,11 @@ std::string change_kind(const ServiceSet& before, const ServiceSet& after) {
   return "change-endpoints";
 }
 
+std::chrono::milliseconds watch_pause(double elapsed_seconds) {
+  const double ms = std::clamp(elapsed_seconds * 0.05 * 1000, 20.0, 500.0);
+  return std::chrono::milliseconds(static_cast<long>(ms));
+}
+
 bool reflects_change(const std::vector<ServiceDispatch>& loaded, const ServiceSet& before,
                      const ServiceSet& after) {
   std::map<Frontend, EndpointSet> now;
@@ -214,7 +219,7 @@ DataplaneMode::Apply ExternalProgrammer::prepare_change(const ServiceSet& before
       }
       if (const auto left = operation_seconds_left(); left && *left <= 0)
         throw OperationLimitReached("(watching for the rules)", operation_limit_seconds(), elapsed);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(watch_pause(elapsed));
     }
   };
 }

@@ -6,6 +6,7 @@
 // under a held load the traffic's convergence after that.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ struct ApplyHook {
 // The changes a hook is told of (SVCBENCH_CHANGE): initial-load, add-service, remove-service,
 // change-endpoints, and reset (every object svcbench created is gone).
 std::string change_kind(const ServiceSet& before, const ServiceSet& after);
+
+// The pause between two read-backs `elapsed` seconds after the hook started: 20 ms at first,
+// then 5% of the time so far, at most 0.5 s. Each read-back is a whole-table listing on the node
+// (150 ms for nftables' 1,000 Services), competing with the programmer it times: the watch
+// reads often while a change may show any moment and backs off as a sync proves long, keeping
+// "rules visible" within ~5% (plus one listing) of when the rules appeared.
+std::chrono::milliseconds watch_pause(double elapsed_seconds);
 
 // Whether `loaded` (a read-back) reflects the change from `before` to `after`: every ClusterIP
 // frontend whose endpoints differ between the two (or that exists in only one) is as `after`

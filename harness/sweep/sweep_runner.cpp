@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "atomic_file.h"
+#include "elapsed.h"
 #include "errors.h"
 #include "generator_setup.h"
 #include "interruption.h"
@@ -302,8 +303,8 @@ int sweep_points(const SweepConfig& cfg, Node& node, PacketReplayer& through_nod
         }
       }
       doc.save();
-      const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-      const double elapsed = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+      const double took = seconds_since(t0);
+      const double elapsed = seconds_since(sweep_start);
       char line[256];
       std::snprintf(line, sizeof line, "[%zu/%zu] %s done in %.1f s (%.0f s elapsed)",
                     done_points, total_points, point.c_str(), took, elapsed);

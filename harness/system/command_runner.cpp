@@ -15,6 +15,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "elapsed.h"
 #include "errors.h"
 #include "operation_limit.h"
 
@@ -190,7 +191,7 @@ CommandResult run_command(const Command& command) {
       }
     }
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
   if (killed) throw OperationLimitReached(command.argv[0], operation_limit_seconds(), result.seconds);
   auto cpu = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   result.user_seconds = cpu(usage.ru_utime);

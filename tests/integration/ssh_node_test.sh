@@ -111,20 +111,27 @@ done
 unchanged || fail "the sweep left the node changed"
 
 # The README's guide for a real cluster: its hook (kubectl apply/delete of the change's objects)
-# taken from the README as written, its sweep over ssh. kubectl here is tests/integration/
-# fake_kubectl (the objects kept as an API server would), the node's kube-proxy the stand-in,
-# reaching the node by SVCBENCH_NODE_EXEC (ssh's command line).
+# and its sweep over ssh, both taken from the README as written — the sweep with this test's
+# node, links and ssh options for the README's, and 10 and 50 Services for its 1,000 and 10,000.
+# kubectl here is tests/integration/fake_kubectl (the objects kept as an API server would), the
+# node's kube-proxy the stand-in, reaching the node by SVCBENCH_NODE_EXEC (ssh's command line).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 eval "$(sed -n "/^hook='case/,/esac'\$/p" "$root/README.md")"
 [[ ${hook:-} == *"kubectl apply"* ]] || fail "no kubectl hook in the README"
+readme_sweep=$(sed -n '/^svcbench sweep --node ssh --ssh-target root@node-1/,/--out results\/my-cluster$/p' "$root/README.md" |
+  sed 's/\\$//' | tr '\n' ' ')
+[[ $readme_sweep == *"--apply-hook \"\$hook\""* ]] || fail "no ssh sweep with the hook in the README: $readme_sweep"
+readme_sweep=${readme_sweep/root@node-1/root@198.18.250.1}
+readme_sweep=${readme_sweep/eth1,eth2/svcb-ri,svcb-ro}
+readme_sweep=${readme_sweep/1000,10000/10,50}
+readme_sweep=${readme_sweep/results\/my-cluster/\"\$work\/kubectl\"}
 mkdir -p "$work/bin" && ln -s "$root/tests/integration/fake_kubectl" "$work/bin/kubectl"
 ip netns exec "$gen" env SVCBENCH="$svcbench" "$root/scripts/standin-kube-proxy" run --state "$work/standin" \
   --min-sync-period 0.2 -- --cluster-cidr 10.244.0.0/16 2>"$work/standin.log" &
 standin_pid=$!
-PATH="$work/bin:$PATH" FAKE_KUBECTL_STORE="$work/cluster.json" FAKE_KUBECTL_STANDIN="$work/standin" \
-  in_gen sweep "${ssh_args[@]}" --node-links svcb-ri,svcb-ro --modes nftables --services 10,50 --warmup 0 \
-  --packets 200 --repeats 1 --program external --apply-hook "$hook" --cluster-cidr 10.244.0.0/16 \
-  --out "$work/kubectl" "${eal[@]}" 2>"$work/kubectl.log" \
+svcbench() { in_gen "$@" "${ssh_args[@]:4}" --warmup 0 --packets 200 --repeats 1 "${eal[@]}"; }
+export PATH="$work/bin:$PATH" FAKE_KUBECTL_STORE="$work/cluster.json" FAKE_KUBECTL_STANDIN="$work/standin"
+eval "$readme_sweep" 2>"$work/kubectl.log" \
   || fail "the README's kubectl hook over ssh: $(tail -3 "$work/kubectl.log"; tail -3 "$work/standin.log")"
 jq -e '(.progress.failed | length) == 0 and .config.program.by == "external"
        and ([.updates[] | select(.mode == "nftables")] | length) == 8

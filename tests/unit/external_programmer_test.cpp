@@ -74,6 +74,16 @@ TEST(ExternalProgrammer, AReadBackReflectsAChangeOnlyWhenEveryTouchedFrontendIsA
   EXPECT_FALSE(reflects_change(dispatch_of(base), base, ServiceSet{}));
 }
 
+// The watch reads often at first and backs off as the sync proves long: within ~5% of the time.
+TEST(ExternalProgrammer, TheWatchBacksOffAsASyncProvesLong) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(watch_pause(0), milliseconds(20));
+  EXPECT_EQ(watch_pause(0.3), milliseconds(20));
+  EXPECT_EQ(watch_pause(1), milliseconds(50));
+  EXPECT_EQ(watch_pause(8), milliseconds(400));
+  EXPECT_EQ(watch_pause(300), milliseconds(500));
+}
+
 TEST(ExternalProgrammer, ChangeManifestsHoldOnlyWhatTheChangeTouches) {
   const ServiceSet base = services(5), grown = services(6);
   ServiceSet moved = base;
