@@ -278,7 +278,8 @@ void SshNode::enable_ipv6() {
         change({"sysctl", "-q", "-w", "net/ipv6/conf/" + link + "/accept_ra=2"},
                {"sysctl", "-q", "-w", "net/ipv6/conf/" + link + "/accept_ra=1"},
                "keeping router advertisements on " + link);
-      if (forwarding == "1") restore += " && sysctl -q -w net/ipv6/conf/" + link + "/forwarding=1";
+      // "; ": a link gone by then must not keep the others' forwarding from coming back.
+      if (forwarding == "1") restore += "; sysctl -q -w net/ipv6/conf/" + link + "/forwarding=1";
     }
     change({"sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"}, {"sh", "-c", restore},
            "turning on IPv6 forwarding");
