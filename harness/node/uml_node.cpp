@@ -63,8 +63,8 @@ unsigned host_xsave_bytes() {
 }
 
 // PID 1 of the guest: mounts, the modules svcbench's modes use (IPVS, ipset, iptables'
-// matches, IPv6 and ip6tables) when the kernel has modules, then the agent over the share. The share is mounted
-// before /run gets a tmpfs.
+// matches, IPv6 and ip6tables) when the kernel has modules, then the agent over the share. The
+// share is mounted before /run gets a tmpfs.
 std::string init_script(const std::string& agent, bool load_modules) {
   const std::string modules =
       "echo /mnt/modprobe >/proc/sys/kernel/modprobe\n"
@@ -224,7 +224,7 @@ void UmlNode::start_guest() {
   std::vector<NodeLinkCommands> families;
   for (const AddressPlan& family_plan : {options_.plan, AddressPlan::ipv6()})
     families.push_back(node_link_commands(family_plan, "vec0", "vec1", tx_mac, rx_mac));
-  auto line = [](const std::vector<std::string>& args) {
+  auto line = [](const std::vector<std::string>& args) {  // args[0] is "-4" or "-6"
     std::string l;
     for (size_t i = 1; i < args.size(); ++i) l += (i > 1 ? " " : "") + args[i];
     return l + "\n";
