@@ -62,6 +62,11 @@ def families_of(doc):
 BASELINE_KEYS = ("baseline", "baseline_end", "baseline_drift")
 
 
+def family_key(key, family):
+    """Where a family's baseline entry lives: IPv4's under KEY, another's under KEY_<family>."""
+    return key if family == "ipv4" else f"{key}_{family}"
+
+
 def of_family(doc, family):
     """The run's entries of one family, its back-to-back baseline as the baseline (IPv6's is
     under baseline_ipv6 etc.; none where the run did not measure it); its plots are saved as
@@ -69,9 +74,8 @@ def of_family(doc, family):
     sub = dict(doc)
     for key in FAMILY_LISTS:
         sub[key] = [e for e in doc.get(key, []) if e.get("ip_family", "ipv4") == family]
-    if family != "ipv4":
-        for key in BASELINE_KEYS:
-            sub[key] = doc.get(f"{key}_{family}")
+    for key in BASELINE_KEYS:
+        sub[key] = doc.get(family_key(key, family))
     sub["_family"] = family
     return sub
 
@@ -749,9 +753,9 @@ def baseline_text(doc):
     warm = doc.get("warmup")
     if not doc.get("baseline"):
         return "no baseline measured"
-    text = family_baseline_text(doc, "ipv4", "")
+    text = family_baseline_text(doc, "ipv4")
     if doc.get("baseline_ipv6"):
-        text = "IPv4: " + text + ". IPv6: " + family_baseline_text(doc, "ipv6", "_ipv6")
+        text = "IPv4: " + text + ". IPv6: " + family_baseline_text(doc, "ipv6")
     if warm:
         p50s = ", ".join(f"{v / 1000:.1f}" for v in warm["window_p50_ns"][-5:])
         text += (f". Warm-up: {'stable' if warm['stable'] else '<b>not stable</b>'} after {warm['seconds']:.0f} s "
@@ -762,9 +766,9 @@ def baseline_text(doc):
     return text
 
 
-def family_baseline_text(doc, family, suffix):
+def family_baseline_text(doc, family):
     """One family's baseline at the start and end, drift, and floor check against its node paths."""
-    base, end, drift = (doc.get(k + suffix) for k in BASELINE_KEYS)
+    base, end, drift = (doc.get(family_key(k, family)) for k in BASELINE_KEYS)
     us = lambda e, p: f"{e['latency_ns'][p] / 1000:.1f}"
     text = f"back-to-back baseline (no node) at the start p50 {us(base, 'p50')} µs, p99 {us(base, 'p99')} µs"
     if end:
